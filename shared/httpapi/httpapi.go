@@ -1,0 +1,105 @@
+// Package httpapi is the project's HTTP vocabulary, independent of any event
+// source: response building, header lookup, body decoding and problem
+// responses. Lambda handlers convert Response to the API Gateway type with a
+// plain type conversion, so this package never imports Lambda event types.
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/problem"
+)
+
+// Response has exactly the fields, in order, of
+// events.APIGatewayV2HTTPResponse so that one converts to the other.
+type Response struct {
+	StatusCode        int                 `json:"statusCode"`
+	Headers           map[string]string   `json:"headers"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded,omitempty"`
+	Cookies           []string            `json:"cookies"`
+}
+
+// Header returns the value of the header named name in h, matching without
+// regard to case (API Gateway lower-cases HTTP API header names; other
+// callers may not).
+func Header(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	if v, ok := h[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Body returns the request body's bytes, decoding it when API Gateway
+// delivered it base64-encoded. It returns a MalformedJSON *problem.Error when
+// the encoding is broken.
+func Body(body string, isBase64 bool) ([]byte, error) {
+	if !isBase64 {
+		return []byte(body), nil
+	}
+	b, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, problem.New(problem.MalformedJSON, "request body is not valid base64")
+	}
+	return b, nil
+}
+
+// JSON returns a response with status and v encoded as JSON. The encoding of
+// the project's own types cannot fail; if it ever does, the answer is a 500
+// problem rather than a partial body.
+func JSON(status int, v any, correlationID string) Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Problem(nil, err, correlationID)
+	}
+	return Response{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":     "application/json",
+			"Cache-Control":    "no-store",
+			correlation.Header: correlationID,
+		},
+		Body: string(b),
+	}
+}
+
+// Problem answers err as an RFC 9457 document. Internal errors are logged to
+// l (when not nil) with their detail and answered without it.
+func Problem(l *slog.Logger, err error, correlationID string) Response {
+	doc, retryAfter := problem.From(err, correlationID)
+	if l != nil {
+		if doc.Status >= 500 {
+			l.Error("request failed", "error", err.Error(), "status", doc.Status)
+		} else {
+			l.Info("request refused", "problem", string(problem.CodeOf(err)), "status", doc.Status)
+		}
+	}
+	b, _ := json.Marshal(doc) // a Document of strings and ints always encodes.
+	r := Response{
+		StatusCode: doc.Status,
+		Headers: map[string]string{
+			"Content-Type":     problem.ContentType,
+			"Cache-Control":    "no-store",
+			correlation.Header: correlationID,
+		},
+		Body: string(b),
+	}
+	if retryAfter > 0 {
+		r.Headers["Retry-After"] = strconv.Itoa(int((retryAfter + 999_999_999) / 1_000_000_000))
+	}
+	return r
+}

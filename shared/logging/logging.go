@@ -1,0 +1,86 @@
+// Package logging writes the project's structured logs: one JSON object per
+// line with the fields the SPEC names (timestamp, level, message, service,
+// function_name, cold_start, request_id, correlation_id).
+//
+// Keys that could carry customer content or credentials are dropped by the
+// handler itself, so a careless call site cannot leak them.
+package logging
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// redacted lists attribute keys that are never written, whatever their value.
+var redacted = map[string]bool{
+	"body": true, "email": true, "authorization": true, "token": true,
+	"secret": true, "password": true, "cookie": true, "api_key": true,
+}
+
+// Redacted reports whether an attribute key is withheld from every log line.
+func Redacted(key string) bool { return redacted[strings.ToLower(key)] }
+
+// New returns a JSON logger for service writing to w (os.Stdout when nil).
+// LOG_LEVEL (debug, info, warn, error) sets the minimum level.
+func New(w io.Writer, service, functionName string) *slog.Logger {
+	if w == nil {
+		w = os.Stdout
+	}
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(os.Getenv("LOG_LEVEL"))) // unknown or empty: info
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl, ReplaceAttr: replace})
+	return slog.New(h).With("service", service, "function_name", functionName)
+}
+
+func replace(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 {
+		switch a.Key {
+		case slog.TimeKey:
+			a.Key = "timestamp"
+			return a
+		case slog.MessageKey:
+			a.Key = "message"
+			return a
+		case slog.LevelKey:
+			a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
+			return a
+		}
+	}
+	if Redacted(a.Key) {
+		return slog.Attr{}
+	}
+	return a
+}
+
+var cold atomic.Bool
+
+func init() { cold.Store(true) }
+
+// ColdStart reports true exactly once per process: on the first invocation
+// of the execution environment.
+func ColdStart() bool { return cold.Swap(false) }
+
+// Invocation returns a logger carrying one invocation's ids and whether it is
+// the environment's cold start.
+func Invocation(l *slog.Logger, requestID, correlationID string, coldStart bool) *slog.Logger {
+	return l.With("request_id", requestID, "correlation_id", correlationID, "cold_start", coldStart)
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// From returns the logger carried by ctx, or slog.Default.
+func From(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(ctxKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
