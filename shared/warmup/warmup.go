@@ -1,0 +1,34 @@
+// Package warmup recognises the keepalive's warm-up invocation, which every
+// function answers at once without touching DynamoDB or the network (the
+// lambda-warmer practice): it keeps an execution environment initialised
+// without doing work.
+package warmup
+
+import "encoding/json"
+
+// Payload is the exact event the keepalive sends to warm a function.
+const Payload = `{"levqor_warmup":true}`
+
+// Response is what a warmed function answers.
+type Response struct {
+	Warm     bool   `json:"warm"`
+	Function string `json:"function"`
+	Cold     bool   `json:"cold_start"`
+}
+
+// Is reports whether raw is a warm-up invocation. Only the exact shape
+// {"levqor_warmup":true} qualifies, so no real event can be mistaken for one.
+func Is(raw []byte) bool {
+	if len(raw) > 64 {
+		return false
+	}
+	var v struct {
+		Warmup *bool `json:"levqor_warmup"`
+	}
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil || v.Warmup == nil {
+		return false
+	}
+	return *v.Warmup
+}
