@@ -4,7 +4,10 @@
 // without doing work.
 package warmup
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // Payload is the exact event the keepalive sends to warm a function.
 const Payload = `{"levqor_warmup":true}`
@@ -25,7 +28,7 @@ func Is(raw []byte) bool {
 	var v struct {
 		Warmup *bool `json:"levqor_warmup"`
 	}
-	dec := json.NewDecoder(bytesReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil || v.Warmup == nil {
 		return false
