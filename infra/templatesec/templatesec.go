@@ -1,0 +1,585 @@
+// Package templatesec checks template.yaml against the project's security
+// rules: least-privilege roles per function, key-prefix-limited table
+// writes, IAM-protected ops routes, throttling, reserved concurrency,
+// dead-letter handling for schedules, log retention and a retained table.
+//
+// The template is read with intrinsics left unresolved, so a rule can see
+// that a Resource is !GetAtt TicketsTable.Arn rather than a resolved string.
+package templatesec
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/intrinsics"
+)
+
+// Template is a parsed SAM template as plain JSON values.
+type Template struct {
+	Globals   map[string]any
+	Resources map[string]map[string]any
+}
+
+// Load reads the template at p. It returns an error when the file cannot be
+// read or is not a YAML/JSON template with a Resources section.
+func Load(p string) (*Template, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b)
+}
+
+// Parse parses template text (YAML or JSON). It returns an error when the
+// text does not parse or has no Resources section.
+func Parse(b []byte) (*Template, error) {
+	j, err := intrinsics.ProcessYAML(b, &intrinsics.ProcessorOptions{NoProcess: true})
+	if err != nil {
+		return nil, fmt.Errorf("templatesec: parse: %w", err)
+	}
+	var raw struct {
+		Globals   map[string]any            `json:"Globals"`
+		Resources map[string]map[string]any `json:"Resources"`
+	}
+	if err := json.Unmarshal(j, &raw); err != nil {
+		return nil, fmt.Errorf("templatesec: decode: %w", err)
+	}
+	if len(raw.Resources) == 0 {
+		return nil, fmt.Errorf("templatesec: template has no Resources")
+	}
+	return &Template{Globals: raw.Globals, Resources: raw.Resources}, nil
+}
+
+// Finding is one violation of a rule.
+type Finding struct {
+	Rule     string
+	Resource string
+	Message  string
+}
+
+func (f Finding) String() string { return f.Rule + ": " + f.Resource + ": " + f.Message }
+
+// Rule is one named check over a template.
+type Rule struct {
+	Name  string
+	Check func(*Template) []Finding
+}
+
+// TableWriters names the functions that store something and the key
+// prefixes each may write (the table's single-table design).
+var TableWriters = map[string][]string{
+	"TicketsFunction":   {"TICKET#", "IDEMP#"},
+	"KeepaliveFunction": {"TARGET#"},
+	"DriftScanFunction": {"DRIFT#"},
+}
+
+// Publishers names the functions that may call events:PutEvents.
+var Publishers = []string{"TicketsFunction", "KeepaliveFunction", "DriftScanFunction"}
+
+// ReadOnly names functions that may only read (describe/get/list).
+var ReadOnly = []string{"HealthFunction"}
+
+// ReservedConcurrency names functions that must set ReservedConcurrentExecutions.
+var ReservedConcurrency = []string{"TicketsFunction"}
+
+// writeActions are the DynamoDB calls that change items.
+var writeActions = []string{
+	"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+	"dynamodb:BatchWriteItem", "dynamodb:TransactWriteItems", "dynamodb:PartiQLInsert",
+	"dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
+}
+
+// Rules returns every rule, in a fixed order.
+func Rules() []Rule {
+	return []Rule{
+		{"role-per-function", rolePerFunction},
+		{"no-wildcards-on-table-or-bus", noWildcards},
+		{"table-writes-by-prefix", tableWrites},
+		{"read-only-functions", readOnly},
+		{"put-events-on-bus-only", putEvents},
+		{"ops-routes-use-iam", opsIAM},
+		{"stage-throttling", throttling},
+		{"reserved-concurrency", reservedConcurrency},
+		{"scheduled-failure-destination", scheduledDLQ},
+		{"log-retention", logRetention},
+		{"table-retained", tableRetained},
+	}
+}
+
+// Check runs every rule and returns the findings, sorted.
+func Check(t *Template) []Finding {
+	var out []Finding
+	for _, r := range Rules() {
+		out = append(out, r.Check(t)...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// ---- template access ----
+
+func (t *Template) ofType(typ string) []string {
+	var ids []string
+	for id, r := range t.Resources {
+		if r["Type"] == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (t *Template) functions() []string { return t.ofType("AWS::Serverless::Function") }
+
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+// list returns v as a list: a single value becomes a one-element list.
+func list(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range list(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// statement is one IAM policy statement of a function.
+type statement struct {
+	effect    string
+	actions   []string
+	resources []any
+	condition map[string]any
+}
+
+// statements returns fn's inline statements, and a finding for each policy
+// entry that is not an inline statement document (managed policy ARNs and
+// SAM policy templates cannot be checked here, so they are refused).
+func (t *Template) statements(fn string) ([]statement, []Finding) {
+	var sts []statement
+	var bad []Finding
+	for _, pol := range list(props(t.Resources[fn])["Policies"]) {
+		doc := asMap(pol)
+		if doc == nil || doc["Statement"] == nil {
+			bad = append(bad, Finding{"role-per-function", fn, fmt.Sprintf("policy %v is not an inline statement document", pol)})
+			continue
+		}
+		for _, s := range list(doc["Statement"]) {
+			m := asMap(s)
+			sts = append(sts, statement{
+				effect:    fmt.Sprint(m["Effect"]),
+				actions:   strs(m["Action"]),
+				resources: list(m["Resource"]),
+				condition: asMap(m["Condition"]),
+			})
+		}
+	}
+	return sts, bad
+}
+
+// refersTo reports whether a Resource value points at logical id: Ref,
+// Fn::GetAtt (string or list form) or Fn::Sub mentioning ${id} / ${id.Attr}.
+func refersTo(v any, id string) bool {
+	m := asMap(v)
+	if m == nil {
+		return false
+	}
+	if r, ok := m["Ref"].(string); ok && r == id {
+		return true
+	}
+	switch g := m["Fn::GetAtt"].(type) {
+	case string:
+		if strings.HasPrefix(g, id+".") {
+			return true
+		}
+	case []any:
+		if len(g) > 0 && g[0] == id {
+			return true
+		}
+	}
+	for _, s := range strs(firstOf(m["Fn::Sub"])) {
+		if strings.Contains(s, "${"+id+"}") || strings.Contains(s, "${"+id+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// firstOf returns a Fn::Sub's template string, from either of its forms.
+func firstOf(v any) any {
+	if l, ok := v.([]any); ok && len(l) > 0 {
+		return l[0]
+	}
+	return v
+}
+
+// wildcardResource reports a literal "*" resource or an ARN string ending in a
+// wildcard that could cover a table or bus.
+func wildcardResource(v any) bool {
+	s, ok := v.(string)
+	if ok {
+		return s == "*" || strings.HasSuffix(s, ":*") || strings.HasSuffix(s, "/*")
+	}
+	for _, s := range strs(firstOf(asMap(v)["Fn::Sub"])) {
+		if s == "*" || strings.HasSuffix(s, ":table/*") || strings.HasSuffix(s, ":event-bus/*") {
+			return true
+		}
+	}
+	return false
+}
+
+// grants reports whether an IAM action pattern (possibly with * or ?) covers
+// action, case-insensitively as IAM matches them.
+func grants(pattern, action string) bool {
+	ok, _ := path.Match(strings.ToLower(pattern), strings.ToLower(action))
+	return ok
+}
+
+func grantsAny(patterns []string, actions ...string) bool {
+	for _, p := range patterns {
+		for _, a := range actions {
+			if grants(p, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tables and buses are the logical ids of the stores the rules protect.
+func (t *Template) tables() []string { return t.ofType("AWS::DynamoDB::Table") }
+func (t *Template) buses() []string  { return t.ofType("AWS::Events::EventBus") }
+
+func onAny(rs []any, ids []string) bool {
+	for _, r := range rs {
+		for _, id := range ids {
+			if refersTo(r, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// storeActions reports whether any action belongs to DynamoDB or
+// EventBridge (or is a bare wildcard), the services of the table and bus.
+func storeActions(actions []string) bool {
+	for _, a := range actions {
+		l := strings.ToLower(a)
+		if l == "*" || strings.HasPrefix(l, "dynamodb:") || strings.HasPrefix(l, "events:") {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- rules ----
+
+func rolePerFunction(t *Template) []Finding {
+	var out []Finding
+	if g := asMap(t.Globals["Function"]); g != nil {
+		for _, k := range []string{"Role", "Policies"} {
+			if g[k] != nil {
+				out = append(out, Finding{"role-per-function", "Globals.Function", k + " in Globals is shared by every function"})
+			}
+		}
+	}
+	for _, fn := range t.functions() {
+		p := props(t.Resources[fn])
+		if p["Role"] != nil {
+			out = append(out, Finding{"role-per-function", fn, "uses a shared Role instead of its own Policies"})
+		}
+		if len(list(p["Policies"])) == 0 {
+			out = append(out, Finding{"role-per-function", fn, "has no Policies of its own"})
+		}
+		_, bad := t.statements(fn)
+		out = append(out, bad...)
+	}
+	return out
+}
+
+func noWildcards(t *Template) []Finding {
+	var out []Finding
+	stores := append(t.tables(), t.buses()...)
+	for _, fn := range t.functions() {
+		sts, _ := t.statements(fn)
+		for _, s := range sts {
+			touches := onAny(s.resources, stores)
+			for _, r := range s.resources {
+				if wildcardResource(r) && storeActions(s.actions) {
+					out = append(out, Finding{"no-wildcards-on-table-or-bus", fn, fmt.Sprintf("wildcard resource %v for %v", r, s.actions)})
+				}
+			}
+			if !touches {
+				continue
+			}
+			for _, a := range s.actions {
+				if strings.ContainsAny(a, "*?") {
+					out = append(out, Finding{"no-wildcards-on-table-or-bus", fn, "wildcard action " + a + " on the table or bus"})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func tableWrites(t *Template) []Finding {
+	var out []Finding
+	for _, fn := range t.functions() {
+		sts, _ := t.statements(fn)
+		allowed, isWriter := TableWriters[fn]
+		for _, s := range sts {
+			if s.effect != "Allow" || !grantsAny(s.actions, writeActions...) {
+				continue
+			}
+			if !onAny(s.resources, t.tables()) && !slices.ContainsFunc(s.resources, wildcardResource) {
+				continue
+			}
+			if !isWriter {
+				out = append(out, Finding{"table-writes-by-prefix", fn, fmt.Sprintf("may write to the table (%v) but stores nothing", s.actions)})
+				continue
+			}
+			keys := leadingKeys(s.condition)
+			if len(keys) == 0 {
+				out = append(out, Finding{"table-writes-by-prefix", fn, "writes without a ForAllValues dynamodb:LeadingKeys condition"})
+				continue
+			}
+			for _, k := range keys {
+				if !slices.ContainsFunc(allowed, func(p string) bool { return k == p+"*" || (strings.HasPrefix(k, p) && !strings.ContainsAny(k, "*?")) }) {
+					out = append(out, Finding{"table-writes-by-prefix", fn, fmt.Sprintf("LeadingKeys %q outside its prefixes %v", k, allowed)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// leadingKeys returns the dynamodb:LeadingKeys values of a ForAllValues
+// condition (StringLike or StringEquals), or nil when there is none.
+func leadingKeys(cond map[string]any) []string {
+	var keys []string
+	for op, v := range cond {
+		if op != "ForAllValues:StringLike" && op != "ForAllValues:StringEquals" {
+			continue
+		}
+		for k, vals := range asMap(v) {
+			if strings.EqualFold(k, "dynamodb:LeadingKeys") {
+				keys = append(keys, strs(vals)...)
+			}
+		}
+	}
+	return keys
+}
+
+var readVerbs = []string{"Describe", "Get", "BatchGet", "List"}
+
+func readOnly(t *Template) []Finding {
+	var out []Finding
+	for _, fn := range ReadOnly {
+		if t.Resources[fn] == nil {
+			out = append(out, Finding{"read-only-functions", fn, "missing from the template"})
+			continue
+		}
+		sts, _ := t.statements(fn)
+		for _, s := range sts {
+			if s.effect != "Allow" {
+				continue
+			}
+			for _, a := range s.actions {
+				_, verb, _ := strings.Cut(a, ":")
+				if strings.ContainsAny(a, "*?") || !slices.ContainsFunc(readVerbs, func(v string) bool { return strings.HasPrefix(verb, v) }) {
+					out = append(out, Finding{"read-only-functions", fn, "may only read, but is allowed " + a})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func putEvents(t *Template) []Finding {
+	var out []Finding
+	for _, fn := range t.functions() {
+		sts, _ := t.statements(fn)
+		for _, s := range sts {
+			if s.effect != "Allow" || !grantsAny(s.actions, "events:PutEvents") {
+				continue
+			}
+			if !slices.Contains(Publishers, fn) {
+				out = append(out, Finding{"put-events-on-bus-only", fn, "may call events:PutEvents but publishes nothing"})
+				continue
+			}
+			if len(s.resources) == 0 {
+				out = append(out, Finding{"put-events-on-bus-only", fn, "events:PutEvents without a Resource"})
+			}
+			for _, r := range s.resources {
+				if !onAny([]any{r}, t.buses()) {
+					out = append(out, Finding{"put-events-on-bus-only", fn, fmt.Sprintf("events:PutEvents on %v, not the bus ARN", r)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// httpEvents returns fn's HttpApi events by name.
+func (t *Template) httpEvents(fn string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for name, e := range asMap(props(t.Resources[fn])["Events"]) {
+		if m := asMap(e); m["Type"] == "HttpApi" {
+			out[name] = asMap(m["Properties"])
+		}
+	}
+	return out
+}
+
+func opsIAM(t *Template) []Finding {
+	var out []Finding
+	var anyOps bool
+	for _, fn := range t.functions() {
+		for name, p := range t.httpEvents(fn) {
+			route, _ := p["Path"].(string)
+			if !strings.HasPrefix(route, "/api/ops/") {
+				continue
+			}
+			anyOps = true
+			if asMap(p["Auth"])["Authorizer"] != "AWS_IAM" {
+				out = append(out, Finding{"ops-routes-use-iam", fn, "route " + name + " " + route + " does not use AWS_IAM"})
+			}
+		}
+	}
+	if anyOps {
+		for _, api := range t.ofType("AWS::Serverless::HttpApi") {
+			if asMap(props(t.Resources[api])["Auth"])["EnableIamAuthorizer"] != true {
+				out = append(out, Finding{"ops-routes-use-iam", api, "Auth.EnableIamAuthorizer is not true, so AWS_IAM routes cannot be declared"})
+			}
+		}
+	}
+	return out
+}
+
+// positive reports a number above zero, or a Ref (a parameter the stage sets).
+func positive(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return x > 0
+	case map[string]any:
+		return x["Ref"] != nil
+	}
+	return false
+}
+
+func throttling(t *Template) []Finding {
+	var out []Finding
+	apis := t.ofType("AWS::Serverless::HttpApi")
+	if len(apis) == 0 {
+		return []Finding{{"stage-throttling", "HttpApi", "no AWS::Serverless::HttpApi"}}
+	}
+	for _, api := range apis {
+		rs := asMap(props(t.Resources[api])["DefaultRouteSettings"])
+		for _, k := range []string{"ThrottlingBurstLimit", "ThrottlingRateLimit"} {
+			if !positive(rs[k]) {
+				out = append(out, Finding{"stage-throttling", api, "DefaultRouteSettings." + k + " not set above 0"})
+			}
+		}
+	}
+	return out
+}
+
+func reservedConcurrency(t *Template) []Finding {
+	var out []Finding
+	for _, fn := range ReservedConcurrency {
+		if !positive(props(t.Resources[fn])["ReservedConcurrentExecutions"]) {
+			out = append(out, Finding{"reserved-concurrency", fn, "ReservedConcurrentExecutions not set above 0"})
+		}
+	}
+	return out
+}
+
+func scheduledDLQ(t *Template) []Finding {
+	var out []Finding
+	for _, fn := range t.functions() {
+		p := props(t.Resources[fn])
+		var schedules []string
+		allHaveDLQ := true
+		for name, e := range asMap(p["Events"]) {
+			m := asMap(e)
+			if m["Type"] != "Schedule" && m["Type"] != "ScheduleV2" {
+				continue
+			}
+			schedules = append(schedules, name)
+			if asMap(asMap(m["Properties"])["DeadLetterConfig"]) == nil {
+				allHaveDLQ = false
+			}
+		}
+		if len(schedules) == 0 {
+			continue
+		}
+		onFailure := asMap(asMap(asMap(p["EventInvokeConfig"])["DestinationConfig"])["OnFailure"])["Destination"] != nil
+		dlq := asMap(p["DeadLetterQueue"])["TargetArn"] != nil
+		if !onFailure && !dlq && !allHaveDLQ {
+			sort.Strings(schedules)
+			out = append(out, Finding{"scheduled-failure-destination", fn, fmt.Sprintf("scheduled by %v with no on-failure destination, DeadLetterQueue or schedule DeadLetterConfig", schedules)})
+		}
+	}
+	return out
+}
+
+func logRetention(t *Template) []Finding {
+	var out []Finding
+	groups := t.ofType("AWS::Logs::LogGroup")
+	for _, fn := range t.functions() {
+		ok := false
+		own := asMap(props(t.Resources[fn])["LoggingConfig"])["LogGroup"]
+		for _, g := range groups {
+			gp := props(t.Resources[g])
+			named := refersTo(gp["LogGroupName"], fn) || refersTo(own, g)
+			if !named {
+				if s, isStr := own.(string); isStr && gp["LogGroupName"] == s {
+					named = true
+				}
+			}
+			if named && positive(gp["RetentionInDays"]) {
+				ok = true
+			}
+		}
+		if !ok {
+			out = append(out, Finding{"log-retention", fn, "no log group with RetentionInDays for this function"})
+		}
+	}
+	return out
+}
+
+func tableRetained(t *Template) []Finding {
+	var out []Finding
+	tables := t.tables()
+	if len(tables) == 0 {
+		return []Finding{{"table-retained", "TicketsTable", "no AWS::DynamoDB::Table"}}
+	}
+	for _, tb := range tables {
+		if t.Resources[tb]["DeletionPolicy"] != "Retain" {
+			out = append(out, Finding{"table-retained", tb, "DeletionPolicy is not Retain"})
+		}
+	}
+	return out
+}
