@@ -1,0 +1,249 @@
+package samtemplate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Function is one AWS::Serverless::Function with Globals.Function merged in
+// and intrinsic functions resolved for local use.
+type Function struct {
+	LogicalID     string   // e.g. "DriftScanFunction"
+	Dir           string   // folder under functions/: lower-case logical id without "Function" ("driftscan")
+	Runtime       string   // e.g. "provided.al2023"
+	Architectures []string // e.g. ["arm64"]
+	Handler       string   // e.g. "bootstrap"
+	CodeUri       string   // e.g. "."
+	BuildMethod   string   // Metadata.BuildMethod, e.g. "makefile"
+	Timeout       int      // seconds; 0 when neither the function nor Globals set it
+	MemorySize    int      // MB; 0 when unset
+	// Env is Globals' Environment.Variables overlaid with the function's own,
+	// every value resolved to a string.
+	Env map[string]string
+	// Routes are the HttpApi events, sorted by path then method.
+	Routes []Route
+	// Schedules are the Schedule / ScheduleV2 events, sorted by event name.
+	Schedules []Schedule
+	// Streams are the DynamoDB stream events, sorted by event name.
+	Streams []Stream
+	// Policies is the function's raw Policies property (intrinsics unresolved).
+	Policies any
+	// ReservedConcurrency is ReservedConcurrentExecutions, nil when unset.
+	ReservedConcurrency *int
+	// EventInvokeConfig is the raw EventInvokeConfig property, nil when unset.
+	EventInvokeConfig map[string]any
+	// Raw is the function resource itself, unmerged and unresolved.
+	Raw Resource
+}
+
+// Route is one HttpApi event of a function.
+type Route struct {
+	EventName string // e.g. "Get"
+	Method    string // upper case, e.g. "GET", or "ANY"
+	Path      string // e.g. "/health"
+	// Auth is "AWS_IAM" when the route uses IAM authorization (its own
+	// Auth.Authorizer, or the API's DefaultAuthorizer), else "".
+	Auth string
+}
+
+// Schedule is one Schedule (EventBridge rule) or ScheduleV2 event.
+type Schedule struct {
+	EventName  string // e.g. "Hourly"
+	Name       string // rule name, resolved; "" when unnamed
+	Expression string // e.g. "rate(1 hour)"
+	Input      string // resolved Input JSON, "" when unset
+	Enabled    bool   // false only when Enabled: false or State: DISABLED
+}
+
+// Stream is one DynamoDB stream event.
+type Stream struct {
+	EventName string // e.g. "Stream"
+	// Table is the logical id of the table whose StreamArn feeds the event
+	// ("" when the Stream property is not a GetAtt).
+	Table                   string
+	StartingPosition        string
+	BatchSize               int
+	Patterns                []string // FilterCriteria.Filters[].Pattern, as written
+	ReportBatchItemFailures bool     // FunctionResponseTypes has ReportBatchItemFailures
+}
+
+// DirFor returns the functions/ folder name for a logical id:
+// "DriftScanFunction" -> "driftscan".
+func DirFor(logicalID string) string {
+	return strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
+}
+
+func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]any, resources map[string]Resource) (Function, error) {
+	p := merge(globals, res.Properties)
+	fn := Function{
+		LogicalID:         id,
+		Dir:               DirFor(id),
+		Runtime:           str(p["Runtime"]),
+		Handler:           str(p["Handler"]),
+		CodeUri:           str(p["CodeUri"]),
+		BuildMethod:       str(res.Metadata["BuildMethod"]),
+		Timeout:           num(p["Timeout"]),
+		MemorySize:        num(p["MemorySize"]),
+		Env:               map[string]string{},
+		Policies:          raw.Properties["Policies"],
+		Raw:               raw,
+		EventInvokeConfig: asMap(raw.Properties["EventInvokeConfig"]),
+	}
+	for _, a := range asList(p["Architectures"]) {
+		fn.Architectures = append(fn.Architectures, str(a))
+	}
+	if v, ok := p["ReservedConcurrentExecutions"]; ok {
+		n := num(v)
+		fn.ReservedConcurrency = &n
+	}
+	for _, src := range []map[string]any{globals, res.Properties} {
+		vars := asMap(asMap(src["Environment"])["Variables"])
+		for k, v := range vars {
+			fn.Env[k] = Stringify(v)
+		}
+	}
+	events := asMap(res.Properties["Events"])
+	rawEvents := asMap(raw.Properties["Events"])
+	for _, name := range sortedKeys(events) {
+		ev := asMap(events[name])
+		props := asMap(ev["Properties"])
+		switch typ := str(ev["Type"]); typ {
+		case "HttpApi":
+			r, err := newRoute(name, props, apiAuth(asMap(rawEvents[name]), apiGlobals, resources))
+			if err != nil {
+				return fn, err
+			}
+			fn.Routes = append(fn.Routes, r)
+		case "Schedule", "ScheduleV2":
+			fn.Schedules = append(fn.Schedules, newSchedule(name, typ, props))
+		case "DynamoDB":
+			fn.Streams = append(fn.Streams, newStream(name, props, asMap(asMap(rawEvents[name])["Properties"])))
+		}
+	}
+	sort.Slice(fn.Routes, func(i, j int) bool {
+		a, b := fn.Routes[i], fn.Routes[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Method < b.Method
+	})
+	return fn, nil
+}
+
+func newRoute(name string, props map[string]any, defaultAuth string) (Route, error) {
+	r := Route{EventName: name, Method: strings.ToUpper(str(props["Method"])), Path: str(props["Path"])}
+	if r.Method == "" || r.Path == "" {
+		return r, fmt.Errorf("HttpApi event %s: Method and Path are required", name)
+	}
+	auth := defaultAuth
+	if a, ok := asMap(props["Auth"])["Authorizer"]; ok {
+		auth = str(a)
+	}
+	if auth == "AWS_IAM" {
+		r.Auth = "AWS_IAM"
+	}
+	return r, nil
+}
+
+// apiAuth is the DefaultAuthorizer of the HttpApi an event belongs to
+// (its ApiId Ref, or SAM's implicit API through Globals.HttpApi).
+func apiAuth(rawEvent map[string]any, apiGlobals map[string]any, resources map[string]Resource) string {
+	apiID := str(asMap(asMap(rawEvent["Properties"])["ApiId"])["Ref"])
+	auth := asMap(apiGlobals["Auth"])
+	if res, ok := resources[apiID]; ok {
+		if a, ok := res.Properties["Auth"]; ok {
+			auth = asMap(a)
+		}
+	}
+	return str(auth["DefaultAuthorizer"])
+}
+
+func newSchedule(name, typ string, props map[string]any) Schedule {
+	s := Schedule{EventName: name, Name: str(props["Name"]), Input: Stringify(props["Input"]), Enabled: true}
+	if typ == "ScheduleV2" {
+		s.Expression = str(props["ScheduleExpression"])
+	} else {
+		s.Expression = str(props["Schedule"])
+	}
+	if e, ok := props["Enabled"].(bool); ok && !e {
+		s.Enabled = false
+	}
+	if strings.EqualFold(str(props["State"]), "DISABLED") {
+		s.Enabled = false
+	}
+	return s
+}
+
+func newStream(name string, props, rawProps map[string]any) Stream {
+	s := Stream{
+		EventName:        name,
+		StartingPosition: str(props["StartingPosition"]),
+		BatchSize:        num(props["BatchSize"]),
+	}
+	switch ga := asMap(rawProps["Stream"])["Fn::GetAtt"].(type) {
+	case string:
+		s.Table, _, _ = strings.Cut(ga, ".")
+	case []any:
+		if len(ga) > 0 {
+			s.Table = str(ga[0])
+		}
+	}
+	for _, f := range asList(asMap(props["FilterCriteria"])["Filters"]) {
+		if pat := str(asMap(f)["Pattern"]); pat != "" {
+			s.Patterns = append(s.Patterns, pat)
+		}
+	}
+	for _, t := range asList(props["FunctionResponseTypes"]) {
+		if str(t) == "ReportBatchItemFailures" {
+			s.ReportBatchItemFailures = true
+		}
+	}
+	return s
+}
+
+// merge overlays a function's properties on Globals.Function (top level only,
+// as SAM does for scalars; Environment is merged separately).
+func merge(globals, props map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range globals {
+		out[k] = v
+	}
+	for k, v := range props {
+		out[k] = v
+	}
+	return out
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	if _, ok := v.(map[string]any); ok {
+		return ""
+	}
+	return Stringify(v)
+}
+
+func num(v any) int {
+	switch x := v.(type) {
+	case float64:
+		return int(x)
+	case string:
+		var n int
+		if _, err := fmt.Sscan(x, &n); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

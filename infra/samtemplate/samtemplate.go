@@ -1,0 +1,413 @@
+// Package samtemplate reads the project's AWS SAM template.yaml for local use:
+// the local gateway (infra/devstack), `make invoke`, DynamoDB Local tables in
+// tests (infra/dynamolocal) and the template tests all read the template
+// through it, so routes, environment variables, schedules and the table
+// schema have exactly one source of truth.
+//
+// The template is read with goformation's intrinsics.ProcessYAML into plain
+// maps rather than goformation's typed SAM model, because the typed model
+// rejects properties it does not know (HttpApi Auth.EnableIamAuthorizer).
+//
+// Two views are kept:
+//   - Resources, Outputs, Parameters and Globals are raw: intrinsic functions
+//     stay in their long JSON form ({"Fn::GetAtt": ...}, {"Ref": ...}), which is
+//     what checks over the template (IAM policies, outputs) need to see.
+//   - Functions is resolved for running locally: Ref, Fn::GetAtt and Fn::Sub
+//     are answered from Options.Overrides, the template's parameter defaults
+//     (or Options.Parameters) and local pseudo parameters (region eu-west-2).
+//
+// Typical use:
+//
+//	tpl, err := samtemplate.Load("template.yaml", samtemplate.Options{
+//		Overrides: samtemplate.LocalOverrides("levqor-local-tickets"),
+//	})
+//	for _, fn := range tpl.Functions { fmt.Println(fn.LogicalID, fn.Dir, fn.Routes, fn.Env) }
+//	in := tpl.TableCreateInput("my-table") // *dynamodb.CreateTableInput from TicketsTable
+package samtemplate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/awslabs/goformation/v7/intrinsics"
+)
+
+// TableLogicalID is the logical id of the single tickets table in template.yaml.
+const TableLogicalID = "TicketsTable"
+
+// Options says how intrinsic functions resolve for local use.
+type Options struct {
+	// Overrides answers Ref and ${Name} (key "Name", e.g. "TicketsTable",
+	// "EventBus", "HttpApi", "AWS::Region") and Fn::GetAtt and ${Name.Attr}
+	// (key "Name.Attr", e.g. "TicketsTable.Arn"). It wins over everything else.
+	Overrides map[string]string
+	// Parameters replaces template parameter defaults (e.g. "Stage": "prod").
+	Parameters map[string]string
+}
+
+// LocalOverrides returns the overrides the local stack uses: the table under
+// the given name, the bus "levqor-local", the API id "local", the stack name
+// "levqor-local" and region eu-west-2. Callers may add or replace keys.
+func LocalOverrides(tableName string) map[string]string {
+	return map[string]string{
+		TableLogicalID:    tableName,
+		"EventBus":        "levqor-local",
+		"HttpApi":         "local",
+		"AWS::Region":     "eu-west-2",
+		"AWS::StackName":  "levqor-local",
+		"AWS::URLSuffix":  "amazonaws.com",
+		"AWS::Partition":  "aws",
+		"AWS::AccountId":  "000000000000",
+		"DeadLetterQueue": "levqor-local-dlq",
+	}
+}
+
+// pseudoDefaults answers pseudo parameters that Overrides leaves out, so
+// resolved values never carry goformation's us-east-1 placeholders.
+var pseudoDefaults = map[string]string{
+	"AWS::Region":    "eu-west-2",
+	"AWS::AccountId": "000000000000",
+	"AWS::Partition": "aws",
+	"AWS::URLSuffix": "amazonaws.com",
+	"AWS::StackName": "levqor-local",
+	"AWS::StackId":   "arn:aws:cloudformation:eu-west-2:000000000000:stack/levqor-local/local",
+}
+
+// Resource is one raw template resource; intrinsic functions are left in
+// their long JSON form.
+type Resource struct {
+	Type                string         `json:"Type"`
+	Properties          map[string]any `json:"Properties"`
+	Metadata            map[string]any `json:"Metadata"`
+	DeletionPolicy      string         `json:"DeletionPolicy"`
+	UpdateReplacePolicy string         `json:"UpdateReplacePolicy"`
+	Condition           string         `json:"Condition"`
+}
+
+// Template is a loaded template.yaml.
+type Template struct {
+	// Path is the file the template was read from.
+	Path string
+	// Transform is the template's Transform (AWS::Serverless-2016-10-31).
+	Transform any
+	// Parameters, Globals and Outputs are the raw sections.
+	Parameters map[string]map[string]any
+	Globals    map[string]map[string]any
+	Outputs    map[string]map[string]any
+	// Resources holds every resource by logical id, raw.
+	Resources map[string]Resource
+	// Functions holds every AWS::Serverless::Function, sorted by logical id,
+	// with Globals merged in and values resolved for local use.
+	Functions []Function
+	// Unresolved lists the Ref/GetAtt names that neither Overrides, parameters
+	// nor pseudo parameters answered; they resolve to their own name
+	// ("EventBus", "TicketsTable.Arn") so the gap is visible, not empty.
+	Unresolved []string
+
+	resolved map[string]Resource
+}
+
+// template mirrors the top level of the processed JSON.
+type template struct {
+	Transform  any                       `json:"Transform"`
+	Parameters map[string]map[string]any `json:"Parameters"`
+	Globals    map[string]map[string]any `json:"Globals"`
+	Outputs    map[string]map[string]any `json:"Outputs"`
+	Resources  map[string]Resource       `json:"Resources"`
+}
+
+// processMu serialises ProcessYAML: it registers its YAML tag handlers in a
+// package-level map on every call, which is not safe for concurrent use.
+var processMu sync.Mutex
+
+// Load reads and parses the template at path. It returns an error when the
+// file cannot be read, is not valid YAML, has no Resources, when
+// Options.Parameters names a parameter the template lacks, or holds a
+// function or table whose properties have the wrong shape (the message names
+// the resource and property).
+func Load(path string, opts Options) (*Template, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("samtemplate: %w", err)
+	}
+	tpl, err := Parse(data, opts)
+	if err != nil {
+		return nil, fmt.Errorf("samtemplate: %s: %w", path, err)
+	}
+	tpl.Path = path
+	return tpl, nil
+}
+
+// Parse is Load on template bytes already read. It returns the same errors.
+func Parse(data []byte, opts Options) (*Template, error) {
+	raw, err := process(data, &intrinsics.ProcessorOptions{NoProcess: true})
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{opts: opts, unresolved: map[string]bool{}}
+	params := map[string]any{}
+	for k, v := range opts.Parameters {
+		params[k] = v
+	}
+	res, err := process(data, &intrinsics.ProcessorOptions{
+		ParameterOverrides: params,
+		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
+			"Ref":        r.ref,
+			"Fn::GetAtt": r.getAtt,
+			"Fn::Sub":    r.sub,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(raw.Resources) == 0 {
+		return nil, errors.New("no Resources")
+	}
+	for _, name := range sortedKeys(opts.Parameters) {
+		if _, ok := raw.Parameters[name]; !ok {
+			return nil, fmt.Errorf("parameter override %s: no such parameter", name)
+		}
+	}
+	t := &Template{
+		Transform:  raw.Transform,
+		Parameters: raw.Parameters,
+		Globals:    raw.Globals,
+		Outputs:    raw.Outputs,
+		Resources:  raw.Resources,
+		resolved:   res.Resources,
+	}
+	globals := res.Globals["Function"]
+	for _, id := range sortedKeys(res.Resources) {
+		if res.Resources[id].Type != "AWS::Serverless::Function" {
+			continue
+		}
+		fn, err := newFunction(id, raw.Resources[id], res.Resources[id], globals, res.Globals["HttpApi"], res.Resources)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", id, err)
+		}
+		t.Functions = append(t.Functions, fn)
+	}
+	if _, ok := raw.Resources[TableLogicalID]; ok {
+		if _, err := t.table("check"); err != nil {
+			return nil, fmt.Errorf("%s: %w", TableLogicalID, err)
+		}
+	}
+	t.Unresolved = sortedKeys(r.unresolved)
+	return t, nil
+}
+
+func process(data []byte, po *intrinsics.ProcessorOptions) (*template, error) {
+	processMu.Lock()
+	out, err := intrinsics.ProcessYAML(data, po)
+	processMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	var t template
+	if err := json.Unmarshal(out, &t); err != nil {
+		return nil, fmt.Errorf("template shape: %w", err)
+	}
+	return &t, nil
+}
+
+// Function returns the function with the given logical id, or nil.
+func (t *Template) Function(logicalID string) *Function {
+	for i := range t.Functions {
+		if t.Functions[i].LogicalID == logicalID {
+			return &t.Functions[i]
+		}
+	}
+	return nil
+}
+
+// FunctionByDir returns the function built from functions/<dir>, or nil.
+func (t *Template) FunctionByDir(dir string) *Function {
+	for i := range t.Functions {
+		if t.Functions[i].Dir == dir {
+			return &t.Functions[i]
+		}
+	}
+	return nil
+}
+
+// ResolvedResource returns a resource with intrinsic functions resolved the
+// way Functions are, and false when there is no such resource.
+func (t *Template) ResolvedResource(logicalID string) (Resource, bool) {
+	r, ok := t.resolved[logicalID]
+	return r, ok
+}
+
+// ResourcesOfType returns the logical ids of every resource of the given
+// type (e.g. "AWS::DynamoDB::Table"), sorted.
+func (t *Template) ResourcesOfType(typ string) []string {
+	var ids []string
+	for _, id := range sortedKeys(t.Resources) {
+		if t.Resources[id].Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// resolver answers Ref, Fn::GetAtt and Fn::Sub from Options, parameter
+// defaults and pseudo parameters.
+type resolver struct {
+	opts       Options
+	unresolved map[string]bool
+}
+
+func (r *resolver) lookup(name string, tpl any) any {
+	if v, ok := r.opts.Overrides[name]; ok {
+		return v
+	}
+	if name == "AWS::NoValue" {
+		return nil
+	}
+	if v, ok := pseudoDefaults[name]; ok {
+		return v
+	}
+	if m, ok := tpl.(map[string]any); ok {
+		if params, ok := m["Parameters"].(map[string]any); ok {
+			if p, ok := params[name].(map[string]any); ok {
+				if d, ok := p["Default"]; ok {
+					return d
+				}
+			}
+		}
+	}
+	r.unresolved[name] = true
+	return name
+}
+
+func (r *resolver) ref(_ string, input any, tpl any) any {
+	name, ok := input.(string)
+	if !ok {
+		return nil
+	}
+	return r.lookup(name, tpl)
+}
+
+func (r *resolver) getAtt(_ string, input any, tpl any) any {
+	switch v := input.(type) {
+	case string:
+		return r.lookup(v, tpl)
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, p := range v {
+			s, ok := p.(string)
+			if !ok {
+				return nil
+			}
+			parts = append(parts, s)
+		}
+		return r.lookup(strings.Join(parts, "."), tpl)
+	}
+	return nil
+}
+
+var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// sub implements both forms of Fn::Sub, with ${!Literal} escapes, which
+// goformation's own handler does not resolve against our overrides.
+func (r *resolver) sub(_ string, input any, tpl any) any {
+	var src string
+	vars := map[string]any{}
+	switch v := input.(type) {
+	case string:
+		src = v
+	case []any:
+		if len(v) != 2 {
+			return nil
+		}
+		s, ok := v[0].(string)
+		m, ok2 := v[1].(map[string]any)
+		if !ok || !ok2 {
+			return nil
+		}
+		src, vars = s, m
+	default:
+		return nil
+	}
+	return subVar.ReplaceAllStringFunc(src, func(m string) string {
+		name := m[2 : len(m)-1]
+		if strings.HasPrefix(name, "!") {
+			return "${" + name[1:] + "}"
+		}
+		if v, ok := vars[name]; ok {
+			return Stringify(v)
+		}
+		return Stringify(r.lookup(name, tpl))
+	})
+}
+
+// Stringify renders a resolved template value as an environment variable
+// value: strings as they are, numbers without exponent, booleans as
+// true/false, nil as "", anything else as JSON.
+func Stringify(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// FindModuleRoot walks up from dir to the directory holding go.mod. It
+// returns an error when there is none up to the file system root.
+func FindModuleRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("samtemplate: no go.mod above %s", dir)
+		}
+		d = parent
+	}
+}
+
+// FindTemplate returns the path of template.yaml at the module root above
+// dir (tests pass "."). It returns FindModuleRoot's error, or an error when
+// the root has no template.yaml.
+func FindTemplate(dir string) (string, error) {
+	root, err := FindModuleRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, "template.yaml")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("samtemplate: %w", err)
+	}
+	return p, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
