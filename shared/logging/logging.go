@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -50,7 +51,9 @@ func replace(groups []string, a slog.Attr) slog.Attr {
 			return a
 		}
 	}
-	if Redacted(a.Key) {
+	// A group named like a redacted key (slog.Group("body", ...) or
+	// WithGroup("email")) hides everything inside it too.
+	if Redacted(a.Key) || slices.ContainsFunc(groups, Redacted) {
 		return slog.Attr{}
 	}
 	return a
