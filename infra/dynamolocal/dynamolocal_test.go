@@ -1,0 +1,129 @@
+package dynamolocal
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+func TestTablePutGet(t *testing.T) {
+	client := Client(t, Endpoint(t))
+	ctx := context.Background()
+	table := Table(t, client)
+	other := Table(t, client)
+	if table == other || !strings.HasPrefix(table, "test-TestTablePutGet-") {
+		t.Fatalf("table names %q and %q: want unique names carrying the test name", table, other)
+	}
+
+	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := desc.Table
+	if d.TableStatus != types.TableStatusActive || d.StreamSpecification == nil || !aws.ToBool(d.StreamSpecification.StreamEnabled) {
+		t.Errorf("table status %s, stream %+v: want ACTIVE with a stream", d.TableStatus, d.StreamSpecification)
+	}
+	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(ttl.TimeToLiveDescription.AttributeName); got != "expires_at" {
+		t.Errorf("TTL attribute = %q, want expires_at from template.yaml", got)
+	}
+
+	key := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "TICKET#T1"},
+		"sk": &types.AttributeValueMemberS{Value: "TICKET"},
+	}
+	item := map[string]types.AttributeValue{"subject": &types.AttributeValueMemberS{Value: "hello"}}
+	for k, v := range key {
+		item[k] = v
+	}
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := got.Item["subject"].(*types.AttributeValueMemberS); !ok || s.Value != "hello" {
+		t.Errorf("GetItem = %v, want subject hello", got.Item)
+	}
+	// The table was not created in the other table.
+	got, err = client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(other), Key: key})
+	if err != nil || len(got.Item) != 0 {
+		t.Errorf("other table holds %v (%v), want nothing", got.Item, err)
+	}
+}
+
+func TestStartStop(t *testing.T) {
+	jar, err := FindJar(".")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	s, err := Start(context.Background(), Options{Jar: jar, DBPath: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := s.cmd.Process.Pid
+	client := NewClient(s.Endpoint)
+	if _, err := client.ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil {
+		t.Fatalf("ListTables on a fresh server: %v", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Errorf("second Stop: %v", err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("java pid %d still there after Stop (kill 0: %v)", pid, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shared-local-instance.db")); err != nil {
+		t.Errorf("DBPath not used: %v", err)
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"missing jar", Options{Jar: filepath.Join(t.TempDir(), "DynamoDBLocal.jar")}},
+		{"missing java", Options{Jar: os.Args[0], Java: "no-such-java-binary"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Start(context.Background(), tc.opts)
+			if !errors.Is(err, ErrNotInstalled) {
+				t.Errorf("Start = %v, %v; want ErrNotInstalled", s, err)
+			}
+		})
+	}
+	t.Run("early exit", func(t *testing.T) {
+		// A file that is not a jar makes java exit at once: Start must say so, not wait.
+		_, err := Start(context.Background(), Options{Jar: os.Args[0], StartTimeout: 0})
+		if err == nil || errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "exited") {
+			t.Errorf("Start on a non-jar = %v, want an early-exit error", err)
+		}
+	})
+	t.Run("find jar outside a module", func(t *testing.T) {
+		if _, err := FindJar(t.TempDir()); !errors.Is(err, ErrNotInstalled) {
+			t.Errorf("FindJar = %v, want ErrNotInstalled", err)
+		}
+	})
+}

