@@ -1,0 +1,295 @@
+package tickets
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/tiers"
+)
+
+// Limits of a ticket request (SPEC "POST /api/support/tickets").
+const (
+	// MaxRequestBytes bounds the raw request body. API Gateway allows far
+	// more; a ticket never needs it, and refusing early keeps memory and
+	// DynamoDB item size (400 KB) safe.
+	MaxRequestBytes = 64 << 10
+	// MaxSubjectRunes and MaxBodyRunes count characters (runes), not bytes,
+	// so a subject in any script gets the same allowance.
+	MaxSubjectRunes = 200
+	MaxBodyRunes    = 10_000
+	// MaxEmailBytes is RFC 5321's limit on a forward path.
+	MaxEmailBytes = 254
+)
+
+// Field-error reasons used in problem documents. Clients may branch on them.
+const (
+	ReasonRequired = "required"
+	ReasonTooLong  = "too_long"
+	ReasonInvalid  = "invalid"
+	ReasonType     = "type"
+	ReasonUnknown  = "unknown"
+	ReasonDup      = "duplicate"
+	ReasonControl  = "control_characters"
+	ReasonEncoding = "encoding"
+)
+
+// Request is a parsed, validated ticket request. Subject and Body are kept
+// exactly as the customer wrote them.
+type Request struct {
+	Subject string
+	Body    string
+	// Tier is the tier the body claims, tiers.Default when it names none.
+	Tier tiers.Tier
+	// TierGiven records whether the body named a tier at all, so a verified
+	// caller who names none is not compared against the default.
+	TierGiven bool
+	// Email is empty when the request has none.
+	Email string
+}
+
+// fields are the only accepted member names, exactly as spelled here.
+var fields = [...]string{"subject", "body", "tier", "email"}
+
+// Parse decodes and validates a ticket request body.
+//
+// Parse is strict because encoding/json is not: it refuses (as a
+// *problem.Error) bodies over MaxRequestBytes (TooLarge), bytes that are not
+// UTF-8, JSON that is malformed, not an object or followed by more data
+// (MalformedJSON), and unknown members, members repeated or differing from a
+// known name only in case, values that are not strings, and values out of
+// range (Validation, naming the field). Value errors are reported together;
+// structural errors stop parsing at once.
+func Parse(b []byte) (Request, error) {
+	if len(b) > MaxRequestBytes {
+		return Request{}, problem.Newf(problem.TooLarge, "request body exceeds %d bytes", MaxRequestBytes)
+	}
+	if bad := invalidUTF8At(b); bad >= 0 {
+		return Request{}, encodingError(b, bad)
+	}
+	values, err := scanObject(b)
+	if err != nil {
+		return Request{}, err
+	}
+	return validate(values)
+}
+
+// scanObject walks the token stream of a single top-level object whose
+// members must all be known names with string values. It returns the values
+// by field name.
+func scanObject(b []byte) (map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, problem.New(problem.MalformedJSON, "request body must be a JSON object")
+	}
+	values := make(map[string]string, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		key, _ := tok.(string) // inside an object the decoder only yields string keys
+		if err := checkKey(key, values); err != nil {
+			return nil, err
+		}
+		tok, err = dec.Token()
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		s, ok := tok.(string)
+		if !ok {
+			return nil, problem.Invalid(key, ReasonType, key+" must be a string")
+		}
+		values[key] = s
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, syntaxError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil || isSyntax(err) {
+			return nil, problem.New(problem.MalformedJSON, "request body has data after the JSON object")
+		}
+		return nil, syntaxError(err)
+	}
+	return values, nil
+}
+
+// checkKey refuses unknown, case-variant and repeated member names. A
+// case-variant ("TIER") is refused rather than folded because
+// encoding/json would silently fold it and a duplicate could then override
+// an earlier value unseen by a proxy or WAF in front of us.
+func checkKey(key string, seen map[string]string) error {
+	name := safeName(key)
+	for _, f := range fields {
+		if key == f {
+			if _, dup := seen[key]; dup {
+				return problem.Invalid(f, ReasonDup, f+" appears more than once")
+			}
+			return nil
+		}
+	}
+	for _, f := range fields {
+		if strings.EqualFold(key, f) {
+			return problem.Invalid(name, ReasonUnknown, "unknown field "+strconv.Quote(name)+"; field names are case-sensitive, use "+strconv.Quote(f))
+		}
+	}
+	return problem.Invalid(name, ReasonUnknown, "unknown field "+strconv.Quote(name)+"; allowed: subject, body, tier, email")
+}
+
+// safeName bounds an unknown member name before it is echoed in a problem
+// document, so an attacker cannot reflect a large or odd string back.
+func safeName(key string) string {
+	var sb strings.Builder
+	for i, r := range key {
+		if i >= 64 {
+			sb.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			r = '?'
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+// validate checks each value's range and collects every field error.
+func validate(v map[string]string) (Request, error) {
+	var errs []*problem.Error
+	req := Request{Subject: v["subject"], Body: v["body"], Tier: tiers.Default, Email: v["email"]}
+
+	switch n := utf8.RuneCountInString(req.Subject); {
+	case strings.TrimSpace(req.Subject) == "":
+		errs = append(errs, problem.Invalid("subject", ReasonRequired, "subject is required"))
+	case n > MaxSubjectRunes:
+		errs = append(errs, problem.Invalid("subject", ReasonTooLong, "subject must be at most "+strconv.Itoa(MaxSubjectRunes)+" characters"))
+	case strings.IndexFunc(req.Subject, unicode.IsControl) >= 0:
+		errs = append(errs, problem.Invalid("subject", ReasonControl, "subject must not contain control characters such as line breaks or tabs"))
+	}
+
+	switch n := utf8.RuneCountInString(req.Body); {
+	case strings.TrimSpace(req.Body) == "":
+		errs = append(errs, problem.Invalid("body", ReasonRequired, "body is required"))
+	case n > MaxBodyRunes:
+		errs = append(errs, problem.Invalid("body", ReasonTooLong, "body must be at most "+strconv.Itoa(MaxBodyRunes)+" characters"))
+	}
+
+	if t, ok := v["tier"]; ok {
+		tier, err := tiers.Parse(t)
+		if err != nil {
+			errs = append(errs, problem.Invalid("tier", ReasonInvalid, err.Error()))
+		}
+		req.Tier, req.TierGiven = tier, true
+	}
+
+	if e, ok := v["email"]; ok && !validEmail(e) {
+		errs = append(errs, problem.Invalid("email", ReasonInvalid, "email must be a valid address like name@example.com"))
+	}
+
+	if len(errs) == 0 {
+		return req, nil
+	}
+	out := errs[0]
+	for _, e := range errs[1:] {
+		out.Fields = append(out.Fields, e.Fields...)
+	}
+	return Request{}, out
+}
+
+// validEmail accepts a bare addr-spec (no display name, no comments) of at
+// most MaxEmailBytes whose domain has a dot: what a helpdesk can reply to.
+func validEmail(s string) bool {
+	if s == "" || len(s) > MaxEmailBytes || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func isSyntax(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// syntaxError turns a decoder error into a MalformedJSON problem that gives
+// the byte offset but never echoes the input.
+func syntaxError(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return problem.Newf(problem.MalformedJSON, "request body is not valid JSON (at byte %d)", se.Offset)
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return problem.New(problem.MalformedJSON, "request body is empty or ends early")
+	}
+	return problem.New(problem.MalformedJSON, "request body is not valid JSON")
+}
+
+// invalidUTF8At returns the offset of the first byte that is not UTF-8, or -1.
+func invalidUTF8At(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// encodingError names the member whose value holds the bad byte when the
+// document is otherwise readable, so the client knows which field to fix.
+func encodingError(b []byte, at int) error {
+	field := fieldAt(b, at)
+	if field == "" {
+		return problem.Newf(problem.MalformedJSON, "request body is not valid UTF-8 (at byte %d)", at)
+	}
+	return problem.Invalid(field, ReasonEncoding, field+" is not valid UTF-8")
+}
+
+// fieldAt returns the known member whose value spans offset at, or "".
+func fieldAt(b []byte, at int) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := tok.(string)
+		start := dec.InputOffset()
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return ""
+		}
+		if int64(at) >= start && int64(at) < dec.InputOffset() {
+			for _, f := range fields {
+				if key == f {
+					return f
+				}
+			}
+			return ""
+		}
+	}
+	return ""
+}

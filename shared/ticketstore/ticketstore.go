@@ -1,0 +1,268 @@
+// Package ticketstore keeps support tickets in the single DynamoDB table:
+// one item per ticket at pk "TICKET#<id>", sk "TICKET", written with a
+// conditional PutItem that never overwrites an existing ticket.
+//
+// The table's stream (NEW_IMAGE) carries each new item to the TicketCreated
+// publisher, so this one write is the only thing the request path does: no
+// dual write to the event bus.
+package ticketstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/retry"
+	"github.com/levqor/serverless/shared/tickets"
+	"github.com/levqor/serverless/shared/tiers"
+)
+
+// Key prefix and sort key of ticket items.
+const (
+	PKPrefix = "TICKET#"
+	SK       = "TICKET"
+)
+
+// PutItemAPI is the one DynamoDB call the store makes.
+type PutItemAPI interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+// Store writes tickets to one table.
+type Store struct {
+	Client PutItemAPI
+	Table  string
+	// Retry governs throttling and 5xx retries (default: retry.Default, at
+	// most 3 attempts with full jitter, retrying only retry.AWSTransient).
+	Retry *retry.Policy
+}
+
+// Put writes t unless an item with its id exists.
+//
+// It returns nil once the item is stored, tickets.ErrIDTaken when the id is
+// already used by another ticket (the caller draws a new id; this is never
+// retried), a 503 Unavailable *problem.Error with Retry-After when DynamoDB
+// stays throttled, failing or unreachable after the retries, and an Internal
+// *problem.Error for anything else. A failed Put has written nothing.
+func (s *Store) Put(ctx context.Context, t *tickets.Ticket) error {
+	item := Item(t)
+	in := &dynamodb.PutItemInput{
+		TableName:                           aws.String(s.Table),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	p := retry.Default()
+	p.Retryable = retry.AWSTransient
+	if s.Retry != nil {
+		p = *s.Retry
+	}
+	_, err := retry.Do(ctx, p, func(ctx context.Context) error {
+		_, err := s.Client.PutItem(ctx, in)
+		return err
+	})
+	if err == nil {
+		return nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if sameItem(ccf.Item, item) {
+			// An earlier attempt of this Put was stored but its answer was
+			// lost (timeout, dropped connection): the ticket is ours.
+			return nil
+		}
+		return tickets.ErrIDTaken
+	}
+	if retry.AWSTransient(err) || errors.Is(err, context.DeadlineExceeded) {
+		return &problem.Error{
+			Code:       problem.Unavailable,
+			Detail:     "ticket storage is temporarily unavailable; retry shortly",
+			RetryAfter: 2 * time.Second,
+			Err:        err,
+		}
+	}
+	return problem.Wrap(problem.Internal, err, "ticket storage failed")
+}
+
+// Attribute names of a ticket item.
+const (
+	attrID              = "ticket_id"
+	attrSubject         = "subject"
+	attrBody            = "body"
+	attrTier            = "tier"
+	attrTierSource      = "tier_source"
+	attrEmail           = "email"
+	attrStatus          = "status"
+	attrPriority        = "priority"
+	attrSLAHours        = "sla_hours"
+	attrSLADueAt        = "sla_due_at"
+	attrCreatedAt       = "created_at"
+	attrAIRouted        = "ai_routed"
+	attrCategory        = "category"
+	attrQueue           = "queue"
+	attrConfidence      = "confidence"
+	attrRule            = "rule"
+	attrHumanEscalation = "human_escalation"
+	attrCorrelationID   = "correlation_id"
+)
+
+// Item returns t as a DynamoDB item. Written by hand rather than by
+// reflection: the item is the stored contract, and this is the hot path.
+func Item(t *tickets.Ticket) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{
+		"pk":                &types.AttributeValueMemberS{Value: PKPrefix + t.ID},
+		"sk":                &types.AttributeValueMemberS{Value: SK},
+		attrID:              &types.AttributeValueMemberS{Value: t.ID},
+		attrSubject:         &types.AttributeValueMemberS{Value: t.Subject},
+		attrBody:            &types.AttributeValueMemberS{Value: t.Body},
+		attrTier:            &types.AttributeValueMemberS{Value: string(t.Tier)},
+		attrTierSource:      &types.AttributeValueMemberS{Value: string(t.TierSource)},
+		attrStatus:          &types.AttributeValueMemberS{Value: t.Status},
+		attrPriority:        &types.AttributeValueMemberS{Value: string(t.Priority)},
+		attrSLAHours:        &types.AttributeValueMemberN{Value: strconv.Itoa(t.SLAHours)},
+		attrSLADueAt:        &types.AttributeValueMemberS{Value: t.SLADueAt.UTC().Format(tickets.TimeFormat)},
+		attrCreatedAt:       &types.AttributeValueMemberS{Value: t.CreatedAt.UTC().Format(tickets.TimeFormat)},
+		attrAIRouted:        &types.AttributeValueMemberBOOL{Value: t.Routing.AIRouted},
+		attrConfidence:      &types.AttributeValueMemberN{Value: strconv.FormatFloat(t.Routing.Confidence, 'f', -1, 64)},
+		attrHumanEscalation: &types.AttributeValueMemberBOOL{Value: t.HumanEscalation},
+		attrCorrelationID:   &types.AttributeValueMemberS{Value: t.CorrelationID},
+	}
+	// DynamoDB refuses empty strings in key attributes only, but absent is
+	// clearer than empty for optional values.
+	optional := [...]struct{ name, value string }{
+		{attrEmail, t.Email}, {attrCategory, t.Routing.Category}, {attrQueue, t.Routing.Queue}, {attrRule, t.Routing.Rule},
+	}
+	for _, o := range optional {
+		if o.value != "" {
+			item[o.name] = &types.AttributeValueMemberS{Value: o.value}
+		}
+	}
+	return item
+}
+
+// FromItem reads a ticket item (as Item writes it, or a stream NEW_IMAGE).
+// It returns an error naming the first attribute that is missing or
+// malformed.
+func FromItem(item map[string]types.AttributeValue) (tickets.Ticket, error) {
+	r := reader{item: item}
+	t := tickets.Ticket{
+		ID:              r.str(attrID, true),
+		Subject:         r.str(attrSubject, false),
+		Body:            r.str(attrBody, false),
+		Tier:            tiers.Tier(r.str(attrTier, true)),
+		TierSource:      tickets.TierSource(r.str(attrTierSource, true)),
+		Email:           r.str(attrEmail, false),
+		Status:          r.str(attrStatus, true),
+		Priority:        tiers.Priority(r.str(attrPriority, true)),
+		SLAHours:        int(r.num(attrSLAHours)),
+		SLADueAt:        r.time(attrSLADueAt),
+		CreatedAt:       r.time(attrCreatedAt),
+		HumanEscalation: r.bool(attrHumanEscalation),
+		CorrelationID:   r.str(attrCorrelationID, false),
+		Routing: tickets.Routing{
+			AIRouted:   r.bool(attrAIRouted),
+			Category:   r.str(attrCategory, false),
+			Queue:      r.str(attrQueue, false),
+			Confidence: r.num(attrConfidence),
+			Rule:       r.str(attrRule, false),
+		},
+	}
+	if r.err != nil {
+		return tickets.Ticket{}, r.err
+	}
+	return t, nil
+}
+
+// reader extracts typed attributes, remembering the first problem.
+type reader struct {
+	item map[string]types.AttributeValue
+	err  error
+}
+
+func (r *reader) fail(name, why string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("ticketstore: attribute %s %s", name, why)
+	}
+}
+
+func (r *reader) str(name string, required bool) string {
+	switch v := r.item[name].(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value
+	case nil:
+		if required {
+			r.fail(name, "is missing")
+		}
+	default:
+		r.fail(name, "is not a string")
+	}
+	return ""
+}
+
+func (r *reader) num(name string) float64 {
+	v, ok := r.item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		r.fail(name, "is missing or not a number")
+		return 0
+	}
+	f, err := strconv.ParseFloat(v.Value, 64)
+	if err != nil {
+		r.fail(name, "is not a number")
+	}
+	return f
+}
+
+func (r *reader) bool(name string) bool {
+	v, ok := r.item[name].(*types.AttributeValueMemberBOOL)
+	if !ok {
+		r.fail(name, "is missing or not a boolean")
+		return false
+	}
+	return v.Value
+}
+
+func (r *reader) time(name string) time.Time {
+	s := r.str(name, true)
+	t, err := time.Parse(tickets.TimeFormat, s)
+	if err != nil && s != "" {
+		r.fail(name, "is not an RFC 3339 time")
+	}
+	return t.UTC()
+}
+
+// sameItem reports whether two items hold the same scalar attributes: the
+// test that an existing ticket is the one this Put wrote.
+func sameItem(a, b map[string]types.AttributeValue) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		switch x := av.(type) {
+		case *types.AttributeValueMemberS:
+			y, ok := b[k].(*types.AttributeValueMemberS)
+			if !ok || x.Value != y.Value {
+				return false
+			}
+		case *types.AttributeValueMemberN:
+			y, ok := b[k].(*types.AttributeValueMemberN)
+			if !ok || x.Value != y.Value {
+				return false
+			}
+		case *types.AttributeValueMemberBOOL:
+			y, ok := b[k].(*types.AttributeValueMemberBOOL)
+			if !ok || x.Value != y.Value {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
