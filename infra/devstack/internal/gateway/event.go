@@ -1,0 +1,188 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Event is an HTTP API payload format 2.0 request, field for field as API
+// Gateway sends it (optional members are omitted when empty, as API Gateway
+// does; aws-lambda-go's events.APIGatewayV2HTTPRequest decodes it).
+type Event struct {
+	Version               string            `json:"version"`
+	RouteKey              string            `json:"routeKey"`
+	RawPath               string            `json:"rawPath"`
+	RawQueryString        string            `json:"rawQueryString"`
+	Cookies               []string          `json:"cookies,omitempty"`
+	Headers               map[string]string `json:"headers"`
+	QueryStringParameters map[string]string `json:"queryStringParameters,omitempty"`
+	PathParameters        map[string]string `json:"pathParameters,omitempty"`
+	RequestContext        RequestContext    `json:"requestContext"`
+	Body                  string            `json:"body,omitempty"`
+	IsBase64Encoded       bool              `json:"isBase64Encoded"`
+}
+
+// RequestContext is the event's requestContext.
+type RequestContext struct {
+	AccountID    string      `json:"accountId"`
+	APIID        string      `json:"apiId"`
+	DomainName   string      `json:"domainName"`
+	DomainPrefix string      `json:"domainPrefix"`
+	HTTP         HTTPContext `json:"http"`
+	RequestID    string      `json:"requestId"`
+	RouteKey     string      `json:"routeKey"`
+	Stage        string      `json:"stage"`
+	Time         string      `json:"time"`
+	TimeEpoch    int64       `json:"timeEpoch"`
+}
+
+// HTTPContext is requestContext.http.
+type HTTPContext struct {
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Protocol  string `json:"protocol"`
+	SourceIP  string `json:"sourceIp"`
+	UserAgent string `json:"userAgent"`
+}
+
+// requestTimeLayout is API Gateway's requestContext.time format (CLF).
+const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
+
+// buildEvent turns r (whose body was already read) into the payload 2.0 event
+// for route, the way API Gateway does: lower-cased header names with repeated
+// values joined by commas, cookies moved out of the headers, repeated query
+// parameters joined by commas, and the body base64-encoded unless its content
+// type is text.
+func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map[string]string, requestID string, now time.Time) Event {
+	headers := map[string]string{}
+	var cookies []string
+	for name, values := range r.Header {
+		lname := strings.ToLower(name)
+		if lname == "cookie" {
+			for _, v := range values {
+				for _, c := range strings.Split(v, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						cookies = append(cookies, c)
+					}
+				}
+			}
+			continue
+		}
+		headers[lname] = strings.Join(values, ",")
+	}
+	host := r.Host
+	headers["host"] = host
+	headers["content-length"] = strconv.Itoa(len(body))
+	sourceIP := clientIP(r)
+	if prior := headers["x-forwarded-for"]; prior != "" {
+		headers["x-forwarded-for"] = prior + ", " + sourceIP
+	} else {
+		headers["x-forwarded-for"] = sourceIP
+	}
+	_, port, _ := net.SplitHostPort(g.listenHost(r))
+	headers["x-forwarded-port"] = port
+	headers["x-forwarded-proto"] = "http"
+	if headers["x-amzn-trace-id"] == "" {
+		headers["x-amzn-trace-id"] = traceRoot(now)
+	}
+
+	var query map[string]string
+	if values, err := url.ParseQuery(r.URL.RawQuery); err == nil && len(values) > 0 {
+		query = map[string]string{}
+		keys := make([]string, 0, len(values))
+		for k := range values {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			query[k] = strings.Join(values[k], ",")
+		}
+	}
+
+	domain := hostOnly(host)
+	ev := Event{
+		Version:               "2.0",
+		RouteKey:              rt.key,
+		RawPath:               r.URL.EscapedPath(),
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
+		Headers:               headers,
+		QueryStringParameters: query,
+		PathParameters:        params,
+		RequestContext: RequestContext{
+			AccountID:    g.AccountID,
+			APIID:        g.APIID,
+			DomainName:   domain,
+			DomainPrefix: strings.SplitN(domain, ".", 2)[0],
+			HTTP: HTTPContext{
+				Method:    r.Method,
+				Path:      r.URL.Path,
+				Protocol:  r.Proto,
+				SourceIP:  sourceIP,
+				UserAgent: r.UserAgent(),
+			},
+			RequestID: requestID,
+			RouteKey:  rt.key,
+			Stage:     "$default",
+			Time:      now.UTC().Format(requestTimeLayout),
+			TimeEpoch: now.UnixMilli(),
+		},
+	}
+	if len(body) > 0 {
+		if isText(r.Header.Get("Content-Type")) {
+			ev.Body = string(body)
+		} else {
+			ev.Body = base64.StdEncoding.EncodeToString(body)
+			ev.IsBase64Encoded = true
+		}
+	}
+	return ev
+}
+
+// isText reports whether API Gateway passes a body of this content type as
+// text; anything else (including no content type, and form posts) arrives
+// base64-encoded with isBase64Encoded true.
+func isText(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(mt, "text/"):
+		return true
+	case mt == "application/json", mt == "application/xml", mt == "application/javascript",
+		strings.HasSuffix(mt, "+json"), strings.HasSuffix(mt, "+xml"):
+		return true
+	}
+	return false
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// listenHost is the local address the request arrived on (host:port).
+func (g *Gateway) listenHost(r *http.Request) string {
+	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return addr.String()
+	}
+	return r.Host
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}

@@ -1,0 +1,360 @@
+// Package gateway is a local stand-in for an API Gateway HTTP API with Lambda
+// proxy integrations (payload format 2.0): it matches routes the way HTTP APIs
+// do, builds the 2.0 event, invokes the function and translates its answer
+// back, and answers API Gateway's own errors with API Gateway's bodies
+// ({"message":"Not Found"}, {"message":"Internal Server Error"}, ...).
+//
+// It does not check AWS_IAM authorization (neither does `sam local
+// start-api`); Unauthenticated lists the routes that would need it.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits of an HTTP API and of a synchronous Lambda invocation.
+const (
+	// MaxBody is the HTTP API payload size quota (10 MB).
+	MaxBody = 10 * 1024 * 1024
+	// MaxEvent is Lambda's synchronous invocation payload limit (6 MB).
+	MaxEvent = 6 * 1024 * 1024
+	// IntegrationTimeout is the HTTP API's maximum integration timeout.
+	IntegrationTimeout = 30 * time.Second
+)
+
+// Invoker runs a function once on a payload. The result is the function's
+// response payload, or, when errType is set, a function error (handled,
+// crash or timeout), which API Gateway answers with a 500.
+type Invoker interface {
+	Invoke(ctx context.Context, event []byte) (payload []byte, errType string, err error)
+}
+
+// Route is one route of the API: Method ("GET", ..., or "ANY") and Path (with
+// {param} and a final {proxy+} allowed, as in HTTP APIs) served by Function.
+type Route struct {
+	Method   string
+	Path     string
+	Auth     string // "AWS_IAM" or ""
+	Name     string // the function's name, for logs
+	Function Invoker
+}
+
+// Gateway is an http.Handler serving the routes.
+type Gateway struct {
+	APIID     string // requestContext.apiId (default "local")
+	AccountID string // requestContext.accountId
+	// Log receives one access line per request (nil: none).
+	Log func(format string, args ...any)
+	// Timeout overrides IntegrationTimeout (tests).
+	Timeout time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	routes []*route
+}
+
+type route struct {
+	Route
+	key      string   // route key, "POST /api/support/tickets"
+	segments []string // path split on "/"
+}
+
+// New returns a Gateway for routes. It returns an error when two routes have
+// the same key or a route's method or path is malformed.
+func New(routes []Route) (*Gateway, error) {
+	g := &Gateway{APIID: "local", AccountID: "000000000000"}
+	seen := map[string]bool{}
+	for _, r := range routes {
+		method := strings.ToUpper(r.Method)
+		if method == "" || !strings.HasPrefix(r.Path, "/") || r.Function == nil {
+			return nil, fmt.Errorf("gateway: route %q %q: method, path starting with / and function are required", r.Method, r.Path)
+		}
+		key := method + " " + r.Path
+		if seen[key] {
+			return nil, fmt.Errorf("gateway: duplicate route %s", key)
+		}
+		seen[key] = true
+		rt := &route{Route: r, key: key, segments: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")}
+		rt.Method = method
+		g.routes = append(g.routes, rt)
+	}
+	// Most specific first: more literal segments, then fewer parameters, and
+	// a method match before ANY; HTTP APIs prefer the most specific match.
+	sort.SliceStable(g.routes, func(i, j int) bool {
+		a, b := g.routes[i], g.routes[j]
+		if la, lb := literals(a.segments), literals(b.segments); la != lb {
+			return la > lb
+		}
+		if len(a.segments) != len(b.segments) {
+			return len(a.segments) > len(b.segments)
+		}
+		return a.Method != "ANY" && b.Method == "ANY"
+	})
+	return g, nil
+}
+
+// Unauthenticated returns the route keys whose AWS_IAM authorization the
+// local gateway does not check.
+func (g *Gateway) Unauthenticated() []string {
+	var keys []string
+	for _, r := range g.routes {
+		if r.Auth != "" {
+			keys = append(keys, r.key+" ("+r.Auth+")")
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Routes returns the route keys served.
+func (g *Gateway) Routes() []string {
+	keys := make([]string, 0, len(g.routes))
+	for _, r := range g.routes {
+		keys = append(keys, r.key+" -> "+r.Name)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func literals(segs []string) int {
+	n := 0
+	for _, s := range segs {
+		if !strings.HasPrefix(s, "{") {
+			n++
+		}
+	}
+	return n
+}
+
+// match finds the route for method and path and its path parameters.
+func (g *Gateway) match(method, path string) (*route, map[string]string) {
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, r := range g.routes {
+		if r.Method != method && r.Method != "ANY" {
+			continue
+		}
+		if params, ok := matchSegments(r.segments, segs); ok {
+			return r, params
+		}
+	}
+	return nil, nil
+}
+
+func matchSegments(pattern, segs []string) (map[string]string, bool) {
+	var params map[string]string
+	set := func(k, v string) {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[k] = v
+	}
+	for i, p := range pattern {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "+}") {
+			if i >= len(segs) {
+				return nil, false
+			}
+			set(strings.TrimSuffix(strings.TrimPrefix(p, "{"), "+}"), strings.Join(segs[i:], "/"))
+			return params, true
+		}
+		if i >= len(segs) {
+			return nil, false
+		}
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			set(p[1:len(p)-1], segs[i])
+			continue
+		}
+		if p != segs[i] {
+			return nil, false
+		}
+	}
+	return params, len(pattern) == len(segs)
+}
+
+// ServeHTTP answers one request as API Gateway would.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := g.now()
+	requestID := newRequestID()
+	w.Header().Set("Apigw-Requestid", requestID)
+	status, fn := g.serve(w, r, requestID, now)
+	if g.Log != nil {
+		g.Log("%s %s %d %s %dms", r.Method, r.URL.RequestURI(), status, fn, time.Since(now).Milliseconds())
+	}
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string, now time.Time) (int, string) {
+	rt, params := g.match(r.Method, r.URL.Path)
+	if rt == nil {
+		return apiError(w, http.StatusNotFound, "Not Found"), "-"
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return apiError(w, http.StatusBadRequest, "Bad Request"), rt.Name
+	}
+	if len(body) > MaxBody {
+		return apiError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large"), rt.Name
+	}
+	event, err := json.Marshal(g.buildEvent(r, body, rt, params, requestID, now))
+	if err != nil {
+		return apiError(w, http.StatusInternalServerError, "Internal Server Error"), rt.Name
+	}
+	if len(event) > MaxEvent {
+		return apiError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large"), rt.Name
+	}
+
+	type answer struct {
+		payload []byte
+		errType string
+		err     error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		p, t, err := rt.Function.Invoke(context.WithoutCancel(r.Context()), event)
+		done <- answer{p, t, err}
+	}()
+	timeout := g.Timeout
+	if timeout <= 0 {
+		timeout = IntegrationTimeout
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var a answer
+	select {
+	case a = <-done:
+	case <-timer.C:
+		// The function goes on running, as in AWS; the client gets 503.
+		return apiError(w, http.StatusServiceUnavailable, "Service Unavailable"), rt.Name
+	}
+	if a.err != nil || a.errType != "" {
+		return apiError(w, http.StatusInternalServerError, "Internal Server Error"), rt.Name
+	}
+	resp, err := translate(a.payload)
+	if err != nil {
+		return apiError(w, http.StatusInternalServerError, "Internal Server Error"), rt.Name + " (" + err.Error() + ")"
+	}
+	return resp.write(w), rt.Name
+}
+
+// response is the function's answer as API Gateway will send it.
+type response struct {
+	status  int
+	headers http.Header
+	body    []byte
+}
+
+func (resp *response) write(w http.ResponseWriter) int {
+	h := w.Header()
+	for k, vs := range resp.headers {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	if h.Get("Content-Type") == "" {
+		h["Content-Type"] = nil // no sniffing: API Gateway adds no type
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(resp.body)
+	return resp.status
+}
+
+// translate reads a Lambda payload 2.0 response. A JSON object with a
+// statusCode is a structured response (statusCode, headers,
+// multiValueHeaders, cookies, body, isBase64Encoded); anything else is, as
+// API Gateway infers, a 200 application/json response whose body is the
+// payload itself. A structured response of the wrong shape is an error.
+func translate(payload []byte) (*response, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &probe); err != nil || probe["statusCode"] == nil {
+		if !json.Valid(payload) {
+			return nil, errors.New("function response is not JSON")
+		}
+		return &response{
+			status:  http.StatusOK,
+			headers: http.Header{"Content-Type": {"application/json"}},
+			body:    payload,
+		}, nil
+	}
+	var out struct {
+		StatusCode        int                 `json:"statusCode"`
+		Headers           map[string]string   `json:"headers"`
+		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+		Cookies           []string            `json:"cookies"`
+		Body              *string             `json:"body"`
+		IsBase64Encoded   bool                `json:"isBase64Encoded"`
+	}
+	if err := json.Unmarshal(payload, &out); err != nil {
+		return nil, fmt.Errorf("malformed Lambda proxy response: %v", err)
+	}
+	if out.StatusCode < 100 || out.StatusCode > 599 {
+		return nil, fmt.Errorf("malformed Lambda proxy response: statusCode %d", out.StatusCode)
+	}
+	resp := &response{status: out.StatusCode, headers: http.Header{}}
+	for k, vs := range out.MultiValueHeaders {
+		for _, v := range vs {
+			resp.headers.Add(k, v)
+		}
+	}
+	for k, v := range out.Headers {
+		resp.headers.Set(k, v)
+	}
+	for _, c := range out.Cookies {
+		resp.headers.Add("Set-Cookie", c)
+	}
+	if out.Body != nil {
+		resp.body = []byte(*out.Body)
+		if out.IsBase64Encoded {
+			b, err := base64.StdEncoding.DecodeString(*out.Body)
+			if err != nil {
+				return nil, fmt.Errorf("malformed Lambda proxy response: body is not base64: %v", err)
+			}
+			resp.body = b
+		}
+	}
+	return resp, nil
+}
+
+// apiError writes one of API Gateway's own error responses.
+func apiError(w http.ResponseWriter, status int, message string) int {
+	body, _ := json.Marshal(map[string]string{"message": message})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	return status
+}
+
+func (g *Gateway) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
+}
+
+// newRequestID returns an id shaped like API Gateway's ("LV7fzho-PHcEJPw=").
+func newRequestID() string {
+	var b [11]byte
+	_, _ = rand.Read(b[:])
+	return base64.URLEncoding.EncodeToString(b[:])
+}
+
+// traceRoot returns an X-Amzn-Trace-Id root for a request without one.
+func traceRoot(now time.Time) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%s", now.Unix(), hex.EncodeToString(b[:]))
+}
