@@ -7,6 +7,7 @@ package warmup
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 )
 
 // Payload is the exact event the keepalive sends to warm a function.
@@ -31,6 +32,9 @@ func Is(raw []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil || v.Warmup == nil {
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF { // trailing data: not the exact shape
 		return false
 	}
 	return *v.Warmup
