@@ -9,7 +9,7 @@ import (
 func TestParseTargets(t *testing.T) {
 	tests := []struct {
 		name, in, err string
-		check        func(t *testing.T, ts []Target)
+		check         func(t *testing.T, ts []Target)
 	}{
 		{name: "blank means default", in: "  \n", check: func(t *testing.T, ts []Target) {
 			if ts != nil {
