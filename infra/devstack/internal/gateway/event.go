@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/levqor/serverless/infra/devstack/internal/awsid"
 )
 
 // Event is an HTTP API payload format 2.0 request, field for field as API
@@ -90,7 +92,7 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 	headers["x-forwarded-port"] = port
 	headers["x-forwarded-proto"] = "http"
 	if headers["x-amzn-trace-id"] == "" {
-		headers["x-amzn-trace-id"] = traceRoot(now)
+		headers["x-amzn-trace-id"] = awsid.TraceRoot(now)
 	}
 
 	var query map[string]string

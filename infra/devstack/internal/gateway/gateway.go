@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -350,11 +349,4 @@ func newRequestID() string {
 	var b [11]byte
 	_, _ = rand.Read(b[:])
 	return base64.URLEncoding.EncodeToString(b[:])
-}
-
-// traceRoot returns an X-Amzn-Trace-Id root for a request without one.
-func traceRoot(now time.Time) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s", now.Unix(), hex.EncodeToString(b[:]))
 }

@@ -2,8 +2,6 @@ package lambdaenv
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/levqor/serverless/infra/devstack/internal/awsid"
 )
 
 // initLimit is Lambda's init phase limit for on-demand environments.
@@ -132,7 +132,7 @@ func (e *environment) copyLines(r io.Reader) {
 
 // invoke runs one invocation, starting the process first on a cold start.
 func (e *environment) invoke(payload []byte) (*Result, error) {
-	res := &Result{RequestID: newRequestID()}
+	res := &Result{RequestID: awsid.UUID()}
 	if !e.started {
 		res.Cold = true
 		begin := time.Now()
@@ -306,7 +306,7 @@ func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 		h.Set("Lambda-Runtime-Invoked-Function-Arn", e.f.ARN())
-		h.Set("Lambda-Runtime-Trace-Id", traceID())
+		h.Set("Lambda-Runtime-Trace-Id", awsid.TraceRoot(time.Now())+";Sampled=0")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(inv.payload)
 	case <-r.Context().Done():
@@ -391,22 +391,4 @@ func errorDocument(errType, msg string) []byte {
 		ErrorType    string `json:"errorType"`
 	}{msg, errType})
 	return b
-}
-
-// newRequestID returns a random UUID (version 4), the shape of Lambda's ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// traceID returns an X-Ray trace header with a fresh root id.
-func traceID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0",
-		time.Now().Unix(), hex.EncodeToString(b[:]), hex.EncodeToString(b[:8]))
 }
