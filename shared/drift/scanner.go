@@ -1,0 +1,243 @@
+package drift
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go"
+)
+
+// TableAPI is the DynamoDB calls the table checks make.
+type TableAPI interface {
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	DescribeContinuousBackups(ctx context.Context, in *dynamodb.DescribeContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeContinuousBackupsOutput, error)
+	DescribeTimeToLive(ctx context.Context, in *dynamodb.DescribeTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
+}
+
+// RuleAPI is the EventBridge calls the keepalive rule check makes.
+type RuleAPI interface {
+	DescribeRule(ctx context.Context, in *eventbridge.DescribeRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.DescribeRuleOutput, error)
+	ListTargetsByRule(ctx context.Context, in *eventbridge.ListTargetsByRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListTargetsByRuleOutput, error)
+}
+
+// FunctionAPI is the Lambda call the function checks make.
+type FunctionAPI interface {
+	GetFunctionConfiguration(ctx context.Context, in *lambda.GetFunctionConfigurationInput, optFns ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error)
+}
+
+// RoutesAPI is the API Gateway (v2) call the routes check makes.
+type RoutesAPI interface {
+	GetRoutes(ctx context.Context, in *apigatewayv2.GetRoutesInput, optFns ...func(*apigatewayv2.Options)) (*apigatewayv2.GetRoutesOutput, error)
+}
+
+// StackAPI is the CloudFormation calls the stack drift check makes.
+type StackAPI interface {
+	DetectStackDrift(ctx context.Context, in *cloudformation.DetectStackDriftInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DetectStackDriftOutput, error)
+	DescribeStackDriftDetectionStatus(ctx context.Context, in *cloudformation.DescribeStackDriftDetectionStatusInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackDriftDetectionStatusOutput, error)
+	DescribeStackResourceDrifts(ctx context.Context, in *cloudformation.DescribeStackResourceDriftsInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourceDriftsOutput, error)
+}
+
+// HTTPDoer sends the health check's request (*http.Client satisfies it).
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// The services a scan talks to, as named in Scanner.NotConfigured and the
+// DRIFT_SKIP variable.
+const (
+	ServiceDynamoDB       = "dynamodb"
+	ServiceEvents         = "events"
+	ServiceLambda         = "lambda"
+	ServiceAPIGateway     = "apigateway"
+	ServiceCloudFormation = "cloudformation"
+	ServiceHealth         = "health"
+)
+
+// Services lists every service name a scan can skip.
+var Services = []string{ServiceDynamoDB, ServiceEvents, ServiceLambda, ServiceAPIGateway, ServiceCloudFormation, ServiceHealth}
+
+// Default scan timing. The budget leaves the drift function (Timeout 60s)
+// time to store and publish the report after the checks are cut off.
+const (
+	DefaultBudget       = 40 * time.Second
+	DefaultPollInterval = 5 * time.Second
+)
+
+// Scanner runs the live checks. Each AWS client is optional: a nil client
+// means the service is not configured and its checks are skipped with the
+// reason in NotConfigured (or a generic one), never passed.
+type Scanner struct {
+	Baseline Baseline
+	// Code is the policy under test; nil means CodePolicy().
+	Code *Code
+
+	Table     TableAPI
+	TableName string
+
+	Rules         RuleAPI
+	KeepaliveRule string
+
+	Functions FunctionAPI
+	// FunctionNames maps baseline logical ids to deployed function names.
+	FunctionNames map[string]string
+
+	Routes RoutesAPI
+
+	Stack     StackAPI
+	StackName string
+
+	HTTP HTTPDoer
+
+	// Version is what every function and /health must report.
+	Version string
+
+	// NotConfigured gives the reason a service's checks are skipped, keyed
+	// by the Service* names (e.g. "disabled by DRIFT_SKIP").
+	NotConfigured map[string]string
+
+	Budget       time.Duration // whole scan; zero means DefaultBudget
+	PollInterval time.Duration // stack drift detection polling; zero means DefaultPollInterval
+	Now          func() time.Time
+}
+
+// Target is the deployed API a scan looks at. Both fields come from the
+// invocation (schedule input or request context): the function cannot hold
+// them in its environment without a circular template dependency.
+type Target struct {
+	APIURL string // e.g. https://abc.execute-api.eu-west-2.amazonaws.com/dev
+	APIID  string
+}
+
+// group is a set of checks run together; names lets a cut-off group still
+// report each of its checks as skipped.
+type group struct {
+	category string
+	names    []string
+	run      func(ctx context.Context) []Check
+}
+
+// Scan runs every check concurrently within the budget and returns the
+// report. Checks still running when the budget ends are reported skip with
+// detail "timeout". Scan returns an error report only when it has no
+// baseline to compare with.
+func (s *Scanner) Scan(ctx context.Context, t Target) Report {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	if s.Baseline.Version == "" {
+		return ErrorReport("", now(), errors.New("no baseline loaded"))
+	}
+	budget := s.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+
+	groups := s.groups(t)
+	type result struct {
+		i      int
+		checks []Check
+	}
+	results := make(chan result, len(groups)) // buffered: late groups never block
+	for i, g := range groups {
+		go func() { results <- result{i, g.run(ctx)} }()
+	}
+	done := make([]bool, len(groups))
+	var checks []Check
+wait:
+	for range groups {
+		select {
+		case r := <-results:
+			done[r.i] = true
+			checks = append(checks, r.checks...)
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	for i, g := range groups {
+		if !done[i] {
+			for _, n := range g.names {
+				checks = append(checks, Skipped(n, g.category, "timeout"))
+			}
+		}
+	}
+	return NewReport(s.Baseline.Version, now(), checks)
+}
+
+func (s *Scanner) groups(t Target) []group {
+	code := CodePolicy()
+	if s.Code != nil {
+		code = *s.Code
+	}
+	var fnNames []string
+	for _, f := range s.Baseline.Functions {
+		fnNames = append(fnNames, "functions."+f.LogicalID)
+	}
+	return []group{
+		{CategoryPolicy, nil, func(context.Context) []Check { return PolicyChecks(s.Baseline, code) }},
+		{CategoryTable, tableChecks, s.checkTable},
+		{CategoryKeepalive, []string{"keepalive.rule"}, s.checkRule},
+		{CategoryFunctions, fnNames, s.checkFunctions},
+		{CategoryRoutes, []string{"routes"}, func(ctx context.Context) []Check { return s.checkRoutes(ctx, t.APIID) }},
+		{CategoryHealth, []string{"health"}, func(ctx context.Context) []Check { return s.checkHealth(ctx, t.APIURL) }},
+		{CategoryStack, []string{"stack"}, s.checkStack},
+	}
+}
+
+// notConfigured is the reason service's checks are skipped.
+func (s *Scanner) notConfigured(service string) string {
+	if r := s.NotConfigured[service]; r != "" {
+		return r
+	}
+	return service + " not configured"
+}
+
+// skipAll reports every name skipped for the same reason.
+func skipAll(names []string, category, reason string) []Check {
+	out := make([]Check, len(names))
+	for i, n := range names {
+		out[i] = Skipped(n, category, reason)
+	}
+	return out
+}
+
+// fromError turns a failed AWS call into a check. A resource the service
+// says does not exist is drift (fail); anything else (throttling, access
+// denied, an unreachable endpoint, an operation the endpoint does not
+// support, the budget running out) means the check could not be verified,
+// so it is skipped with the reason.
+func fromError(name, category, service string, err error) Check {
+	status, detail := classify(service, err)
+	return Check{Name: name, Category: category, Status: status, Detail: detail}
+}
+
+func classify(service string, err error) (Status, string) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Skip, "timeout"
+	}
+	if errors.Is(err, context.Canceled) {
+		return Skip, "cancelled"
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code, msg := ae.ErrorCode(), ae.ErrorMessage()
+		switch {
+		case code == "ResourceNotFoundException", code == "NotFoundException",
+			code == "ValidationError" && strings.Contains(msg, "does not exist"):
+			return Fail, "missing: " + msg
+		}
+		return Skip, fmt.Sprintf("%s unavailable: %s: %s", service, code, msg)
+	}
+	return Skip, fmt.Sprintf("%s unreachable: %v", service, err)
+}

@@ -1,0 +1,491 @@
+package drift
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/levqor/serverless/infra/dynamolocal"
+)
+
+func TestMain(m *testing.M) { dynamolocal.Main(m) }
+
+// want is the expected outcome of one named check.
+type want struct {
+	status Status
+	detail string // substring of the detail; "" means not checked
+}
+
+func baseline(t testing.TB) Baseline {
+	t.Helper()
+	b, err := Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func allFunctionNames(b Baseline) map[string]string {
+	m := map[string]string{}
+	for _, f := range b.Functions {
+		m[f.LogicalID] = fnName(f.LogicalID)
+	}
+	return m
+}
+
+func assertChecks(t *testing.T, got []Check, wants map[string]want) {
+	t.Helper()
+	byName := map[string]Check{}
+	for _, c := range got {
+		if _, dup := byName[c.Name]; dup {
+			t.Errorf("check %s reported twice", c.Name)
+		}
+		byName[c.Name] = c
+		if c.Category == "" {
+			t.Errorf("check %s has no category", c.Name)
+		}
+	}
+	for name, w := range wants {
+		c, ok := byName[name]
+		if !ok {
+			t.Errorf("check %s missing; got %+v", name, got)
+			continue
+		}
+		if c.Status != w.status || !strings.Contains(c.Detail, w.detail) {
+			t.Errorf("%s = %s %q (expected %q, actual %q); want %s with detail containing %q",
+				name, c.Status, c.Detail, c.Expected, c.Actual, w.status, w.detail)
+		}
+	}
+}
+
+func TestKeepaliveRuleCheck(t *testing.T) {
+	ka := fnARN("KeepaliveFunction")
+	cases := []struct {
+		name    string
+		replies map[string][]reply
+		want    want
+	}{
+		{"in sync", map[string][]reply{
+			"DescribeRule":      {describeRule("ENABLED", "rate(1 hour)")},
+			"ListTargetsByRule": {listTargets(ka)},
+		}, want{Pass, ""}},
+		{"in sync, target on the second page", map[string][]reply{
+			"DescribeRule": {describeRule("ENABLED", "rate(1 hour)")},
+			"ListTargetsByRule": {
+				awsJSON("1.1", `{"Targets":[{"Id":"other","Arn":"arn:aws:sqs:eu-west-2:123456789012:q"}],"NextToken":"page2"}`),
+				listTargets(ka + ":live"),
+			},
+		}, want{Pass, ""}},
+		{"disabled", map[string][]reply{
+			"DescribeRule":      {describeRule("DISABLED", "rate(1 hour)")},
+			"ListTargetsByRule": {listTargets(ka)},
+		}, want{Fail, "rule is DISABLED"}},
+		{"schedule changed", map[string][]reply{
+			"DescribeRule":      {describeRule("ENABLED", "rate(6 hours)")},
+			"ListTargetsByRule": {listTargets(ka)},
+		}, want{Fail, "schedule differs"}},
+		{"targets another function", map[string][]reply{
+			"DescribeRule":      {describeRule("ENABLED", "rate(1 hour)")},
+			"ListTargetsByRule": {listTargets(fnARN("HealthFunction"))},
+		}, want{Fail, "keepalive function is not a target"}},
+		{"rule missing", map[string][]reply{
+			"DescribeRule": {awsJSONError("1.1", 400, "ResourceNotFoundException", "Rule levqor-dev-keepalive-hourly does not exist on EventBus default.")},
+		}, want{Fail, "missing: Rule levqor-dev-keepalive-hourly does not exist"}},
+		{"throttled", map[string][]reply{
+			"DescribeRule": {awsJSONError("1.1", 400, "ThrottlingException", "Rate exceeded")},
+		}, want{Skip, "events unavailable: ThrottlingException: Rate exceeded"}},
+		{"slow", map[string][]reply{
+			"DescribeRule": {slow(describeRule("ENABLED", "rate(1 hour)"))},
+		}, want{Skip, "timeout"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, targetOp, tc.replies)
+			b := baseline(t)
+			s := &Scanner{Baseline: b, Rules: eventsClient(f.URL()), KeepaliveRule: "levqor-dev-keepalive-hourly", FunctionNames: allFunctionNames(b)}
+			ctx, cancel := withBudget(300 * time.Millisecond)
+			defer cancel()
+			assertChecks(t, s.checkRule(ctx), map[string]want{"keepalive.rule": tc.want})
+		})
+	}
+}
+
+func TestFunctionChecks(t *testing.T) {
+	inSync := func() map[string][]reply {
+		m := map[string][]reply{}
+		for _, id := range []string{"HealthFunction", "TicketsFunction", "KeepaliveFunction", "DriftScanFunction"} {
+			m["GetFunctionConfiguration:"+fnName(id)] = []reply{fnConfig(id, "provided.al2023", "arm64", testVersion)}
+		}
+		return m
+	}
+	with := func(id string, r reply) map[string][]reply {
+		m := inSync()
+		m["GetFunctionConfiguration:"+fnName(id)] = []reply{r}
+		return m
+	}
+	cases := []struct {
+		name    string
+		replies map[string][]reply
+		want    map[string]want
+	}{
+		{"in sync", inSync(), map[string]want{
+			"functions.HealthFunction": {Pass, ""}, "functions.TicketsFunction": {Pass, ""},
+			"functions.KeepaliveFunction": {Pass, ""}, "functions.DriftScanFunction": {Pass, ""},
+		}},
+		{"runtime drifted", with("HealthFunction", fnConfig("HealthFunction", "provided.al2", "arm64", testVersion)),
+			map[string]want{"functions.HealthFunction": {Fail, fnName("HealthFunction")}, "functions.TicketsFunction": {Pass, ""}}},
+		{"architecture drifted", with("TicketsFunction", fnConfig("TicketsFunction", "provided.al2023", "x86_64", testVersion)),
+			map[string]want{"functions.TicketsFunction": {Fail, ""}}},
+		{"version differs", with("KeepaliveFunction", fnConfig("KeepaliveFunction", "provided.al2023", "arm64", "0.9.0")),
+			map[string]want{"functions.KeepaliveFunction": {Fail, ""}}},
+		{"function missing", with("TicketsFunction", restError(404, "ResourceNotFoundException",
+			"Function not found: "+fnARN("TicketsFunction"))),
+			map[string]want{"functions.TicketsFunction": {Fail, "missing: Function not found"}, "functions.HealthFunction": {Pass, ""}}},
+		{"throttled", with("HealthFunction", restError(429, "TooManyRequestsException", "Rate exceeded")),
+			map[string]want{"functions.HealthFunction": {Skip, "lambda unavailable: TooManyRequestsException"}}},
+		{"slow", with("DriftScanFunction", slow(fnConfig("DriftScanFunction", "provided.al2023", "arm64", testVersion))),
+			map[string]want{"functions.DriftScanFunction": {Skip, "timeout"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, lambdaOp, tc.replies)
+			b := baseline(t)
+			s := &Scanner{Baseline: b, Functions: lambdaClient(f.URL()), FunctionNames: allFunctionNames(b), Version: testVersion}
+			ctx, cancel := withBudget(300 * time.Millisecond)
+			defer cancel()
+			assertChecks(t, s.checkFunctions(ctx), tc.want)
+		})
+	}
+	t.Run("name not configured", func(t *testing.T) {
+		b := baseline(t)
+		f := newFake(t, lambdaOp, inSync())
+		names := allFunctionNames(b)
+		delete(names, "TicketsFunction")
+		s := &Scanner{Baseline: b, Functions: lambdaClient(f.URL()), FunctionNames: names, Version: testVersion}
+		assertChecks(t, s.checkFunctions(context.Background()), map[string]want{
+			"functions.TicketsFunction": {Skip, "FUNCTION_NAMES"}, "functions.HealthFunction": {Pass, ""},
+		})
+	})
+}
+
+func TestRoutesCheck(t *testing.T) {
+	b := baseline(t)
+	first, rest := b.Routes[:3], b.Routes[3:]
+	cases := []struct {
+		name    string
+		apiID   string
+		replies map[string][]reply
+		want    want
+	}{
+		{"in sync over two pages", "a1b2c3", map[string][]reply{
+			"GetRoutes:a1b2c3:":     {routesPage("tok2", first...)},
+			"GetRoutes:a1b2c3:tok2": {routesPage("", rest...)},
+		}, want{Pass, ""}},
+		{"missing and extra routes", "a1b2c3", map[string][]reply{
+			"GetRoutes:a1b2c3:": {routesPage("", append(append([]string{}, b.Routes[1:]...), "ANY /{proxy+}")...)},
+		}, want{Fail, "missing: " + b.Routes[0] + "; extra: ANY /{proxy+}"}},
+		{"api missing", "gone", map[string][]reply{
+			"GetRoutes:gone:": {restError(404, "NotFoundException", "Invalid API identifier specified 123456789012:gone")},
+		}, want{Fail, "missing: Invalid API identifier"}},
+		{"throttled", "a1b2c3", map[string][]reply{
+			"GetRoutes:a1b2c3:": {restError(429, "TooManyRequestsException", "Too Many Requests")},
+		}, want{Skip, "apigateway unavailable: TooManyRequestsException"}},
+		{"slow", "a1b2c3", map[string][]reply{
+			"GetRoutes:a1b2c3:": {slow(routesPage("", b.Routes...))},
+		}, want{Skip, "timeout"}},
+		{"api id unknown", "", nil, want{Skip, "api id unknown"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, routesOp, tc.replies)
+			s := &Scanner{Baseline: b, Routes: routesClient(f.URL())}
+			ctx, cancel := withBudget(300 * time.Millisecond)
+			defer cancel()
+			assertChecks(t, s.checkRoutes(ctx, tc.apiID), map[string]want{"routes": tc.want})
+		})
+	}
+}
+
+func TestHealthCheck(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL + "/dev"
+	closed.Close()
+	cases := []struct {
+		name string
+		url  func(t *testing.T) string
+		want want
+	}{
+		{"ok", func(t *testing.T) string {
+			return healthServer(t, 200, `{"status":"ok","version":"1.0.0","build":"abc1234","timestamp":1700000000,"uptime_seconds":12}`)
+		}, want{Pass, ""}},
+		{"other version", func(t *testing.T) string {
+			return healthServer(t, 200, `{"status":"ok","version":"0.9.0","build":"abc1234","timestamp":1700000000,"uptime_seconds":12}`)
+		}, want{Fail, "/health"}},
+		{"degraded", func(t *testing.T) string {
+			return healthServer(t, 503, `{"status":"degraded","version":"1.0.0","build":"dev","timestamp":1700000000,"uptime_seconds":1}`)
+		}, want{Fail, ""}},
+		{"not health JSON", func(t *testing.T) string { return healthServer(t, 200, `<html>`) }, want{Fail, "not health JSON"}},
+		{"unreachable", func(*testing.T) string { return closedURL }, want{Skip, "health unreachable"}},
+		{"url unknown", func(*testing.T) string { return "" }, want{Skip, "api url unknown"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Scanner{Baseline: baseline(t), HTTP: http.DefaultClient, Version: testVersion}
+			assertChecks(t, s.checkHealth(context.Background(), tc.url(t)), map[string]want{"health": tc.want})
+		})
+	}
+}
+
+func TestStackCheck(t *testing.T) {
+	cases := []struct {
+		name    string
+		replies map[string][]reply
+		want    want
+	}{
+		{"in sync after polling", map[string][]reply{
+			"DetectStackDrift": {detectStarted},
+			"DescribeStackDriftDetectionStatus": {
+				detectionStatus("DETECTION_IN_PROGRESS", "UNKNOWN"),
+				detectionStatus("DETECTION_COMPLETE", "IN_SYNC"),
+			},
+		}, want{Pass, ""}},
+		{"drifted", map[string][]reply{
+			"DetectStackDrift":                  {detectStarted},
+			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_COMPLETE", "DRIFTED")},
+			"DescribeStackResourceDrifts":       {resourceDrifts},
+		}, want{Fail, "1 drifted resources: TicketsTable (MODIFIED)"}},
+		{"detection failed", map[string][]reply{
+			"DetectStackDrift":                  {detectStarted},
+			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_FAILED", "UNKNOWN")},
+		}, want{Skip, "detection DETECTION_FAILED"}},
+		{"stack missing", map[string][]reply{
+			"DetectStackDrift": {queryError(400, "ValidationError", "Stack with id levqor-dev does not exist")},
+		}, want{Fail, "missing: Stack with id levqor-dev does not exist"}},
+		{"throttled", map[string][]reply{
+			"DetectStackDrift": {queryError(400, "Throttling", "Rate exceeded")},
+		}, want{Skip, "cloudformation unavailable: Throttling: Rate exceeded"}},
+		{"slow detection", map[string][]reply{
+			"DetectStackDrift":                  {detectStarted},
+			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_IN_PROGRESS", "UNKNOWN")},
+		}, want{Skip, "timeout"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, queryOp, tc.replies)
+			s := &Scanner{Baseline: baseline(t), Stack: cfnClient(f.URL()), StackName: "levqor-dev", PollInterval: 10 * time.Millisecond}
+			ctx, cancel := withBudget(500 * time.Millisecond)
+			defer cancel()
+			got := s.checkStack(ctx)
+			assertChecks(t, got, map[string]want{"stack": tc.want})
+			if body := f.body("DetectStackDrift", 0); !strings.Contains(body, "StackName=levqor-dev") {
+				t.Errorf("DetectStackDrift request = %q, want StackName=levqor-dev", body)
+			}
+		})
+	}
+	t.Run("drifted resources carry property differences", func(t *testing.T) {
+		f := newFake(t, queryOp, map[string][]reply{
+			"DetectStackDrift":                  {detectStarted},
+			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_COMPLETE", "DRIFTED")},
+			"DescribeStackResourceDrifts":       {resourceDrifts},
+		})
+		s := &Scanner{Baseline: baseline(t), Stack: cfnClient(f.URL()), StackName: "levqor-dev"}
+		got := s.checkStack(context.Background())
+		want := ResourceDrift{LogicalID: "TicketsTable", Type: "AWS::DynamoDB::Table", Status: "MODIFIED",
+			Differences: []PropertyDifference{{Path: "/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled", Expected: "true", Actual: "false", Type: "NOT_EQUAL"}}}
+		if len(got) != 1 || len(got[0].Resources) != 1 || got[0].Resources[0].LogicalID != want.LogicalID ||
+			len(got[0].Resources[0].Differences) != 1 || got[0].Resources[0].Differences[0] != want.Differences[0] {
+			t.Fatalf("resources = %+v, want [%+v]", got, want)
+		}
+		if body := f.body("DescribeStackResourceDrifts", 0); !strings.Contains(body, "StackResourceDriftStatusFilters.member.1=MODIFIED") {
+			t.Errorf("DescribeStackResourceDrifts request = %q, want a MODIFIED filter", body)
+		}
+	})
+}
+
+// pitr is a DescribeContinuousBackups answer; DynamoDB Local does not
+// implement the call, so the tests record it in front of the real endpoint.
+func pitr(status string) reply {
+	return awsJSON("1.0", `{"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED","PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"`+status+`","RecoveryPeriodInDays":35,"EarliestRestorableDateTime":1.7e9,"LatestRestorableDateTime":1.7e9}}}`)
+}
+
+func TestTableChecks(t *testing.T) {
+	ep := dynamolocal.Endpoint(t)
+	local := dynamolocal.Client(t, ep)
+	table := dynamolocal.Table(t, local)
+
+	// A table that drifted: hash key only, no TTL.
+	drifted := "drift-test-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	_, err := local.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(drifted),
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = local.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(drifted)})
+	})
+
+	cases := []struct {
+		name    string
+		table   string
+		replies map[string][]reply // in front of DynamoDB Local; nil means DynamoDB Local directly
+		want    map[string]want
+	}{
+		{"in sync", table, map[string][]reply{"DescribeContinuousBackups": {pitr("ENABLED")}}, map[string]want{
+			"table.active": {Pass, ""}, "table.key_schema": {Pass, ""}, "table.pitr": {Pass, ""}, "table.ttl": {Pass, ""},
+		}},
+		{"point-in-time recovery off", table, map[string][]reply{"DescribeContinuousBackups": {pitr("DISABLED")}}, map[string]want{
+			"table.active": {Pass, ""}, "table.pitr": {Fail, ""},
+		}},
+		{"DynamoDB Local as make dev runs it", table, nil, map[string]want{
+			"table.active": {Pass, ""}, "table.key_schema": {Pass, ""}, "table.ttl": {Pass, ""},
+			"table.pitr": {Skip, "dynamodb unavailable: UnknownOperationException"},
+		}},
+		{"key schema and TTL drifted", drifted, map[string][]reply{"DescribeContinuousBackups": {pitr("ENABLED")}}, map[string]want{
+			"table.active": {Pass, ""}, "table.key_schema": {Fail, ""}, "table.ttl": {Fail, ""}, "table.pitr": {Pass, ""},
+		}},
+		{"table missing", "no-such-table", nil, map[string]want{
+			"table.active": {Fail, "missing"}, "table.key_schema": {Fail, "missing"}, "table.ttl": {Fail, "missing"},
+		}},
+		{"throttled", table, map[string][]reply{
+			"DescribeTable":             {awsJSONError("1.0", 400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed throughput.")},
+			"DescribeContinuousBackups": {pitr("ENABLED")},
+		}, map[string]want{"table.active": {Skip, "ThrottlingException"}, "table.key_schema": {Skip, "ThrottlingException"}}},
+		{"slow", table, map[string][]reply{
+			"DescribeTable":             {slow(awsJSON("1.0", `{}`))},
+			"DescribeContinuousBackups": {slow(pitr("ENABLED"))},
+			"DescribeTimeToLive":        {slow(awsJSON("1.0", `{}`))},
+		}, map[string]want{"table.active": {Skip, "timeout"}, "table.pitr": {Skip, "timeout"}, "table.ttl": {Skip, "timeout"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			client := ddbClient(ep)
+			if tc.replies != nil {
+				f := newFake(t, targetOp, tc.replies)
+				f.next = proxyTo(t, ep)
+				client = ddbClient(f.URL())
+			}
+			s := &Scanner{Baseline: baseline(t), Table: client, TableName: tc.table}
+			budget := 5 * time.Second
+			if tc.name == "slow" {
+				budget = 300 * time.Millisecond
+			}
+			ctx, cancel := withBudget(budget)
+			defer cancel()
+			assertChecks(t, s.checkTable(ctx), tc.want)
+		})
+	}
+}
+
+// blockingRoutes ignores its context, as a stuck dependency might: the scan
+// must cut it off at the budget anyway.
+type blockingRoutes struct{ release chan struct{} }
+
+func (b blockingRoutes) GetRoutes(context.Context, *apigatewayv2.GetRoutesInput, ...func(*apigatewayv2.Options)) (*apigatewayv2.GetRoutesOutput, error) {
+	<-b.release
+	return &apigatewayv2.GetRoutesOutput{}, nil
+}
+
+func TestScanBudget(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	b := baseline(t)
+	s := &Scanner{Baseline: b, Routes: blockingRoutes{release}, Budget: 100 * time.Millisecond,
+		Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
+	r := s.Scan(context.Background(), Target{APIID: "a1b2c3"})
+	assertChecks(t, r.Checks, map[string]want{"routes": {Skip, "timeout"}, "policy.pricing": {Pass, ""}})
+	if r.Status != InSync || r.ScannedAt != "2026-11-25T12:00:00Z" {
+		t.Errorf("status %s at %s, want in_sync at 2026-11-25T12:00:00Z", r.Status, r.ScannedAt)
+	}
+}
+
+func TestScanNotConfigured(t *testing.T) {
+	b := baseline(t)
+	s := &Scanner{Baseline: b, NotConfigured: map[string]string{ServiceLambda: "disabled by DRIFT_SKIP"}}
+	r := s.Scan(context.Background(), Target{})
+	for _, c := range r.Checks {
+		if c.Category != CategoryPolicy && c.Status != Skip {
+			t.Errorf("%s = %s with nothing configured, want skip", c.Name, c.Status)
+		}
+		if c.Status == Skip && c.Detail == "" {
+			t.Errorf("%s skipped without a reason", c.Name)
+		}
+	}
+	assertChecks(t, r.Checks, map[string]want{
+		"functions.HealthFunction": {Skip, "disabled by DRIFT_SKIP"},
+		"table.active":             {Skip, "dynamodb not configured"},
+		"stack":                    {Skip, "cloudformation not configured"},
+		"health":                   {Skip, "health not configured"},
+	})
+	if want := (Summary{Pass: 7, Fail: 0, Skip: len(r.Checks) - 7}); r.Summary != want || r.Status != InSync {
+		t.Errorf("summary %+v status %s, want %+v in_sync", r.Summary, r.Status, want)
+	}
+	if got := (&Scanner{}).Scan(context.Background(), Target{}); got.Status != Error || got.ExitCode() != 2 {
+		t.Errorf("scan without a baseline = %s, want error", got.Status)
+	}
+}
+
+// inSyncScanner wires every check to a recorded in-sync deployment.
+func inSyncScanner(t testing.TB) (*Scanner, Target) {
+	b := baseline(t)
+	ep := dynamolocal.Endpoint(t)
+	table := dynamolocal.Table(t, dynamolocal.Client(t, ep))
+	ddb := newFake(t, targetOp, map[string][]reply{"DescribeContinuousBackups": {pitr("ENABLED")}})
+	ddb.next = proxyTo(t, ep)
+	fns := map[string][]reply{}
+	for _, f := range b.Functions {
+		fns["GetFunctionConfiguration:"+fnName(f.LogicalID)] = []reply{fnConfig(f.LogicalID, f.Runtime, f.Architecture, testVersion)}
+	}
+	events := newFake(t, targetOp, map[string][]reply{
+		"DescribeRule":      {describeRule("ENABLED", "rate(1 hour)")},
+		"ListTargetsByRule": {listTargets(fnARN("KeepaliveFunction"))},
+	})
+	cfn := newFake(t, queryOp, map[string][]reply{
+		"DetectStackDrift":                  {detectStarted},
+		"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_COMPLETE", "IN_SYNC")},
+	})
+	s := &Scanner{
+		Baseline: b, Version: testVersion,
+		Table: ddbClient(ddb.URL()), TableName: table,
+		Rules: eventsClient(events.URL()), KeepaliveRule: "levqor-dev-keepalive-hourly",
+		Functions: lambdaClient(newFake(t, lambdaOp, fns).URL()), FunctionNames: allFunctionNames(b),
+		Routes: routesClient(newFake(t, routesOp, map[string][]reply{"GetRoutes:a1b2c3:": {routesPage("", b.Routes...)}}).URL()),
+		Stack:  cfnClient(cfn.URL()), StackName: "levqor-dev",
+		HTTP: http.DefaultClient, Budget: 10 * time.Second,
+	}
+	url := healthServer(t, 200, `{"status":"ok","version":"1.0.0","build":"abc1234","timestamp":1700000000,"uptime_seconds":12}`)
+	return s, Target{APIURL: url, APIID: "a1b2c3"}
+}
+
+func TestScanInSync(t *testing.T) {
+	s, target := inSyncScanner(t)
+	r := s.Scan(context.Background(), target)
+	if r.Status != InSync || r.Summary.Fail != 0 || r.Summary.Skip != 0 || r.Baseline != "v12.12" {
+		t.Fatalf("report = %s", r.Text())
+	}
+	// 7 policy + 4 table + 1 rule + 4 functions + routes + health + stack.
+	if r.Summary.Pass != 19 {
+		t.Errorf("pass = %d, want 19:\n%s", r.Summary.Pass, r.Text())
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	s, target := inSyncScanner(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if r := s.Scan(context.Background(), target); r.Status != InSync {
+			b.Fatal(r.Text())
+		}
+	}
+}
