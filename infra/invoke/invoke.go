@@ -1,0 +1,310 @@
+// Package invoke runs one function binary once (or a few times) under AWS's
+// Lambda runtime interface emulator (RIE), the way `sam local invoke` does
+// without Docker. `make invoke` (infra/invoke/cmd/invoke) and the runtime
+// test use it.
+//
+//	bin, _ := invoke.BuildHost(ctx, root, "./functions/health", filepath.Join(root, "bin/host/health/bootstrap"))
+//	rie, _ := invoke.RIE(root)
+//	em, _ := invoke.Start(ctx, invoke.Options{RIE: rie, Bootstrap: bin, Env: invoke.Env(fn, extra)})
+//	defer em.Stop()
+//	out, _ := em.Invoke(ctx, eventJSON)
+//
+// The emulator listens on a free 127.0.0.1 port and gives its runtime API a
+// second free port, so several emulators (tests, make dev) can run at once.
+// It starts the function on the first invocation and prints a REPORT line
+// (with Init Duration) to its output after each one.
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/levqor/serverless/infra/samtemplate"
+)
+
+// Module is the module path the build stamps (-X) are set under.
+const Module = "github.com/levqor/serverless"
+
+// BuildHost compiles the package pkg (e.g. "./functions/health", relative
+// to root) for this machine into out with the
+// Lambda build's flags (CGO_ENABLED=0, -tags lambda.norpc, -trimpath, -s -w
+// and the version/build stamps; the Makefile's LAMBDA_FLAGS). VERSION and
+// BUILD from the environment override the stamps (defaults 1.0.0 and the
+// short git commit, or "dev"). It returns the compiler's output on failure.
+func BuildHost(ctx context.Context, root, pkg, out string) error {
+	if _, err := os.Stat(filepath.Join(root, pkg)); err != nil {
+		return fmt.Errorf("invoke: no package %s: %w", pkg, err)
+	}
+	version := os.Getenv("VERSION")
+	if version == "" {
+		version = "1.0.0"
+	}
+	build := os.Getenv("BUILD")
+	if build == "" {
+		build = "dev"
+		cmd := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD")
+		cmd.Dir = root
+		if b, err := cmd.Output(); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			build = string(bytes.TrimSpace(b))
+		}
+	}
+	ldflags := fmt.Sprintf("-s -w -X %s/shared/buildinfo.Version=%s -X %s/shared/buildinfo.Build=%s", Module, version, Module, build)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", ldflags,
+		"-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("invoke: go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// RIE returns the runtime interface emulator binary: bin/tools/aws-lambda-rie
+// under root when `make deps` built it, else the go.mod tool's cached build
+// (`go tool -n aws-lambda-rie`). It returns go's error when neither works.
+func RIE(root string) (string, error) {
+	p := filepath.Join(root, "bin", "tools", "aws-lambda-rie")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("invoke: build the runtime interface emulator (make deps): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Local is the environment every local function gets besides its template
+// variables: the region, dummy credentials (so nothing can reach a real
+// account) and no IMDS lookups.
+var Local = map[string]string{
+	"AWS_REGION":                "eu-west-2",
+	"AWS_DEFAULT_REGION":        "eu-west-2",
+	"AWS_ACCESS_KEY_ID":         "local",
+	"AWS_SECRET_ACCESS_KEY":     "local",
+	"AWS_EC2_METADATA_DISABLED": "true",
+	"TZ":                        "UTC",
+}
+
+// Env returns the function's environment as Lambda would set it, as
+// KEY=VALUE pairs sorted by key: Local, then the template's variables, the
+// function's name, timeout and memory size, then extra (which wins; e.g.
+// AWS_ENDPOINT_URL_DYNAMODB). PATH is kept so the emulator can run.
+func Env(fn *samtemplate.Function, extra map[string]string) []string {
+	m := map[string]string{"PATH": os.Getenv("PATH")}
+	for k, v := range Local {
+		m[k] = v
+	}
+	for k, v := range fn.Env {
+		m[k] = v
+	}
+	m["AWS_LAMBDA_FUNCTION_NAME"] = fn.LogicalID
+	if fn.Timeout > 0 {
+		m["AWS_LAMBDA_FUNCTION_TIMEOUT"] = strconv.Itoa(fn.Timeout)
+	}
+	if fn.MemorySize > 0 {
+		m["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(fn.MemorySize)
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	env := make([]string, 0, len(m))
+	for k, v := range m {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	return env
+}
+
+// Options configures Start.
+type Options struct {
+	RIE       string    // emulator binary (see RIE)
+	Bootstrap string    // the function binary
+	Env       []string  // the function's whole environment (see Env); the emulator passes it on
+	Output    io.Writer // emulator and function logs; nil discards them
+}
+
+// Emulator is a running runtime interface emulator with one function.
+type Emulator struct {
+	// URL is the emulator's invoke endpoint.
+	URL string
+
+	cmd    *exec.Cmd
+	done   chan struct{}
+	report *reportWriter
+	once   sync.Once
+}
+
+// Start runs the emulator and waits until it accepts connections (10s at
+// most). It returns an error when the binaries are missing, the emulator
+// exits early or does not listen in time.
+func Start(ctx context.Context, o Options) (*Emulator, error) {
+	for _, p := range []string{o.RIE, o.Bootstrap} {
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("invoke: %w", err)
+		}
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	api, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	bootstrap, err := filepath.Abs(o.Bootstrap)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	out := o.Output
+	if out == nil {
+		out = io.Discard
+	}
+	e := &Emulator{
+		URL:    "http://" + addr + "/2015-03-31/functions/function/invocations",
+		done:   make(chan struct{}),
+		report: &reportWriter{w: out},
+	}
+	e.cmd = exec.Command(o.RIE, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bootstrap)
+	e.cmd.Dir = filepath.Dir(bootstrap)
+	e.cmd.Env = o.Env
+	e.cmd.Stdout, e.cmd.Stderr = e.report, e.report
+	e.cmd.SysProcAttr = sysProcAttr()
+	if err := e.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("invoke: start emulator: %w", err)
+	}
+	go func() {
+		_ = e.cmd.Wait()
+		close(e.done)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return e, nil
+		}
+		select {
+		case <-e.done:
+			return nil, errors.New("invoke: emulator exited before listening")
+		case <-ctx.Done():
+			e.Stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			e.Stop()
+			return nil, fmt.Errorf("invoke: emulator not listening on %s after 10s", addr)
+		}
+	}
+}
+
+// Invoke sends one event and returns the function's response payload. It
+// returns an error for transport failures and non-200 emulator answers; a
+// function error comes back as the payload Lambda would return
+// ({"errorMessage":...,"errorType":...}).
+func (e *Emulator) Invoke(ctx context.Context, event []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(event))
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: read response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return body, fmt.Errorf("invoke: emulator answered %s: %s", resp.Status, body)
+	}
+	return body, nil
+}
+
+// Report returns the emulator's last REPORT line ("REPORT RequestId: ...
+// Init Duration: ..."), waiting up to wait for it to be written; "" if none.
+func (e *Emulator) Report(wait time.Duration) string {
+	deadline := time.Now().Add(wait)
+	for {
+		if r := e.report.last(); r != "" || time.Now().After(deadline) {
+			return r
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Stop kills the emulator and the function process (one process group) and
+// waits for them. It is safe to call more than once.
+func (e *Emulator) Stop() {
+	e.once.Do(func() {
+		if p := e.cmd.Process; p != nil {
+			if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
+				_ = p.Kill()
+			}
+		}
+	})
+	select {
+	case <-e.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("invoke: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// reportWriter passes output through and remembers the last REPORT line.
+type reportWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	partial []byte
+	report  string
+}
+
+func (r *reportWriter) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.partial = append(r.partial, p...)
+	for {
+		i := bytes.IndexByte(r.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := string(r.partial[:i])
+		r.partial = r.partial[i+1:]
+		if idx := strings.Index(line, "REPORT RequestId"); idx >= 0 {
+			r.report = strings.TrimSpace(line[idx:])
+		}
+	}
+	return r.w.Write(p)
+}
+
+func (r *reportWriter) last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.report
+}
