@@ -8,7 +8,6 @@
 package templatesec
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -16,17 +15,17 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/intrinsics"
+	"github.com/levqor/serverless/infra/samtemplate"
 )
 
-// Template is a parsed SAM template as plain JSON values.
+// Template is a parsed SAM template with intrinsics unresolved.
 type Template struct {
-	Globals   map[string]any
-	Resources map[string]map[string]any
+	Globals   map[string]map[string]any
+	Resources map[string]samtemplate.Resource
 }
 
-// Load reads the template at p. It returns an error when the file cannot be
-// read or is not a YAML/JSON template with a Resources section.
+// Load reads the template at p through infra/samtemplate. It returns
+// samtemplate's errors: unreadable file, not a template, no Resources.
 func Load(p string) (*Template, error) {
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -38,21 +37,11 @@ func Load(p string) (*Template, error) {
 // Parse parses template text (YAML or JSON). It returns an error when the
 // text does not parse or has no Resources section.
 func Parse(b []byte) (*Template, error) {
-	j, err := intrinsics.ProcessYAML(b, &intrinsics.ProcessorOptions{NoProcess: true})
+	t, err := samtemplate.Parse(b, samtemplate.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("templatesec: parse: %w", err)
+		return nil, fmt.Errorf("templatesec: %w", err)
 	}
-	var raw struct {
-		Globals   map[string]any            `json:"Globals"`
-		Resources map[string]map[string]any `json:"Resources"`
-	}
-	if err := json.Unmarshal(j, &raw); err != nil {
-		return nil, fmt.Errorf("templatesec: decode: %w", err)
-	}
-	if len(raw.Resources) == 0 {
-		return nil, fmt.Errorf("templatesec: template has no Resources")
-	}
-	return &Template{Globals: raw.Globals, Resources: raw.Resources}, nil
+	return &Template{Globals: t.Globals, Resources: t.Resources}, nil
 }
 
 // Finding is one violation of a rule.
@@ -126,7 +115,7 @@ func Check(t *Template) []Finding {
 func (t *Template) ofType(typ string) []string {
 	var ids []string
 	for id, r := range t.Resources {
-		if r["Type"] == typ {
+		if r.Type == typ {
 			ids = append(ids, id)
 		}
 	}
@@ -136,10 +125,7 @@ func (t *Template) ofType(typ string) []string {
 
 func (t *Template) functions() []string { return t.ofType("AWS::Serverless::Function") }
 
-func props(r map[string]any) map[string]any {
-	p, _ := r["Properties"].(map[string]any)
-	return p
-}
+func props(r samtemplate.Resource) map[string]any { return r.Properties }
 
 func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
 
@@ -298,7 +284,7 @@ func storeActions(actions []string) bool {
 
 func rolePerFunction(t *Template) []Finding {
 	var out []Finding
-	if g := asMap(t.Globals["Function"]); g != nil {
+	if g := t.Globals["Function"]; g != nil {
 		for _, k := range []string{"Role", "Policies"} {
 			if g[k] != nil {
 				out = append(out, Finding{"role-per-function", "Globals.Function", k + " in Globals is shared by every function"})
@@ -397,7 +383,7 @@ var readVerbs = []string{"Describe", "Get", "BatchGet", "List"}
 func readOnly(t *Template) []Finding {
 	var out []Finding
 	for _, fn := range ReadOnly {
-		if t.Resources[fn] == nil {
+		if _, ok := t.Resources[fn]; !ok {
 			out = append(out, Finding{"read-only-functions", fn, "missing from the template"})
 			continue
 		}
@@ -577,7 +563,7 @@ func tableRetained(t *Template) []Finding {
 		return []Finding{{"table-retained", "TicketsTable", "no AWS::DynamoDB::Table"}}
 	}
 	for _, tb := range tables {
-		if t.Resources[tb]["DeletionPolicy"] != "Retain" {
+		if t.Resources[tb].DeletionPolicy != "Retain" {
 			out = append(out, Finding{"table-retained", tb, "DeletionPolicy is not Retain"})
 		}
 	}
