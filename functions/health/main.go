@@ -1,0 +1,56 @@
+// Command health is the Lambda behind GET and HEAD /health: version, build
+// and uptime, and with ?deep=1 a DynamoDB reachability check of the tickets
+// table.
+//
+// Configuration (environment):
+//
+//	TABLE_NAME                required; the tickets table that ?deep=1 checks. Required at
+//	                          start, not only on the first deep request, so a misconfigured
+//	                          deployment fails its first invocation instead of answering
+//	                          200 until someone asks for a deep check.
+//	SERVICE_NAME              log field "service" (default "levqor")
+//	AWS_LAMBDA_FUNCTION_NAME  set by Lambda; log field "function_name" (default "health")
+//	LOG_LEVEL                 debug, info (default), warn, error
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/levqor/serverless/shared/logging"
+)
+
+func main() {
+	table := os.Getenv("TABLE_NAME")
+	if table == "" {
+		fmt.Fprintln(os.Stderr, "health: TABLE_NAME is required (the DynamoDB tickets table that GET /health?deep=1 checks)")
+		os.Exit(1)
+	}
+	service := envOr("SERVICE_NAME", "levqor")
+	function := envOr("AWS_LAMBDA_FUNCTION_NAME", "health")
+	// LoadDefaultConfig reads the environment only; credentials resolve
+	// lazily on the first call, so there is no network call at init.
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "health: AWS configuration: %v\n", err)
+		os.Exit(1)
+	}
+	h := &Handler{
+		Function: function,
+		Logger:   logging.New(os.Stdout, service, function),
+		Prober:   &Prober{Table: table, DB: dynamodb.NewFromConfig(cfg)},
+	}
+	lambda.Start(h.Invoke)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
