@@ -105,7 +105,7 @@ func (r targetJSON) target() (Target, error) {
 	if !nameRE.MatchString(t.Name) {
 		return Target{}, errors.New("name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
 	}
-	if err := checkURL(t.URL); err != nil {
+	if err := ValidURL(t.URL); err != nil {
 		return Target{}, err
 	}
 	switch t.Method {
@@ -152,7 +152,10 @@ func (r targetJSON) target() (Target, error) {
 	return t, nil
 }
 
-func checkURL(s string) error {
+// ValidURL returns an error unless s is an absolute http or https URL of
+// at most 2048 characters without user credentials: the only URLs the
+// monitor will request.
+func ValidURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return errors.New("url must be an absolute http or https URL without credentials")
@@ -169,7 +172,7 @@ func checkURL(s string) error {
 // absolute http or https URL.
 func DefaultTarget(apiURL, version string) (Target, error) {
 	base := strings.TrimRight(apiURL, "/")
-	if err := checkURL(base); err != nil {
+	if err := ValidURL(base); err != nil {
 		return Target{}, fmt.Errorf("api_url: %w", err)
 	}
 	conds := make([]Condition, 0, 2)

@@ -112,7 +112,7 @@ func FuzzParseTargets(f *testing.F) {
 			if tg.Timeout <= 0 || tg.Timeout > MaxTimeout || len(tg.ExpectStatus) == 0 {
 				t.Fatalf("accepted out-of-range target %+v", tg)
 			}
-			if checkURL(tg.URL) != nil {
+			if ValidURL(tg.URL) != nil {
 				t.Fatalf("accepted bad url %q", tg.URL)
 			}
 		}

@@ -1,0 +1,267 @@
+package uptime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/metrics"
+	"github.com/levqor/serverless/shared/monitor"
+	"github.com/levqor/serverless/shared/probe"
+	"github.com/levqor/serverless/shared/retry"
+	"github.com/levqor/serverless/shared/warmer"
+)
+
+// EventSource is the EventBridge source of the monitor's alerts.
+const EventSource = "levqor.monitor"
+
+// Warmer warms other functions while the checks run (shared/warmer).
+type Warmer interface {
+	Warm(ctx context.Context) []warmer.Outcome
+}
+
+// Report is the keepalive result document: the SPEC's fields (status,
+// checked_at, results) plus the run id, the alerts the run raised, uptime
+// per target and the warm-up outcomes.
+type Report struct {
+	Status    string           `json:"status"`
+	CheckedAt time.Time        `json:"checked_at"`
+	RunID     string           `json:"run_id"`
+	Duplicate bool             `json:"duplicate,omitempty"`
+	Results   []probe.Result   `json:"results"`
+	Alerts    []Alert          `json:"alerts"`
+	Uptime    []Summary        `json:"uptime"`
+	Warmed    []warmer.Outcome `json:"warmed,omitempty"`
+}
+
+// Runner runs the keepalive: checks, state, alerts, metrics, history,
+// uptime. Publisher, Notifier, Metrics, Warmer and Logger may be nil.
+type Runner struct {
+	Checker    *probe.Checker
+	Store      *Store
+	Publisher  eventbus.Publisher
+	Notifier   monitor.Notifier
+	Metrics    *metrics.Writer
+	Warmer     Warmer
+	Logger     *slog.Logger
+	Thresholds Thresholds
+	SLAPercent float64
+	Service    string           // metric dimension (default "levqor")
+	MaxGap     time.Duration    // see Summarize
+	Now        func() time.Time // default time.Now
+	// CheckShare is the part of the time left before ctx's deadline the
+	// checks may use (default 0.7); the rest is kept for storage and
+	// publishing so the run ends inside the function's timeout.
+	CheckShare float64
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
+}
+
+// Run checks targets once as run runID and records the outcome. runID
+// identifies the delivery (the EventBridge event id, or the invocation's
+// request id): a second Run with the same id changes no state and raises no
+// new alert, though alerts its first delivery failed to publish are
+// published again. It returns the report and, when the run could not be
+// recorded or an alert could not be published, an error (a
+// *problem.Error Unavailable for storage) so the invocation is retried.
+func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) (Report, error) {
+	at := r.now()
+	rep := Report{CheckedAt: at, RunID: runID, Alerts: []Alert{}, Uptime: []Summary{}}
+
+	var warmed []warmer.Outcome
+	var wg sync.WaitGroup
+	if r.Warmer != nil {
+		wg.Go(func() { warmed = r.Warmer.Warm(ctx) })
+	}
+	checkCtx, cancel := r.checkContext(ctx)
+	rep.Results = r.Checker.CheckAll(checkCtx, targets)
+	cancel()
+	rep.Status = probe.Overall(rep.Results)
+	for _, res := range rep.Results {
+		r.emit(res)
+	}
+
+	var errs []error
+	for _, res := range rep.Results {
+		pending, dup, err := r.record(ctx, res, runID, at)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rep.Duplicate = rep.Duplicate || dup
+		if len(pending) == 0 {
+			continue
+		}
+		if err := r.publish(ctx, pending); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rep.Alerts = append(rep.Alerts, pending...)
+		if err := r.Store.ClearPending(ctx, res.Target, runID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.Name
+	}
+	sums, err := r.Uptime(ctx, names)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	rep.Uptime = sums
+	wg.Wait()
+	rep.Warmed = warmed
+	return rep, errors.Join(errs...)
+}
+
+// checkContext bounds the checks to CheckShare of the time left, so a
+// hanging target cannot use up the time storage and publishing need.
+func (r *Runner) checkContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}
+	}
+	share := r.CheckShare
+	if share <= 0 || share > 1 {
+		share = 0.7
+	}
+	left := time.Until(dl)
+	return context.WithDeadline(ctx, time.Now().Add(time.Duration(float64(left)*share)))
+}
+
+// record applies one result to its target's state, retrying on a
+// concurrent update, and keeps the run record. It returns the alerts to
+// publish and whether runID had already been applied (a redelivery).
+func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at time.Time) ([]Alert, bool, error) {
+	for range 3 {
+		prev, err := r.Store.Load(ctx, res.Target)
+		if err != nil {
+			return nil, false, err
+		}
+		if prev.LastRunID == runID {
+			return prev.PendingAlerts, true, nil
+		}
+		next, alert := Advance(prev, res, r.Thresholds, runID, at)
+		if err := r.Store.Save(ctx, prev, next); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return nil, false, err
+		}
+		if alert != nil {
+			r.logger().Info("target changed", "target", res.Target, "alert", alert.Type,
+				"status", string(alert.Status), "previous", string(alert.Previous), "run_id", runID)
+		}
+		return next.PendingAlerts, false, r.Store.PutRun(ctx, RunFrom(res, runID, at))
+	}
+	return nil, false, fmt.Errorf("uptime: state of %s kept changing under run %s", res.Target, runID)
+}
+
+// publish sends alerts to the bus (retried on transient failures) and to
+// the error monitor. The bus is the record: its failure is returned so the
+// alerts stay pending. A notifier failure is only logged.
+func (r *Runner) publish(ctx context.Context, alerts []Alert) error {
+	if r.Publisher != nil {
+		evs := make([]eventbus.Event, len(alerts))
+		for i, a := range alerts {
+			evs[i] = eventbus.Event{Source: EventSource, DetailType: a.Type, Detail: a, Time: a.At}
+		}
+		if _, err := retry.Do(ctx, retry.Default(), func(ctx context.Context) error {
+			return r.Publisher.Publish(ctx, evs...)
+		}); err != nil {
+			return fmt.Errorf("uptime: publish alerts: %w", err)
+		}
+	}
+	if r.Notifier == nil {
+		return nil
+	}
+	for _, a := range alerts {
+		if err := r.Notifier.Notify(ctx, incident(a)); err != nil {
+			r.logger().Warn("notifier failed", "error", err.Error(), "target", a.Target, "alert", a.Type)
+		}
+	}
+	return nil
+}
+
+func incident(a Alert) monitor.Incident {
+	sev := monitor.Info
+	switch a.Type {
+	case TargetDown:
+		sev = monitor.Critical
+	case TargetDegraded:
+		sev = monitor.Warning
+	}
+	return monitor.Incident{
+		Category: monitor.Availability, Severity: sev,
+		Message: fmt.Sprintf("%s: %s is %s (was %s)", a.Type, a.Target, a.Status, a.Previous),
+		Error:   a.Reason,
+		Fields: map[string]string{
+			"target": a.Target, "status": string(a.Status), "previous": string(a.Previous),
+			"since": a.Since.Format(time.RFC3339), "run_id": a.RunID,
+		},
+		Time: a.At,
+	}
+}
+
+// emit writes one target's metrics: LatencyMs, Success, Failure and
+// Degraded in Levqor/Keepalive by Service and Target.
+func (r *Runner) emit(res probe.Result) {
+	if r.Metrics == nil {
+		return
+	}
+	svc := r.Service
+	if svc == "" {
+		svc = "levqor"
+	}
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	err := r.Metrics.Emit(metrics.NamespaceKeepalive,
+		[]metrics.Dimension{{Name: "Service", Value: svc}, {Name: "Target", Value: res.Target}},
+		metrics.Metric{Name: "LatencyMs", Unit: metrics.Milliseconds, Value: float64(res.LatencyMs)},
+		metrics.Metric{Name: "Success", Unit: metrics.Count, Value: b(res.Status != probe.Down)},
+		metrics.Metric{Name: "Failure", Unit: metrics.Count, Value: b(res.Status == probe.Down)},
+		metrics.Metric{Name: "Degraded", Unit: metrics.Count, Value: b(res.Status == probe.Degraded)})
+	if err != nil {
+		r.logger().Warn("metrics not written", "error", err.Error())
+	}
+}
+
+// Uptime summarises each named target over the reported windows from its
+// stored runs. Errors are the store's.
+func (r *Runner) Uptime(ctx context.Context, targets []string) ([]Summary, error) {
+	now := r.now()
+	gap := r.MaxGap
+	if gap <= 0 {
+		gap = DefaultMaxGap
+	}
+	from := now.Add(-Windows[len(Windows)-1].Duration - gap)
+	out := make([]Summary, 0, len(targets))
+	for _, name := range targets {
+		runs, err := r.Store.Runs(ctx, name, from, now)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, Summarize(name, runs, now, r.SLAPercent, gap))
+	}
+	return out, nil
+}
