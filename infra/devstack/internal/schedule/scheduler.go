@@ -1,0 +1,151 @@
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/levqor/serverless/infra/devstack/internal/awsid"
+)
+
+// Invoker runs the target function once; errType is set for a function error.
+type Invoker interface {
+	Invoke(ctx context.Context, event []byte) (payload []byte, errType string, err error)
+}
+
+// Rule is one schedule rule and its target.
+type Rule struct {
+	Name       string // rule name, e.g. "levqor-local-keepalive-hourly"
+	Expression *Expression
+	// Input is the rule target's constant Input ("" for none).
+	Input string
+	// FunctionName and Target are the target function.
+	FunctionName string
+	Target       Invoker
+	// FireAtStart fires the rule once as soon as Run starts.
+	FireAtStart bool
+}
+
+// Scheduler fires rules at their times.
+type Scheduler struct {
+	Region, Account string
+	// APIURL and APIID replace the api_url and api_id members of a rule's
+	// Input (the template can only name the deployed API; locally the
+	// targets must call the local gateway).
+	APIURL, APIID string
+	// Log receives one line per firing and its result.
+	Log func(format string, args ...any)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// After waits (default time.After); tests shorten the wait.
+	After func(time.Duration) <-chan time.Time
+}
+
+// Payload returns what the target receives when rule fires at t. With an
+// Input, EventBridge sends that constant JSON instead of the event (here
+// with api_url and api_id pointed at the local stack); without one, the
+// "Scheduled Event" envelope. It returns an error when Input is not JSON.
+func (s *Scheduler) Payload(rule Rule, t time.Time) ([]byte, error) {
+	if rule.Input != "" {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(rule.Input), &obj); err != nil {
+			if json.Valid([]byte(rule.Input)) {
+				return []byte(rule.Input), nil // a JSON value other than an object
+			}
+			return nil, fmt.Errorf("schedule %s: Input is not valid JSON: %w", rule.Name, err)
+		}
+		for key, val := range map[string]string{"api_url": s.APIURL, "api_id": s.APIID} {
+			if _, ok := obj[key]; ok && val != "" {
+				obj[key], _ = json.Marshal(val)
+			}
+		}
+		return json.Marshal(obj)
+	}
+	return json.Marshal(map[string]any{
+		"version":     "0",
+		"id":          awsid.UUID(),
+		"detail-type": "Scheduled Event",
+		"source":      "aws.events",
+		"account":     s.Account,
+		"time":        t.UTC().Format("2006-01-02T15:04:05Z"),
+		"region":      s.Region,
+		"resources":   []string{fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", s.Region, s.Account, rule.Name)},
+		"detail":      map[string]any{},
+	})
+}
+
+// Fire invokes rule's target once and logs the outcome. It returns the
+// function's response, or an error for a function error or failed invoke.
+func (s *Scheduler) Fire(ctx context.Context, rule Rule) ([]byte, error) {
+	payload, err := s.Payload(rule, s.now())
+	if err != nil {
+		s.log("[schedule %s] %v", rule.Name, err)
+		return nil, err
+	}
+	s.log("[schedule %s] %s -> %s %s", rule.Name, rule.Expression, rule.FunctionName, payload)
+	resp, errType, err := rule.Target.Invoke(ctx, payload)
+	switch {
+	case err != nil:
+		s.log("[schedule %s] invoke failed: %v", rule.Name, err)
+		return nil, err
+	case errType != "":
+		s.log("[schedule %s] %s failed (%s): %s", rule.Name, rule.FunctionName, errType, resp)
+		return resp, fmt.Errorf("function error %s", errType)
+	}
+	s.log("[schedule %s] %s result: %s", rule.Name, rule.FunctionName, resp)
+	return resp, nil
+}
+
+// Run fires every rule at its times until ctx ends; rules with FireAtStart
+// fire first, in order, before the timers start.
+func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
+	for _, r := range rules {
+		if r.FireAtStart && ctx.Err() == nil {
+			_, _ = s.Fire(ctx, r)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, r := range rules {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				now := s.now()
+				next := r.Expression.Next(now)
+				if next.IsZero() {
+					s.log("[schedule %s] %s never fires again", r.Name, r.Expression)
+					return
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-s.after(next.Sub(now)):
+					_, _ = s.Fire(ctx, r)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Scheduler) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Scheduler) after(d time.Duration) <-chan time.Time {
+	if s.After != nil {
+		return s.After(d)
+	}
+	return time.After(d)
+}
+
+func (s *Scheduler) log(format string, args ...any) {
+	if s.Log != nil {
+		s.Log(format, args...)
+	}
+}
