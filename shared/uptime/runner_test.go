@@ -1,0 +1,343 @@
+package uptime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/metrics"
+	"github.com/levqor/serverless/shared/monitor"
+	"github.com/levqor/serverless/shared/probe"
+	"github.com/levqor/serverless/shared/retry"
+)
+
+// bus records published events; fail makes Publish fail.
+type bus struct {
+	mu     sync.Mutex
+	events []eventbus.Event
+	fail   atomic.Bool
+}
+
+func (b *bus) Publish(_ context.Context, evs ...eventbus.Event) error {
+	if b.fail.Load() {
+		return errors.New("bus down")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.events = append(b.events, evs...)
+	return nil
+}
+
+func (b *bus) types() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, e := range b.events {
+		out = append(out, e.DetailType)
+	}
+	return strings.Join(out, ",")
+}
+
+type notes struct {
+	mu  sync.Mutex
+	ins []monitor.Incident
+}
+
+func (n *notes) Notify(_ context.Context, in monitor.Incident) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ins = append(n.ins, in)
+	return nil
+}
+
+// switchable is a real HTTP target whose health the test sets.
+type switchable struct {
+	status atomic.Value // "up", "down", "slow", "wrong-version"
+	srv    *httptest.Server
+}
+
+func newSwitchable(t *testing.T) *switchable {
+	s := &switchable{}
+	s.status.Store("up")
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch s.status.Load() {
+		case "down":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		case "slow":
+			time.Sleep(40 * time.Millisecond)
+		case "wrong-version":
+			w.Write([]byte(`{"status":"ok","version":"0.0.1"}`))
+			return
+		}
+		w.Write([]byte(`{"status":"ok","version":"1.0.0"}`))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+type fixture struct {
+	r     *Runner
+	bus   *bus
+	notes *notes
+	emf   *bytes.Buffer
+	clock *clock
+}
+
+func newFixture(t *testing.T, store *Store) *fixture {
+	f := &fixture{bus: &bus{}, notes: &notes{}, emf: &bytes.Buffer{}, clock: &clock{now: t0}}
+	f.r = &Runner{
+		Checker:    &probe.Checker{Retry: retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}},
+		Store:      store,
+		Publisher:  f.bus,
+		Notifier:   f.notes,
+		Metrics:    &metrics.Writer{W: f.emf},
+		Thresholds: DefaultThresholds(),
+		SLAPercent: 99.9,
+		Now:        f.clock.Now,
+	}
+	return f
+}
+
+func targetFor(t *testing.T, name, url string) probe.Target {
+	tg, err := probe.DefaultTarget(url, "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.Name, tg.URL, tg.DegradedAfter, tg.Timeout = name, url+"/health", 20*time.Millisecond, 2*time.Second
+	return tg
+}
+
+// TestRunnerTransitions runs the monitor hourly against a real target whose
+// health changes, and checks what reaches the bus and the error monitor:
+// one alert per change, none for a repeated state.
+func TestRunnerTransitions(t *testing.T) {
+	f := newFixture(t, newStore(t))
+	target := newSwitchable(t)
+	tg := targetFor(t, "api", target.srv.URL)
+	steps := []struct {
+		health     string
+		wantStatus string // report status
+		wantAlerts string // alerts raised by this run
+	}{
+		{"up", "ok", ""},
+		{"down", "down", ""},            // one failed run: not yet
+		{"down", "down", "TargetDown"},  // second: down
+		{"down", "down", ""},            // same state: nothing
+		{"wrong-version", "down", ""},   // still down (condition)
+		{"up", "ok", "TargetRecovered"}, // recovered after one good run
+		{"up", "ok", ""},                // nothing
+		{"slow", "degraded", ""},        // one slow run
+		{"slow", "degraded", "TargetDegraded"},
+		{"up", "ok", "TargetRecovered"},
+	}
+	for i, st := range steps {
+		target.status.Store(st.health)
+		f.clock.now = t0.Add(time.Duration(i) * time.Hour)
+		rep, err := f.r.Run(context.Background(), "run-"+string(rune('a'+i)), []probe.Target{tg})
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		var got []string
+		for _, a := range rep.Alerts {
+			got = append(got, a.Type)
+		}
+		if rep.Status != st.wantStatus || strings.Join(got, ",") != st.wantAlerts {
+			t.Fatalf("run %d (%s): status %s alerts %v, want %s %q", i, st.health, rep.Status, got, st.wantStatus, st.wantAlerts)
+		}
+	}
+	if got := f.bus.types(); got != "TargetDown,TargetRecovered,TargetDegraded,TargetRecovered" {
+		t.Fatalf("bus got %s", got)
+	}
+	for _, e := range f.bus.events {
+		if e.Source != EventSource {
+			t.Fatalf("source %q", e.Source)
+		}
+	}
+	if len(f.notes.ins) != 4 || f.notes.ins[0].Severity != monitor.Critical || f.notes.ins[0].Category != monitor.Availability {
+		t.Fatalf("incidents %+v", f.notes.ins)
+	}
+	// Every run's result is kept: 10 runs, 4 of them down (3 x 503 + wrong version).
+	sums, err := f.r.Uptime(context.Background(), []string{"api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sums[0].Windows[0]
+	if w.Runs != 10 || w.DownSeconds != 4*3600 || len(sums[0].Incidents) != 1 || sums[0].Incidents[0].DurationSeconds != 4*3600 {
+		t.Fatalf("uptime %+v incidents %+v", w, sums[0].Incidents)
+	}
+	// Metrics: one well-formed EMF line per target per run.
+	lines := strings.Split(strings.TrimSpace(f.emf.String()), "\n")
+	if len(lines) != len(steps) {
+		t.Fatalf("%d EMF lines, want %d", len(lines), len(steps))
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("EMF line not JSON: %s", l)
+		}
+		aws, _ := rec["_aws"].(map[string]any)
+		if aws == nil || rec["Target"] != "api" || rec["Service"] != "levqor" || rec["LatencyMs"] == nil || rec["Failure"] == nil {
+			t.Fatalf("EMF line: %s", l)
+		}
+	}
+}
+
+// TestRunnerDuplicateDelivery delivers the same run twice (EventBridge or
+// async Lambda redelivery): the state changes once, nothing is alerted
+// twice, no second run record is kept.
+func TestRunnerDuplicateDelivery(t *testing.T) {
+	store := newStore(t)
+	f := newFixture(t, store)
+	f.r.Thresholds.DownAfter = 1
+	target := newSwitchable(t)
+	tg := targetFor(t, "api", target.srv.URL)
+	ctx := context.Background()
+	if _, err := f.r.Run(ctx, "evt-1", []probe.Target{tg}); err != nil {
+		t.Fatal(err)
+	}
+	target.status.Store("down")
+	f.clock.now = t0.Add(time.Hour)
+	rep, err := f.r.Run(ctx, "evt-2", []probe.Target{tg})
+	if err != nil || len(rep.Alerts) != 1 {
+		t.Fatalf("first delivery: %v %+v", err, rep.Alerts)
+	}
+	before, _ := store.Load(ctx, "api")
+
+	f.clock.now = t0.Add(time.Hour + 3*time.Minute) // the retry comes minutes later
+	rep, err = f.r.Run(ctx, "evt-2", []probe.Target{tg})
+	if err != nil || !rep.Duplicate || len(rep.Alerts) != 0 {
+		t.Fatalf("redelivery: err %v duplicate %v alerts %+v", err, rep.Duplicate, rep.Alerts)
+	}
+	after, _ := store.Load(ctx, "api")
+	if after.Revision != before.Revision || after.ConsecutiveFailures != 1 {
+		t.Fatalf("state changed by redelivery: before %+v after %+v", before, after)
+	}
+	if f.bus.types() != "TargetDown" {
+		t.Fatalf("bus %s", f.bus.types())
+	}
+	runs, _ := store.Runs(ctx, "api", t0.Add(-time.Hour), t0.Add(2*time.Hour))
+	if len(runs) != 2 {
+		t.Fatalf("%d run records, want 2", len(runs))
+	}
+}
+
+// TestRunnerConcurrentDuplicates delivers one run several times at once:
+// the conditional update lets exactly one change the state.
+func TestRunnerConcurrentDuplicates(t *testing.T) {
+	store := newStore(t)
+	f := newFixture(t, store)
+	f.r.Thresholds.DownAfter = 1
+	target := newSwitchable(t)
+	target.status.Store("down")
+	tg := targetFor(t, "api", target.srv.URL)
+	var wg sync.WaitGroup
+	var dups atomic.Int32
+	for range 4 {
+		wg.Go(func() {
+			rep, err := f.r.Run(context.Background(), "evt-x", []probe.Target{tg})
+			if err != nil {
+				t.Error(err)
+			}
+			if rep.Duplicate {
+				dups.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	st, _ := store.Load(context.Background(), "api")
+	if st.Revision != 1 || st.ConsecutiveFailures != 1 || dups.Load() != 3 {
+		t.Fatalf("state %+v, duplicates %d", st, dups.Load())
+	}
+	// At least once: a duplicate racing the first publication may publish
+	// the pending alert again, but the state holds one change.
+	if n := strings.Count(f.bus.types(), "TargetDown"); n < 1 {
+		t.Fatalf("bus %s", f.bus.types())
+	}
+}
+
+// TestRunnerBusOutageKeepsAlertPending: when the bus is down the run fails
+// (so Lambda retries it) and the alert stays pending; the redelivery
+// publishes it; later runs do not repeat it.
+func TestRunnerBusOutageKeepsAlertPending(t *testing.T) {
+	store := newStore(t)
+	f := newFixture(t, store)
+	f.r.Thresholds.DownAfter = 1
+	target := newSwitchable(t)
+	target.status.Store("down")
+	tg := targetFor(t, "api", target.srv.URL)
+	ctx := context.Background()
+
+	f.bus.fail.Store(true)
+	if _, err := f.r.Run(ctx, "evt-1", []probe.Target{tg}); err == nil {
+		t.Fatal("run with the bus down reported success")
+	}
+	if st, _ := store.Load(ctx, "api"); len(st.PendingAlerts) != 1 || st.Status != probe.Down {
+		t.Fatalf("alert not kept pending: %+v", st)
+	}
+	f.bus.fail.Store(false)
+	rep, err := f.r.Run(ctx, "evt-1", []probe.Target{tg})
+	if err != nil || !rep.Duplicate || len(rep.Alerts) != 1 {
+		t.Fatalf("redelivery: %v %+v", err, rep)
+	}
+	f.clock.now = t0.Add(time.Hour)
+	if rep, err := f.r.Run(ctx, "evt-2", []probe.Target{tg}); err != nil || len(rep.Alerts) != 0 {
+		t.Fatalf("next run: %v %+v", err, rep.Alerts)
+	}
+	if f.bus.types() != "TargetDown" {
+		t.Fatalf("bus %s", f.bus.types())
+	}
+	if st, _ := store.Load(ctx, "api"); len(st.PendingAlerts) != 0 {
+		t.Fatalf("pending not cleared: %+v", st)
+	}
+}
+
+// TestRunnerHangingTarget: a target that never answers is reported down
+// with a timeout, and the run still records it inside its deadline.
+func TestRunnerHangingTarget(t *testing.T) {
+	store := newStore(t)
+	f := newFixture(t, store)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	good := newSwitchable(t)
+	slow := targetFor(t, "hangs", hang.URL)
+	slow.Timeout = 30 * time.Second // longer than the whole run: the deadline must cut it
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	rep, err := f.r.Run(ctx, "evt-h", []probe.Target{slow, targetFor(t, "api", good.srv.URL)})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("run used up its whole deadline")
+	}
+	if r := rep.Results[0]; r.Status != probe.Down || !strings.Contains(r.Error, "timeout") {
+		t.Fatalf("hanging target: %+v", r)
+	}
+	if r := rep.Results[1]; r.Status != probe.Up {
+		t.Fatalf("healthy target beside it: %+v", r)
+	}
+	if st, _ := store.Load(context.Background(), "hangs"); st.ConsecutiveFailures != 1 {
+		t.Fatalf("hanging target not recorded: %+v", st)
+	}
+}
