@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/warmup"
+)
+
+func TestMain(m *testing.M) { dynamolocal.Main(m) }
+
+func readEvent(t *testing.T, name string, edit func(map[string]any)) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit == nil {
+		return b
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// recorder is the real drift.Runner, remembering the target it was given.
+type recorder struct {
+	*drift.Runner
+	targets []drift.Target
+}
+
+func (r *recorder) Run(ctx context.Context, t drift.Target, cid string) (drift.Report, error) {
+	r.targets = append(r.targets, t)
+	return r.Runner.Run(ctx, t, cid)
+}
+
+// newHandler wires the handler to a policy-only scan (every AWS service
+// unconfigured) whose reports go to a fresh DynamoDB Local table; table ""
+// means a table that does not exist, so storing fails.
+func newHandler(t *testing.T, code *drift.Code, table string, logs *bytes.Buffer) (*Handler, *recorder) {
+	t.Helper()
+	b, err := drift.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := dynamolocal.Client(t, dynamolocal.Endpoint(t))
+	if table == "" {
+		table = "no-such-table"
+	}
+	if logs == nil {
+		logs = &bytes.Buffer{}
+	}
+	store := &drift.Store{Client: client, Table: table}
+	rec := &recorder{Runner: &drift.Runner{Scanner: &drift.Scanner{Baseline: b, Code: code}, Store: store}}
+	return &Handler{
+		Function: "driftscan", Logger: logging.New(logs, "levqor", "driftscan"),
+		Runner: rec, Reports: store, ColdStart: func() bool { return false },
+	}, rec
+}
+
+func decodeResponse(t *testing.T, out any) (events.APIGatewayV2HTTPResponse, map[string]any) {
+	t.Helper()
+	resp, ok := out.(events.APIGatewayV2HTTPResponse)
+	if !ok {
+		t.Fatalf("response is %T, want events.APIGatewayV2HTTPResponse", out)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatalf("body %q: %v", resp.Body, err)
+	}
+	return resp, body
+}
+
+func TestHTTP(t *testing.T) {
+	table := dynamolocal.Table(t, dynamolocal.Client(t, dynamolocal.Endpoint(t)))
+	drifted := drift.CodePolicy()
+	drifted.Policy.RefundWindowDays = 14
+	cases := []struct {
+		name        string
+		event       []byte
+		code        *drift.Code
+		table       string
+		status      int
+		contentType string
+		field       string // a top-level body field
+		value       any
+	}{
+		{"scan in sync", readEvent(t, "driftscan-http.json", nil), nil, table, 200, "application/json", "status", "in_sync"},
+		{"scan drifted", readEvent(t, "driftscan-http.json", nil), &drifted, table, 200, "application/json", "status", "drifted"},
+		{"scan answered even when the report cannot be stored", readEvent(t, "driftscan-http.json", nil), nil, "", 200, "application/json", "status", "in_sync"},
+		{"latest returns the stored report", readEvent(t, "driftscan-latest.json", nil), nil, table, 200, "application/json", "baseline", "v12.12"},
+		{"latest when the store is down", readEvent(t, "driftscan-latest.json", nil), nil, "", 503, problem.ContentType, "type", "https://levqor.ai/problems/service-unavailable"},
+		{"bad latest value", readEvent(t, "driftscan-latest.json", func(m map[string]any) { m["rawQueryString"] = "latest=maybe" }),
+			nil, table, 400, problem.ContentType, "detail", "latest must be 1, true, 0 or false"},
+		{"wrong method", readEvent(t, "driftscan-http.json", func(m map[string]any) {
+			m["requestContext"].(map[string]any)["http"].(map[string]any)["method"] = "DELETE"
+		}), nil, table, 404, problem.ContentType, "status", float64(404)},
+		{"AWS's own IAM-authorised sample", readEvent(t, "aws/apigw-v2-request-iam.json", nil), nil, table, 200, "application/json", "status", "in_sync"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h, _ := newHandler(t, tc.code, tc.table, &logs)
+			out, err := h.Invoke(context.Background(), tc.event)
+			if err != nil {
+				t.Fatalf("HTTP invocation returned a Go error: %v", err)
+			}
+			resp, body := decodeResponse(t, out)
+			if resp.StatusCode != tc.status || resp.Headers["Content-Type"] != tc.contentType || body[tc.field] != tc.value {
+				t.Fatalf("got %d %s %s=%v, want %d %s %v\n%s", resp.StatusCode, resp.Headers["Content-Type"], tc.field, body[tc.field],
+					tc.status, tc.contentType, tc.value, resp.Body)
+			}
+			if resp.Headers["X-Correlation-ID"] == "" {
+				t.Error("no X-Correlation-ID")
+			}
+			if strings.Contains(logs.String(), "AKIAIOSFODNN7EXAMPLE") || strings.Contains(logs.String(), "AWS4-HMAC-SHA256") {
+				t.Errorf("credentials in logs: %s", logs.String())
+			}
+		})
+	}
+	t.Run("latest before any scan", func(t *testing.T) {
+		empty := dynamolocal.Table(t, dynamolocal.Client(t, dynamolocal.Endpoint(t)))
+		h, _ := newHandler(t, nil, empty, nil)
+		out, _ := h.Invoke(context.Background(), readEvent(t, "driftscan-latest.json", nil))
+		if resp, body := decodeResponse(t, out); resp.StatusCode != 404 || !strings.Contains(body["detail"].(string), "no drift report") {
+			t.Errorf("got %d %v, want 404 no drift report", resp.StatusCode, body)
+		}
+	})
+	t.Run("latest does not scan", func(t *testing.T) {
+		h, rec := newHandler(t, nil, table, nil)
+		if _, err := h.Invoke(context.Background(), readEvent(t, "driftscan-latest.json", nil)); err != nil || len(rec.targets) != 0 {
+			t.Errorf("latest ran %d scans (err %v), want none", len(rec.targets), err)
+		}
+	})
+}
+
+func TestScheduled(t *testing.T) {
+	table := dynamolocal.Table(t, dynamolocal.Client(t, dynamolocal.Endpoint(t)))
+	drifted := drift.CodePolicy()
+	drifted.Tiers[0].SLAHours = 72
+	cases := []struct {
+		name    string
+		event   []byte
+		code    *drift.Code
+		table   string
+		status  string
+		wantErr bool
+		target  drift.Target
+	}{
+		{"schedule input", readEvent(t, "driftscan.json", nil), nil, table, drift.InSync, false,
+			drift.Target{APIURL: "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/dev", APIID: "a1b2c3d4e5"}},
+		{"drift is a finding, not a failure", readEvent(t, "driftscan.json", nil), &drifted, table, drift.Drifted, false,
+			drift.Target{APIURL: "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/dev", APIID: "a1b2c3d4e5"}},
+		{"bare EventBridge scheduled event", []byte(`{"version":"0","id":"89d1a02d-5ec7-412e-82f5-13505f849b41","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-25T12:00:00Z","region":"eu-west-2","resources":["arn:aws:events:eu-west-2:123456789012:rule/levqor-dev-drift-daily"],"detail":{}}`),
+			nil, table, drift.InSync, false, drift.Target{}},
+		{"store failure is returned for a retry", readEvent(t, "driftscan.json", nil), nil, "", drift.InSync, true,
+			drift.Target{APIURL: "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/dev", APIID: "a1b2c3d4e5"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, rec := newHandler(t, tc.code, tc.table, nil)
+			out, err := h.Invoke(context.Background(), tc.event)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error = %v, want error %v", err, tc.wantErr)
+			}
+			rep, ok := out.(drift.Report)
+			if !ok || rep.Status != tc.status {
+				t.Fatalf("out = %#v, want a %s report", out, tc.status)
+			}
+			if len(rec.targets) != 1 || rec.targets[0] != tc.target {
+				t.Errorf("targets = %+v, want [%+v]", rec.targets, tc.target)
+			}
+		})
+	}
+}
+
+func TestInvokeOtherEvents(t *testing.T) {
+	h, rec := newHandler(t, nil, "", nil)
+	out, err := h.Invoke(context.Background(), []byte(warmup.Payload))
+	if w, ok := out.(warmup.Response); err != nil || !ok || !w.Warm || w.Function != "driftscan" || len(rec.targets) != 0 {
+		t.Errorf("warm-up = %#v, %v (scans %d)", out, err, len(rec.targets))
+	}
+	for _, raw := range []string{`{"Records":[]}`, `{"source":"levqor.other"}`, `[]`, `not json`} {
+		if _, err := h.Invoke(context.Background(), []byte(raw)); err == nil {
+			t.Errorf("Invoke(%s) succeeded, want an error", raw)
+		}
+	}
+	if _, err := h.Invoke(context.Background(), []byte(`{"source":"levqor.other"}`)); !errors.Is(err, ErrUnsupportedEvent) {
+		t.Errorf("unsupported event error = %v", err)
+	}
+	if len(rec.targets) != 0 {
+		t.Errorf("unsupported events ran %d scans", len(rec.targets))
+	}
+}
+
+func TestTargetOf(t *testing.T) {
+	req := func(domain, stage, proto string) events.APIGatewayV2HTTPRequest {
+		var r events.APIGatewayV2HTTPRequest
+		r.RequestContext.APIID, r.RequestContext.DomainName, r.RequestContext.Stage = "a1b2c3", domain, stage
+		r.Headers = map[string]string{"x-forwarded-proto": proto}
+		return r
+	}
+	cases := []struct {
+		name string
+		req  events.APIGatewayV2HTTPRequest
+		url  string
+	}{
+		{"API Gateway stage", req("a1b2c3.execute-api.eu-west-2.amazonaws.com", "dev", "https"), "https://a1b2c3.execute-api.eu-west-2.amazonaws.com/dev"},
+		{"default stage", req("api.levqor.ai", "$default", "https"), "https://api.levqor.ai"},
+		{"local gateway", req("127.0.0.1:3000", "$default", "http"), "http://127.0.0.1:3000"},
+		{"unknown scheme means https", req("api.levqor.ai", "", "gopher"), "https://api.levqor.ai"},
+		{"no domain", req("", "dev", "https"), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := TargetOf(tc.req); got.APIURL != tc.url || got.APIID != "a1b2c3" {
+				t.Errorf("TargetOf = %+v, want url %q", got, tc.url)
+			}
+		})
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	cases := []struct {
+		raw     string
+		latest  bool
+		wantErr bool
+	}{
+		{"", false, false}, {"latest=1", true, false}, {"latest=TRUE", true, false}, {"latest=0", false, false},
+		{"latest=", false, false}, {"t=123&latest=1", true, false}, {"latest=1&latest=0", false, false},
+		{"latest=yes", false, true}, {"latest=%zz", false, true}, {"x=%zz", false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.raw, func(t *testing.T) {
+			latest, err := ParseQuery(tc.raw)
+			if latest != tc.latest || (err != nil) != tc.wantErr {
+				t.Errorf("ParseQuery(%q) = %v, %v; want %v, error %v", tc.raw, latest, err, tc.latest, tc.wantErr)
+			}
+			if err != nil && problem.CodeOf(err) != problem.Validation {
+				t.Errorf("error %v is not a validation problem", err)
+			}
+		})
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{"", "latest=1", "latest=%zz", "a=b&latest=0", ";"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		latest, err := ParseQuery(raw)
+		if err != nil && (latest || problem.CodeOf(err) != problem.Validation) {
+			t.Fatalf("ParseQuery(%q) = %v, %v", raw, latest, err)
+		}
+	})
+}

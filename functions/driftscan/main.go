@@ -1,0 +1,133 @@
+// Command driftscan is the Lambda behind GET /api/ops/drift and the daily
+// drift schedule: it compares the running deployment with the embedded
+// v12.12 baseline, stores the report and publishes DriftDetected on drift.
+//
+// Configuration (environment):
+//
+//	TABLE_NAME                required; the tickets table (checked, and where reports are kept)
+//	EVENT_BUS_NAME            required; where DriftDetected is published
+//	STACK_NAME                the CloudFormation stack to run drift detection on ("" skips the stack check)
+//	KEEPALIVE_RULE_NAME       the keepalive schedule rule ("" skips the rule check)
+//	FUNCTION_NAMES            LogicalId=name pairs of the other functions, comma-separated
+//	                          ("" skips their checks); this function adds itself from
+//	                          AWS_LAMBDA_FUNCTION_NAME
+//	APP_VERSION               the version every function and /health must report (default: the
+//	                          version stamped into this binary)
+//	DRIFT_SKIP                services not to ask, comma-separated: dynamodb, events, lambda,
+//	                          apigateway, cloudformation, health (the local stack sets it)
+//	DRIFT_BUDGET              whole-scan time budget, a Go duration (default 40s)
+//	ERROR_WEBHOOK_URL         optional webhook for drift incidents
+//	SERVICE_NAME, LOG_LEVEL   logging (defaults "levqor", info)
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/levqor/serverless/shared/buildinfo"
+	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/monitor"
+)
+
+func main() {
+	fail := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "driftscan: "+format+"\n", args...)
+		os.Exit(1)
+	}
+	table, bus := os.Getenv("TABLE_NAME"), os.Getenv("EVENT_BUS_NAME")
+	if table == "" || bus == "" {
+		fail("TABLE_NAME and EVENT_BUS_NAME are required (the tickets table, where reports are kept; the bus DriftDetected goes to)")
+	}
+	baseline, err := drift.Current()
+	if err != nil {
+		fail("%v", err)
+	}
+	self := envOr("AWS_LAMBDA_FUNCTION_NAME", "driftscan")
+	names, err := drift.ParseFunctionNames(os.Getenv("FUNCTION_NAMES"), baseline)
+	if err != nil {
+		fail("%v", err)
+	}
+	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		names["DriftScanFunction"] = self
+	}
+	skip, err := drift.ParseSkip(os.Getenv("DRIFT_SKIP"))
+	if err != nil {
+		fail("%v", err)
+	}
+	budget, err := time.ParseDuration(envOr("DRIFT_BUDGET", drift.DefaultBudget.String()))
+	if err != nil || budget <= 0 {
+		fail("DRIFT_BUDGET must be a positive Go duration such as 40s")
+	}
+	// LoadDefaultConfig reads the environment only (AWS_ENDPOINT_URL_* too):
+	// credentials resolve lazily, so there is no network call at init.
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fail("AWS configuration: %v", err)
+	}
+	logger := logging.New(os.Stdout, envOr("SERVICE_NAME", "levqor"), self)
+	ddb := dynamodb.NewFromConfig(cfg)
+	s := &drift.Scanner{
+		Baseline:      baseline,
+		TableName:     table,
+		KeepaliveRule: os.Getenv("KEEPALIVE_RULE_NAME"),
+		FunctionNames: names,
+		StackName:     os.Getenv("STACK_NAME"),
+		Version:       envOr("APP_VERSION", buildinfo.Version),
+		NotConfigured: skip,
+		Budget:        budget,
+	}
+	// A skipped service gets no client at all, so its checks say why they
+	// did not run instead of failing against an endpoint that is not there.
+	on := func(service string) bool { _, off := skip[service]; return !off }
+	if on(drift.ServiceDynamoDB) {
+		s.Table = ddb
+	}
+	if on(drift.ServiceEvents) {
+		s.Rules = eventbridge.NewFromConfig(cfg)
+	}
+	if on(drift.ServiceLambda) {
+		s.Functions = lambdasvc.NewFromConfig(cfg)
+	}
+	if on(drift.ServiceAPIGateway) {
+		s.Routes = apigatewayv2.NewFromConfig(cfg)
+	}
+	if on(drift.ServiceCloudFormation) {
+		s.Stack = cloudformation.NewFromConfig(cfg)
+	}
+	if on(drift.ServiceHealth) {
+		s.HTTP = &http.Client{Timeout: 10 * time.Second}
+	}
+	store := &drift.Store{Client: ddb, Table: table}
+	h := &Handler{
+		Function: self,
+		Logger:   logger,
+		Runner: &drift.Runner{
+			Scanner: s,
+			Store:   store,
+			Bus:     &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: bus},
+			Monitor: monitor.FromEnv(logger, os.Getenv("ERROR_WEBHOOK_URL")),
+		},
+		Reports: store,
+	}
+	lambda.Start(h.Invoke)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
