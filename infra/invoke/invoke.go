@@ -181,7 +181,10 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		done:   make(chan struct{}),
 		report: &reportWriter{w: out},
 	}
-	e.cmd = exec.Command(o.RIE, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bootstrap)
+	// --log-level error leaves what Lambda itself prints: START, END and
+	// REPORT lines around the function's own output.
+	e.cmd = exec.Command(o.RIE, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api,
+		"--log-level", "error", bootstrap)
 	e.cmd.Dir = filepath.Dir(bootstrap)
 	e.cmd.Env = o.Env
 	e.cmd.Stdout, e.cmd.Stderr = e.report, e.report
@@ -252,14 +255,24 @@ func (e *Emulator) Report(wait time.Duration) string {
 	}
 }
 
-// Stop kills the emulator and the function process (one process group) and
-// waits for them. It is safe to call more than once.
+// Stop ends the emulator and the function and waits for them: SIGTERM
+// first, which the emulator handles by shutting the function down (it runs
+// in a process group of its own), then SIGKILL to the emulator's group
+// after two seconds. It is safe to call more than once.
 func (e *Emulator) Stop() {
 	e.once.Do(func() {
-		if p := e.cmd.Process; p != nil {
-			if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
-				_ = p.Kill()
-			}
+		p := e.cmd.Process
+		if p == nil {
+			return
+		}
+		_ = p.Signal(syscall.SIGTERM)
+		select {
+		case <-e.done:
+			return
+		case <-time.After(2 * time.Second):
+		}
+		if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
+			_ = p.Kill()
 		}
 	})
 	select {

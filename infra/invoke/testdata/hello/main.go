@@ -18,4 +18,3 @@ func main() {
 		return map[string]any{"event": ev, "table": os.Getenv("TABLE_NAME")}, nil
 	})
 }
-

@@ -1,0 +1,96 @@
+package invoke
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// RefusedEndpoint is where local runs send AWS services that have no local
+// stand-in: nothing listens there, so calls fail at once (the functions'
+// "dependency unavailable" paths) instead of reaching a real account.
+const RefusedEndpoint = "http://127.0.0.1:1"
+
+// LocalEndpoints returns the SDK endpoint variables for a local run:
+// DynamoDB at ddb and EventBridge at bus when given, every other service at
+// RefusedEndpoint.
+func LocalEndpoints(ddb, bus string) map[string]string {
+	m := map[string]string{"AWS_ENDPOINT_URL": RefusedEndpoint}
+	if ddb != "" {
+		m["AWS_ENDPOINT_URL_DYNAMODB"] = ddb
+	}
+	if bus != "" {
+		m["AWS_ENDPOINT_URL_EVENTBRIDGE"] = bus
+	}
+	return m
+}
+
+// IsHTTPEvent reports whether event is an HTTP API payload 2.0 request.
+func IsHTTPEvent(event []byte) bool {
+	var e struct {
+		RouteKey       *string         `json:"routeKey"`
+		RequestContext json.RawMessage `json:"requestContext"`
+	}
+	return json.Unmarshal(event, &e) == nil && e.RouteKey != nil && len(e.RequestContext) > 0
+}
+
+// CheckAnswer says what is wrong with a function's answer out to event, or
+// "" when it is well-formed: never a Lambda function error; for an HTTP
+// event a status below 500 and, unless the request was HEAD or the body is
+// empty, a JSON body with a JSON Content-Type; for any other event a JSON
+// document.
+func CheckAnswer(event, out []byte) string {
+	var fnErr struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal(out, &fnErr) == nil && (fnErr.ErrorType != "" || fnErr.ErrorMessage != "") {
+		return fmt.Sprintf("function error %s: %s", fnErr.ErrorType, fnErr.ErrorMessage)
+	}
+	if !IsHTTPEvent(event) {
+		if !json.Valid(out) {
+			return "answer is not JSON"
+		}
+		return ""
+	}
+	var resp struct {
+		StatusCode      int               `json:"statusCode"`
+		Headers         map[string]string `json:"headers"`
+		Body            string            `json:"body"`
+		IsBase64Encoded bool              `json:"isBase64Encoded"`
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return "answer is not an HTTP API response: " + err.Error()
+	}
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return fmt.Sprintf("statusCode %d is not an HTTP status", resp.StatusCode)
+	}
+	if resp.StatusCode >= 500 {
+		return fmt.Sprintf("statusCode %d (a 5xx)", resp.StatusCode)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			return "body is not valid base64: " + err.Error()
+		}
+		body = b
+	}
+	if len(body) == 0 {
+		return ""
+	}
+	var ct string
+	for k, v := range resp.Headers {
+		if strings.EqualFold(k, "Content-Type") {
+			ct = v
+		}
+	}
+	if !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/problem+json") {
+		return fmt.Sprintf("Content-Type %q is not JSON", ct)
+	}
+	if !json.Valid(body) {
+		return "body is not JSON"
+	}
+	return ""
+}

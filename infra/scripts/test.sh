@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: go vet, then go test over the whole module with ONE
+# DynamoDB Local shared by all packages (DYNAMODB_ENDPOINT). ddblocal stops
+# DynamoDB Local when go test ends, however it ends; the java process also
+# dies with ddblocal if that is killed. Exit code: go test's, or go vet's
+# when only vet failed.
+# GOTESTFLAGS adds flags, e.g. GOTESTFLAGS="-run TestX -v" make test.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+echo "== go vet ./..."
+go vet ./...
+vet=$?
+
+mkdir -p bin/tools
+go build -o bin/tools/ddblocal ./infra/dynamolocal/cmd/ddblocal || exit 2
+
+echo "== go test ./... (DynamoDB Local shared)"
+# -p 2: two packages at a time keeps a 2-core machine responsive.
+# shellcheck disable=SC2086
+bin/tools/ddblocal -- go test -count=1 -p 2 -timeout 8m ${GOTESTFLAGS:-} ./...
+code=$?
+
+if (( code == 0 && vet != 0 )); then
+  echo "go vet failed (see above)" >&2
+  code=$vet
+fi
+exit $code
