@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/levqor/serverless/infra/devstack/internal/gateway"
+	"github.com/levqor/serverless/infra/devstack/internal/lambdaenv"
+	"github.com/levqor/serverless/infra/devstack/internal/localbus"
+	"github.com/levqor/serverless/infra/devstack/internal/schedule"
+	"github.com/levqor/serverless/infra/devstack/internal/streammap"
+	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/samtemplate"
+)
+
+const (
+	region  = "eu-west-2"
+	account = "000000000000" // samtemplate.LocalOverrides' AWS::AccountId
+)
+
+// stack is everything start started, in the order close stops it.
+type stack struct {
+	out       *printer
+	api       *http.Server
+	aws       *http.Server
+	functions []*lambdaenv.Function
+	ddb       *dynamolocal.Server
+	cancel    context.CancelFunc
+	workers   sync.WaitGroup
+}
+
+// start brings the stack up. On error the returned stack (possibly nil)
+// holds what was started so far, for close.
+func start(parent context.Context, cfg config, out *printer) (*stack, error) {
+	ctx, cancel := context.WithCancel(parent)
+	s := &stack{out: out, cancel: cancel}
+
+	opts := samtemplate.Options{Overrides: samtemplate.LocalOverrides(cfg.table)}
+	if cfg.stage != "" {
+		opts.Parameters = map[string]string{"Stage": cfg.stage}
+	}
+	tpl, err := samtemplate.Load(cfg.template, opts)
+	if err != nil {
+		return s, err
+	}
+	if len(tpl.Unresolved) > 0 {
+		out.printf("[devstack] note: template names resolved to themselves locally: %s", strings.Join(tpl.Unresolved, ", "))
+	}
+
+	// DynamoDB Local and the table, from the template's definition.
+	storage := "in memory"
+	if cfg.dbPath != "" {
+		storage = "persisted in " + cfg.dbPath
+	}
+	out.printf("[devstack] starting DynamoDB Local (%s)...", storage)
+	s.ddb, err = dynamolocal.Start(ctx, dynamolocal.Options{DBPath: cfg.dbPath, Port: cfg.dbPort})
+	if err != nil {
+		return s, err
+	}
+	ddbClient := dynamolocal.NewClient(s.ddb.Endpoint)
+	if err := dynamolocal.CreateTable(ctx, ddbClient, tpl, cfg.table); err != nil {
+		return s, err
+	}
+	out.printf("[devstack] DynamoDB Local on %s, table %s", s.ddb.Endpoint, cfg.table)
+
+	// Listeners first: the functions and schedules need their URLs.
+	apiLn, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return s, fmt.Errorf("API address %s: %w", cfg.addr, err)
+	}
+	awsLn, err := net.Listen("tcp", cfg.awsAddr)
+	if err != nil {
+		_ = apiLn.Close()
+		return s, fmt.Errorf("AWS endpoint address %s: %w", cfg.awsAddr, err)
+	}
+	apiURL := "http://" + apiLn.Addr().String()
+	awsURL := "http://" + awsLn.Addr().String()
+
+	// The event bus, knowing the schedule rules for DescribeRule.
+	rules := scheduleRules(tpl)
+	bus := localbus.New(region, account, rules)
+	bus.Print = func(line []byte) { out.printf("[EventBus] %s", line) }
+	if err := bus.SetFailure(cfg.busFail); err != nil {
+		return s, err
+	}
+	s.aws = &http.Server{Handler: bus, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.aws.Serve(awsLn) }()
+
+	// Functions, one pool of execution environments each.
+	endpoints := map[string]string{
+		"AWS_ENDPOINT_URL_DYNAMODB":         s.ddb.Endpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.ddb.Endpoint,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE":      awsURL,
+	}
+	byID := map[string]*lambdaenv.Function{}
+	var routes []gateway.Route
+	for _, fn := range tpl.Functions {
+		f, err := newFunction(fn, cfg, endpoints, out)
+		if err != nil {
+			return s, err
+		}
+		s.functions = append(s.functions, f)
+		byID[fn.LogicalID] = f
+		for _, r := range fn.Routes {
+			routes = append(routes, gateway.Route{Method: r.Method, Path: r.Path, Auth: r.Auth, Name: fn.LogicalID, Function: invoker{f}})
+		}
+	}
+
+	// The HTTP API.
+	gw, err := gateway.New(routes)
+	if err != nil {
+		return s, err
+	}
+	gw.AccountID = account
+	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
+	mux := http.NewServeMux()
+	mux.Handle("/_local/", adminHandler(bus))
+	mux.Handle("/", gw)
+	s.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.api.Serve(apiLn) }()
+
+	for _, r := range gw.Routes() {
+		out.printf("[devstack] route %s", r)
+	}
+	if open := gw.Unauthenticated(); len(open) > 0 {
+		out.printf("[devstack] WARNING: AWS_IAM authorization is NOT checked locally (as with sam local start-api); "+
+			"anyone who can reach %s can call: %s", apiURL, strings.Join(open, ", "))
+	}
+	out.printf("[devstack] EventBridge endpoint on %s (bus failure mode: %q; POST %s/_local/bus?fail=true to make it fail)",
+		awsURL, bus.Failure(), apiURL)
+
+	// The table's stream into its consumers.
+	if !cfg.noStreams {
+		streams := dynamodbstreams.New(dynamodbstreams.Options{
+			Region: region, BaseEndpoint: aws.String(s.ddb.Endpoint),
+			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		})
+		for _, fn := range tpl.Functions {
+			for _, st := range fn.Streams {
+				m, err := newMapping(fn, st, cfg.table, byID[fn.LogicalID], ddbClient, streams, out)
+				if err != nil {
+					return s, err
+				}
+				s.workers.Add(1)
+				go func() {
+					defer s.workers.Done()
+					if err := m.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+						out.printf("[devstack] stream %s stopped: %v", m.Name, err)
+					}
+				}()
+			}
+		}
+	}
+
+	out.printf("[devstack] ready: API on %s", apiURL)
+
+	// Schedules last, so that a keepalive at start finds the API up.
+	if cfg.schedules {
+		sched := &schedule.Scheduler{
+			Region: region, Account: account, APIURL: apiURL, APIID: "local",
+			Log: func(format string, args ...any) { out.printf(format, args...) },
+		}
+		var srules []schedule.Rule
+		for _, fn := range tpl.Functions {
+			for _, sc := range fn.Schedules {
+				if !sc.Enabled {
+					out.printf("[devstack] schedule %s of %s is disabled in the template", sc.Name, fn.LogicalID)
+					continue
+				}
+				expr, err := schedule.Parse(sc.Expression)
+				if err != nil {
+					return s, fmt.Errorf("%s event %s: %w", fn.LogicalID, sc.EventName, err)
+				}
+				name := ruleName(fn, sc)
+				srules = append(srules, schedule.Rule{
+					Name: name, Expression: expr, Input: sc.Input, FunctionName: fn.LogicalID,
+					Target: invoker{byID[fn.LogicalID]}, FireAtStart: cfg.fireAtStartFor(name, sc.EventName),
+				})
+			}
+		}
+		sort.SliceStable(srules, func(i, j int) bool { return keepaliveFirst(srules[i].FunctionName, srules[j].FunctionName) })
+		s.workers.Add(1)
+		go func() { defer s.workers.Done(); sched.Run(ctx, srules) }()
+	}
+	return s, nil
+}
+
+// keepaliveFirst orders the keepalive's schedule before the others at start
+// (it is the one the README promises fires at once).
+func keepaliveFirst(a, b string) bool {
+	return strings.Contains(a, "Keepalive") && !strings.Contains(b, "Keepalive")
+}
+
+// close stops everything start started: the API (in-flight requests get a
+// moment), schedules and streams, the function processes, DynamoDB Local.
+func (s *stack) close() {
+	if s.api != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = s.api.Shutdown(ctx)
+		cancel()
+	}
+	s.cancel()
+	var wg sync.WaitGroup
+	for _, f := range s.functions {
+		wg.Add(1)
+		go func() { defer wg.Done(); f.Close(shutdownGrace) }()
+	}
+	wg.Wait()
+	s.workers.Wait()
+	if s.aws != nil {
+		_ = s.aws.Close()
+	}
+	if s.ddb != nil {
+		_ = s.ddb.Stop()
+	}
+}
+
+func newFunction(fn samtemplate.Function, cfg config, endpoints map[string]string, out *printer) (*lambdaenv.Function, error) {
+	env := map[string]string{}
+	for k, v := range fn.Env {
+		env[k] = v
+	}
+	for k, v := range endpoints {
+		env[k] = v
+	}
+	maxEnvs := cfg.maxEnvs
+	if fn.ReservedConcurrency != nil && *fn.ReservedConcurrency > 0 && *fn.ReservedConcurrency < maxEnvs {
+		maxEnvs = *fn.ReservedConcurrency
+	}
+	return lambdaenv.New(lambdaenv.Config{
+		Name:            fn.LogicalID,
+		Binary:          filepath.Join(cfg.bin, fn.Dir, "bootstrap"),
+		Env:             env,
+		Timeout:         time.Duration(fn.Timeout) * time.Second,
+		MemoryMB:        fn.MemorySize,
+		MaxEnvironments: maxEnvs,
+		Region:          region,
+		AccountID:       account,
+		Output:          out,
+	})
+}
+
+func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f *lambdaenv.Function,
+	ddb streammap.TableAPI, streams streammap.StreamsAPI, out *printer) (*streammap.Mapping, error) {
+	if st.Table != "" && st.Table != samtemplate.TableLogicalID {
+		return nil, fmt.Errorf("%s event %s: stream of %s; only %s runs locally", fn.LogicalID, st.EventName, st.Table, samtemplate.TableLogicalID)
+	}
+	var filters []*streammap.Filter
+	for _, p := range st.Patterns {
+		flt, err := streammap.ParseFilter(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s event %s: %w", fn.LogicalID, st.EventName, err)
+		}
+		filters = append(filters, flt)
+	}
+	maxRetries := -1
+	if n, ok := intProperty(fn, st.EventName, "MaximumRetryAttempts"); ok {
+		maxRetries = n
+	}
+	bisect, _ := boolProperty(fn, st.EventName, "BisectBatchOnFunctionError")
+	return &streammap.Mapping{
+		Name: fn.LogicalID + ":" + st.EventName, TableName: table, Table: ddb, Streams: streams, Function: invoker{f},
+		StartingPosition: st.StartingPosition, BatchSize: st.BatchSize, Filters: filters,
+		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: bisect, MaxRetries: maxRetries,
+		Log: func(format string, args ...any) { out.printf(format, args...) },
+	}, nil
+}
+
+// eventProperties returns a function event's raw Properties.
+func eventProperties(fn samtemplate.Function, event string) map[string]any {
+	events, _ := fn.Raw.Properties["Events"].(map[string]any)
+	ev, _ := events[event].(map[string]any)
+	props, _ := ev["Properties"].(map[string]any)
+	return props
+}
+
+func intProperty(fn samtemplate.Function, event, name string) (int, bool) {
+	v, ok := eventProperties(fn, event)[name].(float64)
+	return int(v), ok
+}
+
+func boolProperty(fn samtemplate.Function, event, name string) (bool, bool) {
+	v, ok := eventProperties(fn, event)[name].(bool)
+	return v, ok
+}
+
+// ruleName is the rule's Name, or the name SAM would derive.
+func ruleName(fn samtemplate.Function, sc samtemplate.Schedule) string {
+	if sc.Name != "" {
+		return sc.Name
+	}
+	return fn.LogicalID + sc.EventName
+}
+
+// scheduleRules describes the template's schedule rules for the bus.
+func scheduleRules(tpl *samtemplate.Template) []localbus.Rule {
+	var rules []localbus.Rule
+	for _, fn := range tpl.Functions {
+		for _, sc := range fn.Schedules {
+			rules = append(rules, localbus.Rule{
+				Name: ruleName(fn, sc), ScheduleExpression: sc.Expression, Enabled: sc.Enabled,
+				TargetID:  fn.LogicalID + sc.EventName + "LambdaTarget",
+				TargetARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID),
+				Input:     sc.Input,
+			})
+		}
+	}
+	return rules
+}
+
+// invoker adapts a lambdaenv.Function to the gateway's, the scheduler's and
+// the stream mapping's Invoker.
+type invoker struct{ f *lambdaenv.Function }
+
+func (i invoker) Invoke(ctx context.Context, event []byte) ([]byte, string, error) {
+	res, err := i.f.Invoke(ctx, event)
+	if err != nil {
+		return nil, "", err
+	}
+	return res.Payload, res.ErrorType, nil
+}
+
+// adminHandler serves the local-only controls under /_local/:
+//
+//	GET  /_local/bus              the failure mode and the number of events
+//	POST /_local/bus?fail=MODE    MODE: true|all, entries, false|none
+//	GET  /_local/bus/events       every event accepted so far (last 1000)
+func adminHandler(bus *localbus.Bus) http.Handler {
+	mux := http.NewServeMux()
+	status := func(w http.ResponseWriter) {
+		writeJSON(w, http.StatusOK, map[string]any{"fail": bus.Failure(), "events": len(bus.Events())})
+	}
+	mux.HandleFunc("GET /_local/bus", func(w http.ResponseWriter, r *http.Request) { status(w) })
+	mux.HandleFunc("POST /_local/bus", func(w http.ResponseWriter, r *http.Request) {
+		mode := r.URL.Query().Get("fail")
+		switch mode {
+		case "true", "all":
+			mode = localbus.FailAll
+		case "false", "none":
+			mode = localbus.FailNone
+		}
+		if err := bus.SetFailure(mode); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error() + `; use fail=true, fail=entries or fail=false`})
+			return
+		}
+		status(w)
+	})
+	mux.HandleFunc("GET /_local/bus/events", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, bus.Events())
+	})
+	mux.HandleFunc("/_local/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// printer serialises lines from every function, server and worker onto one
+// output, one Write per line, so lines never interleave.
+type printer struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newPrinter(w io.Writer) *printer { return &printer{w: w} }
+
+// Write writes p (one or more whole lines) atomically.
+func (p *printer) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.w.Write(b)
+}
+
+func (p *printer) printf(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	_, _ = p.Write([]byte(strings.TrimRight(line, "\n") + "\n"))
+}
