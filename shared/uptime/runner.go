@@ -12,6 +12,7 @@ import (
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
+	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/warmer"
 )
@@ -185,7 +186,7 @@ func (r *Runner) publish(ctx context.Context, alerts []Alert) error {
 		if _, err := retry.Do(ctx, retry.Default(), func(ctx context.Context) error {
 			return r.Publisher.Publish(ctx, evs...)
 		}); err != nil {
-			return fmt.Errorf("uptime: publish alerts: %w", err)
+			return problem.Wrap(problem.Unavailable, err, "the event bus is unavailable; alerts stay pending")
 		}
 	}
 	if r.Notifier == nil {

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/httpapi"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
+	"github.com/levqor/serverless/shared/probe"
+	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/uptime"
+	"github.com/levqor/serverless/shared/warmup"
+)
+
+// Routes served over the HTTP API (both AWS_IAM-authorised).
+const (
+	routeRun    = "POST /api/ops/keepalive"
+	routeUptime = "GET /api/ops/uptime"
+)
+
+// httpBudget bounds a run started over HTTP: API Gateway gives up on an
+// integration after 30 s whatever the function's timeout.
+const httpBudget = 25 * time.Second
+
+// ErrNoTargets is returned for a scheduled run with nothing to check: no
+// KEEPALIVE_TARGETS and no api_url in the event for the default target.
+var ErrNoTargets = errors.New("keepalive: no targets: KEEPALIVE_TARGETS is blank and the event carries no api_url")
+
+// Handler is the keepalive function's entry point.
+type Handler struct {
+	Function string
+	Service  string
+	Version  string         // the version the default target must report
+	Targets  []probe.Target // configured targets; nil means the default target
+	Runner   *uptime.Runner
+	Logger   *slog.Logger
+	Metrics  *metrics.Writer // ColdStart; nil writes none
+	// ColdStart reports the environment's first invocation (default logging.ColdStart).
+	ColdStart func() bool
+}
+
+func (h *Handler) cold() bool {
+	f := h.ColdStart
+	if f == nil {
+		f = logging.ColdStart
+	}
+	c := f()
+	if c && h.Metrics != nil {
+		if err := h.Metrics.ColdStart(h.Service, h.Function); err != nil {
+			h.Logger.Warn("cold start metric not written", "error", err.Error())
+		}
+	}
+	return c
+}
+
+// shape is just enough of an event to tell an HTTP request from the rest.
+type shape struct {
+	RouteKey       string          `json:"routeKey"`
+	RequestContext json.RawMessage `json:"requestContext"`
+}
+
+// Invoke is the Lambda entry point. A warm-up gets warmup.Response at once.
+// An HTTP API request gets an events.APIGatewayV2HTTPResponse and never a
+// Go error. A scheduled event gets the run's uptime.Report; it returns an
+// error only when the run could not be recorded or its alerts could not be
+// published (so Lambda's async retries, then the dead-letter queue, take
+// over; a retry is recognised as the same run and changes state once) or
+// when the event is not one this function handles.
+func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
+	cold := h.cold()
+	requestID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
+	if warmup.Is(raw) {
+		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
+		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
+	}
+	var s shape
+	if err := json.Unmarshal(raw, &s); err != nil {
+		logging.Invocation(h.Logger, requestID, "", cold).Error("event is not JSON", "error", err.Error())
+		return nil, err
+	}
+	if s.RouteKey != "" || len(s.RequestContext) > 0 {
+		var req events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			cid := correlation.New()
+			l := logging.Invocation(h.Logger, requestID, cid, cold)
+			return events.APIGatewayV2HTTPResponse(httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)), nil
+		}
+		if requestID == "" {
+			requestID = req.RequestContext.RequestID
+		}
+		return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, req, requestID, cold)), nil
+	}
+	return h.Scheduled(ctx, raw, requestID, cold)
+}
+
+// Scheduled runs the monitor for a scheduled event. The run id is the
+// EventBridge event id when the event is an envelope (the same on
+// redelivery), else the Lambda request id (the same on async retries).
+func (h *Handler) Scheduled(ctx context.Context, raw []byte, requestID string, cold bool) (*uptime.Report, error) {
+	l := logging.Invocation(h.Logger, requestID, "", cold)
+	tr, err := uptime.ParseScheduled(raw)
+	if err != nil {
+		l.Error("unsupported event", "error", err.Error())
+		return nil, err
+	}
+	runID := tr.EventID
+	if runID == "" {
+		runID = requestID
+	}
+	if runID == "" {
+		runID = "run-" + correlation.New() // invoked outside Lambda: every call is its own run
+	}
+	targets, err := h.targets(tr.APIURL)
+	if err != nil {
+		l.Error("no targets", "error", err.Error())
+		return nil, err
+	}
+	ctx, cancel := runContext(ctx, 0)
+	defer cancel()
+	rep, err := h.Runner.Run(ctx, runID, targets)
+	h.logRun(l, rep, err)
+	if err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+// HTTP serves the two ops routes. Problems are answered as RFC 9457
+// documents; the function never fails an HTTP invocation.
+func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, requestID string, cold bool) httpapi.Response {
+	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
+	l := logging.Invocation(h.Logger, requestID, cid, cold)
+	switch route(req) {
+	case routeRun:
+		apiURL := requestBaseURL(req)
+		targets, err := h.targets(apiURL)
+		if err != nil {
+			return httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)
+		}
+		runID := req.RequestContext.RequestID
+		if runID == "" {
+			runID = "http-" + cid
+		}
+		ctx, cancel := runContext(ctx, httpBudget)
+		defer cancel()
+		rep, err := h.Runner.Run(ctx, runID, targets)
+		h.logRun(l, rep, err)
+		if err != nil {
+			return httpapi.Problem(l, err, cid)
+		}
+		return httpapi.JSON(http.StatusOK, rep, cid)
+	case routeUptime:
+		names := h.targetNames()
+		if want := req.QueryStringParameters["target"]; want != "" {
+			found := false
+			for _, n := range names {
+				found = found || n == want
+			}
+			if !found {
+				return httpapi.Problem(l, problem.Newf(problem.NotFound, "no keepalive target named %q", want), cid)
+			}
+			names = []string{want}
+		}
+		sums, err := h.Runner.Uptime(ctx, names)
+		if err != nil {
+			return httpapi.Problem(l, err, cid)
+		}
+		return httpapi.JSON(http.StatusOK, UptimeDocument{
+			SLAPercent: h.Runner.SLAPercent, GeneratedAt: time.Now().UTC(), Targets: sums,
+		}, cid)
+	}
+	return httpapi.Problem(l, problem.Newf(problem.NotFound, "no route for %s %s", req.RequestContext.HTTP.Method, req.RawPath), cid)
+}
+
+// UptimeDocument is the body of GET /api/ops/uptime.
+type UptimeDocument struct {
+	SLAPercent  float64          `json:"sla_percent"`
+	GeneratedAt time.Time        `json:"generated_at"`
+	Targets     []uptime.Summary `json:"targets"`
+}
+
+func (h *Handler) logRun(l *slog.Logger, rep uptime.Report, err error) {
+	attrs := []any{"run_id", rep.RunID, "status", rep.Status, "targets", len(rep.Results),
+		"alerts", len(rep.Alerts), "duplicate", rep.Duplicate}
+	if err != nil {
+		l.Error("keepalive run incomplete", append(attrs, "error", err.Error())...)
+		return
+	}
+	l.Info("keepalive run", attrs...)
+}
+
+// targets returns the configured targets, or the default target built from
+// apiURL. It returns ErrNoTargets when neither is available.
+func (h *Handler) targets(apiURL string) ([]probe.Target, error) {
+	if h.Targets != nil {
+		return h.Targets, nil
+	}
+	if apiURL == "" {
+		return nil, ErrNoTargets
+	}
+	t, err := probe.DefaultTarget(apiURL, h.Version)
+	if err != nil {
+		return nil, err
+	}
+	return []probe.Target{t}, nil
+}
+
+func (h *Handler) targetNames() []string {
+	if h.Targets == nil {
+		return []string{probe.DefaultTargetName}
+	}
+	names := make([]string, len(h.Targets))
+	for i, t := range h.Targets {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// route names the request's route. API Gateway sets routeKey; a request
+// through a $default route (or a local gateway) is matched on method and
+// path, the stage prefix ignored.
+func route(req events.APIGatewayV2HTTPRequest) string {
+	if req.RouteKey == routeRun || req.RouteKey == routeUptime {
+		return req.RouteKey
+	}
+	method := req.RequestContext.HTTP.Method
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	for _, r := range []string{routeRun, routeUptime} {
+		m, p, _ := strings.Cut(r, " ")
+		if method == m && (path == p || strings.HasSuffix(path, p) && strings.Count(path, "/") == strings.Count(p, "/")+1) {
+			return r
+		}
+	}
+	return ""
+}
+
+// requestBaseURL rebuilds the API's base URL from the request that reached
+// it: scheme from X-Forwarded-Proto (https when absent), host from the
+// request context's domain name (the Host header when absent), and the
+// stage prefix unless the stage is $default.
+func requestBaseURL(req events.APIGatewayV2HTTPRequest) string {
+	scheme := strings.ToLower(httpapi.Header(req.Headers, "X-Forwarded-Proto"))
+	if scheme != "http" {
+		scheme = "https"
+	}
+	host := req.RequestContext.DomainName
+	if host == "" {
+		host = httpapi.Header(req.Headers, "Host")
+	}
+	if host == "" {
+		return ""
+	}
+	u := url.URL{Scheme: scheme, Host: host}
+	if st := req.RequestContext.Stage; st != "" && st != "$default" {
+		u.Path = "/" + st
+	}
+	return u.String()
+}
+
+// runContext leaves a margin before the invocation's deadline for the
+// answer to be written: a tenth of the time left, from 1 s to 5 s. budget,
+// when positive, bounds the run further.
+func runContext(ctx context.Context, budget time.Duration) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		if budget > 0 {
+			return context.WithTimeout(ctx, budget)
+		}
+		return context.WithCancel(ctx)
+	}
+	left := time.Until(dl)
+	margin := min(max(left/10, time.Second), 5*time.Second)
+	end := dl.Add(-margin)
+	if budget > 0 && time.Now().Add(budget).Before(end) {
+		end = time.Now().Add(budget)
+	}
+	return context.WithDeadline(ctx, end)
+}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
+	"github.com/levqor/serverless/shared/probe"
+	"github.com/levqor/serverless/shared/retry"
+	"github.com/levqor/serverless/shared/uptime"
+	"github.com/levqor/serverless/shared/warmup"
+)
+
+func TestMain(m *testing.M) { dynamolocal.Main(m) }
+
+// sample reads an events/ file, applying edit (a JSON object patch on the
+// decoded map) when given.
+func sample(t *testing.T, name string, edit func(map[string]any)) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit == nil {
+		return b
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	out, _ := json.Marshal(m)
+	return out
+}
+
+type recorder struct {
+	mu     sync.Mutex
+	events []eventbus.Event
+}
+
+func (r *recorder) Publish(_ context.Context, evs ...eventbus.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, evs...)
+	return nil
+}
+
+// healthServer is a real HTTP server standing in for the API's /health.
+func healthServer(t *testing.T, version string) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/dev/health" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok","version":"` + version + `","build":"dev","timestamp":1,"uptime_seconds":2}`))
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+type fixture struct {
+	h    *Handler
+	logs *bytes.Buffer
+	bus  *recorder
+	cold bool
+}
+
+func newFixture(t *testing.T, withStore bool) *fixture {
+	f := &fixture{logs: &bytes.Buffer{}, bus: &recorder{}}
+	var store *uptime.Store
+	if withStore {
+		client := dynamolocal.Client(t, dynamolocal.Endpoint(t))
+		store = &uptime.Store{Client: client, Table: dynamolocal.Table(t, client)}
+	}
+	emf := &metrics.Writer{W: f.logs}
+	f.h = &Handler{
+		Function: "levqor-dev-KeepaliveFunction", Service: "levqor", Version: "1.0.0",
+		Logger:  logging.New(f.logs, "levqor", "keepalive"),
+		Metrics: emf,
+		Runner: &uptime.Runner{
+			Checker:    &probe.Checker{Retry: retry.Policy{Base: time.Millisecond, Max: 2 * time.Millisecond}},
+			Store:      store,
+			Publisher:  f.bus,
+			Metrics:    emf,
+			Thresholds: uptime.Thresholds{DownAfter: 1, RecoverAfter: 1, DegradedAfter: 2},
+			SLAPercent: 99.9,
+		},
+		ColdStart: func() bool { c := f.cold; f.cold = false; return c },
+	}
+	return f
+}
+
+func lambdaCtx(requestID string) context.Context {
+	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
+}
+
+func TestWarmupTouchesNothing(t *testing.T) {
+	f := newFixture(t, false) // no store: a warm-up that touched DynamoDB would panic
+	f.cold = true
+	out, err := f.h.Invoke(lambdaCtx("req-1"), sample(t, "keepalive-warmup.json", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := out.(warmup.Response)
+	if !ok || !got.Warm || !got.Cold || got.Function != "levqor-dev-KeepaliveFunction" {
+		t.Fatalf("answer %#v", out)
+	}
+	// The cold start was counted once as an EMF ColdStart metric.
+	if n := strings.Count(f.logs.String(), `"ColdStart":1`); n != 1 {
+		t.Fatalf("%d ColdStart records in %s", n, f.logs.String())
+	}
+	if _, err := f.h.Invoke(lambdaCtx("req-2"), sample(t, "keepalive-warmup.json", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(f.logs.String(), `"ColdStart":1`); n != 1 {
+		t.Fatalf("ColdStart counted again on a warm invocation")
+	}
+}
+
+func TestScheduledEvents(t *testing.T) {
+	f := newFixture(t, true)
+	api := healthServer(t, "1.0.0")
+	withURL := func(m map[string]any) { m["api_url"] = api.URL + "/dev" }
+	envelope := func(m map[string]any) { m["detail"] = map[string]any{"api_url": api.URL + "/dev"} }
+
+	t.Run("template input", func(t *testing.T) {
+		out, err := f.h.Invoke(lambdaCtx("req-a"), sample(t, "keepalive.json", withURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := out.(*uptime.Report)
+		r := rep.Results[0]
+		if rep.Status != "ok" || rep.RunID != "req-a" || r.Target != "api" || !r.OK || r.Status != probe.Up ||
+			r.StatusCode != 200 || r.Attempts != 1 || r.Version != "1.0.0" {
+			t.Fatalf("report %+v", rep)
+		}
+		if len(rep.Uptime) != 1 || rep.Uptime[0].SLAPercent != 99.9 || *rep.Uptime[0].Windows[0].UptimePercent != 100 {
+			t.Fatalf("uptime %+v", rep.Uptime)
+		}
+		// The SPEC's result fields, by name.
+		b, _ := json.Marshal(rep)
+		for _, k := range []string{`"status":"ok"`, `"checked_at":`, `"results":[{"target":"api","ok":true,"status":"up","status_code":200,"latency_ms":`, `"attempts":1,"version":"1.0.0"`} {
+			if !bytes.Contains(b, []byte(k)) {
+				t.Fatalf("result document lacks %s: %s", k, b)
+			}
+		}
+	})
+
+	t.Run("eventbridge envelope delivered twice is one run", func(t *testing.T) {
+		ev := sample(t, "keepalive-eventbridge.json", envelope)
+		first, err := f.h.Invoke(lambdaCtx("req-b"), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := f.h.Invoke(lambdaCtx("req-c"), ev) // redelivery: new request id, same event id
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.(*uptime.Report).Duplicate || !second.(*uptime.Report).Duplicate {
+			t.Fatalf("duplicate flags: %v %v", first.(*uptime.Report).Duplicate, second.(*uptime.Report).Duplicate)
+		}
+		if id := second.(*uptime.Report).RunID; id != "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa" {
+			t.Fatalf("run id %q", id)
+		}
+	})
+
+	t.Run("wrong version goes down and alerts once", func(t *testing.T) {
+		old := healthServer(t, "0.9.0")
+		ev := sample(t, "keepalive.json", func(m map[string]any) { m["api_url"] = old.URL + "/dev" })
+		for i, req := range []string{"req-d", "req-e"} {
+			out, err := f.h.Invoke(lambdaCtx(req), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := out.(*uptime.Report)
+			if rep.Status != "down" || rep.Results[0].FailedCondition != `version == "1.0.0"` || rep.Results[0].Version != "0.9.0" {
+				t.Fatalf("run %d: %+v", i, rep.Results[0])
+			}
+			if want := 1 - i; len(rep.Alerts) != want {
+				t.Fatalf("run %d: alerts %+v, want %d", i, rep.Alerts, want)
+			}
+		}
+		if len(f.bus.events) != 1 || f.bus.events[0].DetailType != uptime.TargetDown || f.bus.events[0].Source != "levqor.monitor" {
+			t.Fatalf("bus %+v", f.bus.events)
+		}
+	})
+
+	t.Run("bad events are errors", func(t *testing.T) {
+		for _, raw := range []string{`{"source":"aws.s3"}`, `{"source":"levqor.schedule","api_url":"ftp://x"}`, `[1]`, `nope`} {
+			if _, err := f.h.Invoke(lambdaCtx("req-x"), json.RawMessage(raw)); err == nil {
+				t.Errorf("%s accepted", raw)
+			}
+		}
+		if _, err := f.h.Invoke(lambdaCtx("req-y"), json.RawMessage(`{"source":"levqor.schedule"}`)); err != ErrNoTargets {
+			t.Errorf("no api_url and no targets: %v", err)
+		}
+	})
+}
+
+// invokeHTTP invokes h with an HTTP event and returns its HTTP answer,
+// failing the test on a Go error (an HTTP invocation never gets one).
+func invokeHTTP(t *testing.T, h *Handler, raw json.RawMessage) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	out, err := h.Invoke(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("HTTP invocation returned a Go error: %v", err)
+	}
+	r, ok := out.(events.APIGatewayV2HTTPResponse)
+	if !ok {
+		t.Fatalf("answer %T", out)
+	}
+	return r
+}
+
+func TestHTTP(t *testing.T) {
+	f := newFixture(t, true)
+	api := healthServer(t, "1.0.0")
+	host := strings.TrimPrefix(api.URL, "http://")
+	local := func(m map[string]any) {
+		m["requestContext"].(map[string]any)["domainName"] = host
+		m["headers"].(map[string]any)["x-forwarded-proto"] = "http"
+	}
+
+	t.Run("POST runs a check against the API that was called", func(t *testing.T) {
+		r := invokeHTTP(t, f.h, sample(t, "keepalive-http.json", local))
+		if r.StatusCode != 200 || r.Headers["Content-Type"] != "application/json" || r.Headers["X-Correlation-ID"] != "keepalive-sample-0001" {
+			t.Fatalf("response %+v", r)
+		}
+		var rep uptime.Report
+		if err := json.Unmarshal([]byte(r.Body), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Status != "ok" || rep.RunID != "Kx7abcDEFgHIJkl=" || rep.Results[0].Status != probe.Up {
+			t.Fatalf("report %+v", rep)
+		}
+	})
+
+	t.Run("GET uptime", func(t *testing.T) {
+		r := invokeHTTP(t, f.h, sample(t, "keepalive-uptime.json", nil))
+		var doc UptimeDocument
+		if err := json.Unmarshal([]byte(r.Body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if r.StatusCode != 200 || doc.SLAPercent != 99.9 || len(doc.Targets) != 1 || doc.Targets[0].Target != "api" ||
+			doc.Targets[0].Windows[0].Runs != 1 || len(doc.Targets[0].Windows) != 3 {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+	})
+
+	t.Run("GET uptime for an unknown target is 404", func(t *testing.T) {
+		r := invokeHTTP(t, f.h, sample(t, "keepalive-uptime.json", func(m map[string]any) {
+			m["queryStringParameters"] = map[string]any{"target": "nope"}
+		}))
+		if r.StatusCode != 404 || r.Headers["Content-Type"] != "application/problem+json" {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+	})
+
+	t.Run("AWS sample on another route is 404, not an error", func(t *testing.T) {
+		r := invokeHTTP(t, f.h, sample(t, "aws/apigw-v2-request-iam.json", nil))
+		if r.StatusCode != 404 || !strings.Contains(r.Body, "not-found") {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+	})
+
+	t.Run("store down is 503 with Retry-After", func(t *testing.T) {
+		broken := *f.h
+		runner := *f.h.Runner
+		runner.Store = &uptime.Store{Client: f.h.Runner.Store.Client, Table: "missing-table"}
+		broken.Runner = &runner
+		r := invokeHTTP(t, &broken, sample(t, "keepalive-http.json", local))
+		if r.StatusCode != 503 || r.Headers["Retry-After"] == "" || strings.Contains(r.Body, "missing-table") {
+			t.Fatalf("%d %v %s", r.StatusCode, r.Headers, r.Body)
+		}
+	})
+}
+
+func TestRoute(t *testing.T) {
+	tests := []struct {
+		key, method, path, want string
+	}{
+		{"POST /api/ops/keepalive", "POST", "/dev/api/ops/keepalive", routeRun},
+		{"GET /api/ops/uptime", "GET", "/dev/api/ops/uptime", routeUptime},
+		{"$default", "POST", "/api/ops/keepalive", routeRun},
+		{"", "GET", "/prod/api/ops/uptime", routeUptime},
+		{"", "GET", "/api/ops/keepalive", ""},
+		{"", "POST", "/x/y/api/ops/keepalive", ""},
+		{"", "GET", "/evilapi/ops/uptime", ""},
+	}
+	for _, tt := range tests {
+		req := events.APIGatewayV2HTTPRequest{RouteKey: tt.key, RawPath: tt.path}
+		req.RequestContext.HTTP.Method = tt.method
+		if got := route(req); got != tt.want {
+			t.Errorf("route(%s %s %s) = %q, want %q", tt.key, tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestRequestBaseURL(t *testing.T) {
+	tests := []struct {
+		domain, host, proto, stage, want string
+	}{
+		{"a.execute-api.eu-west-2.amazonaws.com", "", "https", "dev", "https://a.execute-api.eu-west-2.amazonaws.com/dev"},
+		{"a.example", "", "", "$default", "https://a.example"},
+		{"", "127.0.0.1:3000", "http", "", "http://127.0.0.1:3000"},
+		{"a.example", "", "gopher", "prod", "https://a.example/prod"},
+		{"", "", "", "dev", ""},
+	}
+	for _, tt := range tests {
+		req := events.APIGatewayV2HTTPRequest{Headers: map[string]string{"host": tt.host, "x-forwarded-proto": tt.proto}}
+		req.RequestContext.DomainName, req.RequestContext.Stage = tt.domain, tt.stage
+		if got := requestBaseURL(req); got != tt.want {
+			t.Errorf("requestBaseURL(%+v) = %q, want %q", tt, got, tt.want)
+		}
+		if tt.want != "" {
+			if _, err := url.Parse(tt.want); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestRunContextKeepsAMargin(t *testing.T) {
+	tests := []struct {
+		name         string
+		left, budget time.Duration
+		wantAtMost   time.Duration
+		wantAtLeast  time.Duration
+	}{
+		{"60s function", 60 * time.Second, 0, 55 * time.Second, 54 * time.Second},
+		{"10s function", 10 * time.Second, 0, 9 * time.Second, 8900 * time.Millisecond},
+		{"HTTP budget", 60 * time.Second, httpBudget, httpBudget, httpBudget - time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parent, cancel := context.WithTimeout(context.Background(), tt.left)
+			defer cancel()
+			ctx, cancel2 := runContext(parent, tt.budget)
+			defer cancel2()
+			dl, _ := ctx.Deadline()
+			left := time.Until(dl)
+			if left > tt.wantAtMost || left < tt.wantAtLeast {
+				t.Fatalf("run gets %s, want %s..%s", left, tt.wantAtLeast, tt.wantAtMost)
+			}
+		})
+	}
+}

@@ -1,0 +1,85 @@
+// Command keepalive is the uptime monitor: run hourly by an EventBridge
+// schedule and on demand by POST /api/ops/keepalive, it checks its targets,
+// keeps their state and history in the tickets table (TARGET# keys),
+// publishes TargetDown / TargetDegraded / TargetRecovered on change, emits
+// CloudWatch embedded-format metrics, warms the other functions, and
+// answers GET /api/ops/uptime.
+//
+// Configuration (environment):
+//
+//	TABLE_NAME                required; the tickets table (TARGET#<name> items)
+//	EVENT_BUS_NAME            required; the bus alerts are published to (source levqor.monitor)
+//	KEEPALIVE_TARGETS         JSON list of targets (see probe.ParseTargets); blank: this API's /health
+//	KEEPALIVE_DOWN_AFTER      failed runs in a row before TargetDown (default 2)
+//	KEEPALIVE_RECOVER_AFTER   good runs in a row before TargetRecovered (default 1)
+//	KEEPALIVE_DEGRADED_AFTER  slow runs in a row before TargetDegraded (default 2)
+//	WARM_FUNCTIONS            comma-separated function names or ARNs to warm (default none)
+//	WARMUP_ENABLED            true (default) or false
+//	ERROR_WEBHOOK_URL         optional webhook for alerts (besides the log)
+//	SERVICE_NAME              log field and metric dimension (default "levqor")
+//	AWS_LAMBDA_FUNCTION_NAME  set by Lambda (default "keepalive")
+//	LOG_LEVEL                 debug, info (default), warn, error
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/levqor/serverless/shared/buildinfo"
+	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
+	"github.com/levqor/serverless/shared/monitor"
+	"github.com/levqor/serverless/shared/probe"
+	"github.com/levqor/serverless/shared/tiers"
+	"github.com/levqor/serverless/shared/uptime"
+	"github.com/levqor/serverless/shared/warmer"
+)
+
+func main() {
+	c, err := loadSettings(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "keepalive: configuration: %v\n", err)
+		os.Exit(1)
+	}
+	// LoadDefaultConfig reads the environment only; credentials resolve
+	// lazily on the first call, so there is no network call at init.
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "keepalive: AWS configuration: %v\n", err)
+		os.Exit(1)
+	}
+	logger := logging.New(os.Stdout, c.Service, c.Function)
+	emf := &metrics.Writer{W: os.Stdout}
+	runner := &uptime.Runner{
+		Checker:    &probe.Checker{},
+		Store:      &uptime.Store{Client: dynamodb.NewFromConfig(cfg), Table: c.Table},
+		Publisher:  &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: c.Bus},
+		Notifier:   monitor.FromEnv(logger, c.WebhookURL),
+		Metrics:    emf,
+		Logger:     logger,
+		Thresholds: c.Thresholds,
+		SLAPercent: tiers.Current().UptimeSLAPercent,
+		Service:    c.Service,
+	}
+	if len(c.WarmFunctions) > 0 {
+		runner.Warmer = &warmer.Warmer{Client: awslambda.NewFromConfig(cfg), Functions: c.WarmFunctions}
+	}
+	h := &Handler{
+		Function: c.Function,
+		Service:  c.Service,
+		Version:  buildinfo.Version,
+		Targets:  c.Targets,
+		Runner:   runner,
+		Logger:   logger,
+		Metrics:  emf,
+	}
+	lambda.Start(h.Invoke)
+}
