@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/levqor/serverless/infra/samtemplate"
+)
+
+// directCmd invokes one function binary serially through the bench's own
+// Runtime API (no gateway) and, with -url, the same route serially through
+// the local gateway in alternating rounds; the difference of the medians is
+// the gateway's own overhead per request.
+func directCmd(args []string) error {
+	fs := flag.NewFlagSet("direct", flag.ExitOnError)
+	bin := fs.String("bin", "", "host-built function binary")
+	fn := fs.String("fn", "", "function folder name (health, tickets, ...), for its template environment")
+	tplPath := fs.String("template", "template.yaml", "SAM template")
+	path := fs.String("path", "/health", "route path of the event")
+	post := fs.String("post", "", "POST this file's bytes as application/json (default GET)")
+	expect := fs.Int("expect", 200, "status every answer must have")
+	gw := fs.String("url", "", "the same route through the local gateway (loopback), to compare")
+	n := fs.Int("n", 1000, "requests per round")
+	rounds := fs.Int("rounds", 3, "rounds each way")
+	md := fs.String("md", "", "append Markdown to this file")
+	var extra multiFlag
+	fs.Var(&extra, "env", "extra KEY=VALUE for the function (repeatable)")
+	fs.Parse(args)
+	if *n < 1 || *n > 20000 || *rounds < 1 || *rounds > maxRounds {
+		return fmt.Errorf("bounds: 1 <= n <= 20000, 1 <= rounds <= %d", maxRounds)
+	}
+	var body []byte
+	var err error
+	if *post != "" {
+		if body, err = os.ReadFile(*post); err != nil {
+			return err
+		}
+	}
+	tpl, err := samtemplate.Load(*tplPath, samtemplate.Options{Overrides: samtemplate.LocalOverrides("levqor-bench")})
+	if err != nil {
+		return err
+	}
+	api, err := newRuntimeAPI()
+	if err != nil {
+		return err
+	}
+	defer api.Close()
+	canary, err := newCanary()
+	if err != nil {
+		return err
+	}
+	defer canary.Close()
+	env := append(functionEnv(tpl, *fn, api.Addr(), canary.Addr()), "LOG_LEVEL=warn")
+	env = append(env, extra...)
+	cmd := exec.Command(*bin)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	arrived := api.expect()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("%s: no /next within 10s", *bin)
+	}
+
+	headers := map[string]string{"user-agent": "levqor-bench"}
+	method := http.MethodGet
+	if body != nil {
+		method = http.MethodPost
+		headers["content-type"] = "application/json"
+	}
+	event := httpEvent(method, *path, headers, string(body))
+	invokeDirect := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		out, err := api.Invoke(ctx, event)
+		if err != nil {
+			return err
+		}
+		var resp struct {
+			StatusCode int `json:"statusCode"`
+		}
+		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != *expect {
+			return fmt.Errorf("answer %s, want status %d", out, *expect)
+		}
+		return nil
+	}
+	var invokeGateway func() error
+	if *gw != "" {
+		u, err := loopbackURL(*gw)
+		if err != nil {
+			return err
+		}
+		client := &http.Client{Timeout: requestTimeout}
+		invokeGateway = func() error { return once(client, u.String(), body, *expect) }
+	}
+	// Warm both paths.
+	for range 20 {
+		if err := invokeDirect(); err != nil {
+			return fmt.Errorf("direct: %w", err)
+		}
+		if invokeGateway != nil {
+			if err := invokeGateway(); err != nil {
+				return fmt.Errorf("gateway: %w", err)
+			}
+		}
+	}
+	var direct, viaGW []float64
+	for r := 1; r <= *rounds; r++ {
+		d, err := serial(*n, invokeDirect)
+		if err != nil {
+			return fmt.Errorf("direct: %w", err)
+		}
+		direct = append(direct, d...)
+		printSerial("Direct", *fn, d)
+		if invokeGateway != nil {
+			g, err := serial(*n, invokeGateway)
+			if err != nil {
+				return fmt.Errorf("gateway: %w", err)
+			}
+			viaGW = append(viaGW, g...)
+			printSerial("Gateway", *fn, g)
+		}
+	}
+	w, err := mdFile(*md)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	fmt.Fprintf(w, "`%s %s` one request at a time, %d rounds of %d each way, interleaved:\n\n", method, *path, *rounds, *n)
+	fmt.Fprintln(w, "| path | median | p10 – p90 | p99 |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
+	ds := summarize(direct)
+	fmt.Fprintf(w, "| %s via the Runtime API directly | %s | %s – %s | %s |\n", *fn, us(ds.med), us(ds.p10), us(ds.p90), us(quantileOf(direct, 0.99)))
+	if len(viaGW) > 0 {
+		gs := summarize(viaGW)
+		fmt.Fprintf(w, "| %s via the local gateway (HTTP) | %s | %s – %s | %s |\n", *fn, us(gs.med), us(gs.p10), us(gs.p90), us(quantileOf(viaGW, 0.99)))
+		fmt.Fprintf(w, "\nLocal gateway overhead (difference of medians): **%s** per request.\n", us(gs.med-ds.med))
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func serial(n int, call func() error) ([]float64, error) {
+	out := make([]float64, 0, n)
+	for range n {
+		t0 := time.Now()
+		if err := call(); err != nil {
+			return nil, err
+		}
+		out = append(out, float64(time.Since(t0)))
+	}
+	return out, nil
+}
+
+func printSerial(path, fn string, lat []float64) {
+	s := summarize(lat)
+	fmt.Printf("BenchmarkServe/fn=%s/path=%s %d %.0f ns/op %.0f p99-ns\n", fn, strings.ToLower(path), len(lat), s.med, quantileOf(lat, 0.99))
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

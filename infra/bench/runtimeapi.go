@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runtimeAPI is a minimal Lambda Runtime API (2018-06-01 paths) for one
+// function process at a time, on loopback. It notes when the process first
+// asks for an invocation (the end of its init) and hands it events.
+type runtimeAPI struct {
+	ln  net.Listener
+	srv *http.Server
+
+	mu       sync.Mutex
+	arrived  chan time.Time // receives the time of the current process's first /next
+	inflight map[string]chan reply
+	events   chan invocation
+	seq      atomic.Int64
+	initErr  atomic.Value // string: body of the last /runtime/init/error
+}
+
+type invocation struct {
+	payload []byte
+	reply   chan reply
+}
+
+type reply struct {
+	body  []byte
+	isErr bool
+}
+
+func newRuntimeAPI() (*runtimeAPI, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	a := &runtimeAPI{ln: ln, inflight: map[string]chan reply{}, events: make(chan invocation)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", a.next)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", a.respond(false))
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", a.respond(true))
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		a.initErr.Store(string(b))
+		w.WriteHeader(http.StatusAccepted)
+	})
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go a.srv.Serve(ln)
+	return a, nil
+}
+
+// Addr is the host:port to give a function as AWS_LAMBDA_RUNTIME_API.
+func (a *runtimeAPI) Addr() string { return a.ln.Addr().String() }
+
+func (a *runtimeAPI) Close() { a.srv.Close() }
+
+// expect arms the first-/next signal for the next process started.
+func (a *runtimeAPI) expect() <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	a.mu.Lock()
+	a.arrived = ch
+	a.mu.Unlock()
+	return ch
+}
+
+func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	a.mu.Lock()
+	if a.arrived != nil {
+		a.arrived <- now
+		a.arrived = nil
+	}
+	a.mu.Unlock()
+	var inv invocation
+	select {
+	case inv = <-a.events:
+	case <-r.Context().Done(): // the process was stopped while waiting
+		return
+	}
+	id := "bench-" + strconv.FormatInt(a.seq.Add(1), 10)
+	a.mu.Lock()
+	a.inflight[id] = inv.reply
+	a.mu.Unlock()
+	h := w.Header()
+	h.Set("Lambda-Runtime-Aws-Request-Id", id)
+	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(30*time.Second).UnixMilli(), 10))
+	h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-2:000000000000:function:bench")
+	h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+	h.Set("Content-Type", "application/json")
+	w.Write(inv.payload)
+}
+
+func (a *runtimeAPI) respond(isErr bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+		a.mu.Lock()
+		ch := a.inflight[id]
+		delete(a.inflight, id)
+		a.mu.Unlock()
+		if ch == nil {
+			http.Error(w, "unknown request id", http.StatusBadRequest)
+			return
+		}
+		ch <- reply{body: b, isErr: isErr}
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+// Invoke hands payload to the waiting process and returns its answer.
+func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	inv := invocation{payload: payload, reply: make(chan reply, 1)}
+	select {
+	case a.events <- inv:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case rep := <-inv.reply:
+		if rep.isErr {
+			return nil, fmt.Errorf("function error: %s", rep.body)
+		}
+		return rep.body, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// httpEvent is an HTTP API payload 2.0 request, as the local gateway and API
+// Gateway build it, for invoking a function directly.
+func httpEvent(method, path string, headers map[string]string, body string) []byte {
+	raw, query, _ := strings.Cut(path, "?")
+	ev := map[string]any{
+		"version": "2.0", "routeKey": method + " " + raw, "rawPath": raw, "rawQueryString": query,
+		"headers": headers, "body": body, "isBase64Encoded": false,
+		"requestContext": map[string]any{
+			"accountId": "000000000000", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
+			"requestId": "bench", "routeKey": method + " " + raw, "timeEpoch": time.Now().UnixMilli(),
+			"http": map[string]any{"method": method, "path": raw, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "levqor-bench"},
+		},
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
