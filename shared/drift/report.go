@@ -149,8 +149,9 @@ func (r Report) ExitCode() int {
 func (r Report) Text() string {
 	var b strings.Builder
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-4s  %-28s", c.Status, c.Name)
+		fmt.Fprintf(&b, "%-4s  %s", c.Status, c.Name)
 		if c.Status != Pass {
+			b.WriteString(strings.Repeat(" ", max(1, 28-len(c.Name))))
 			if c.Expected != "" || c.Actual != "" {
 				fmt.Fprintf(&b, "  expected %q, actual %q", c.Expected, c.Actual)
 			}
