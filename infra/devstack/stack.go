@@ -21,6 +21,7 @@ import (
 	"github.com/levqor/serverless/infra/devstack/internal/gateway"
 	"github.com/levqor/serverless/infra/devstack/internal/lambdaenv"
 	"github.com/levqor/serverless/infra/devstack/internal/localbus"
+	"github.com/levqor/serverless/infra/devstack/internal/locallambda"
 	"github.com/levqor/serverless/infra/devstack/internal/schedule"
 	"github.com/levqor/serverless/infra/devstack/internal/streammap"
 	"github.com/levqor/serverless/infra/dynamolocal"
@@ -97,17 +98,19 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	if err := bus.SetFailure(cfg.busFail); err != nil {
 		return s, err
 	}
-	s.aws = &http.Server{Handler: bus, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.aws.Serve(awsLn) }()
 
 	// Functions, one pool of execution environments each.
 	endpoints := map[string]string{
 		"AWS_ENDPOINT_URL_DYNAMODB":         s.ddb.Endpoint,
 		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.ddb.Endpoint,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE":      awsURL,
+		"AWS_ENDPOINT_URL_LAMBDA":           awsURL,
+		"AWS_ENDPOINT_URL_APIGATEWAYV2":     awsURL,
+		"AWS_ENDPOINT_URL_CLOUDFORMATION":   awsURL,
 	}
 	byID := map[string]*lambdaenv.Function{}
 	var routes []gateway.Route
+	var lambdas []*locallambda.Function
 	for _, fn := range tpl.Functions {
 		f, err := newFunction(fn, cfg, endpoints, out)
 		if err != nil {
@@ -115,6 +118,10 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		}
 		s.functions = append(s.functions, f)
 		byID[fn.LogicalID] = f
+		lambdas = append(lambdas, &locallambda.Function{
+			Name: fn.LogicalID, ARN: f.ARN(), Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
+			MemorySize: f.Config().MemoryMB, Timeout: int(f.Config().Timeout.Seconds()), Env: fn.Env, Invoker: invoker{f},
+		})
 		for _, r := range fn.Routes {
 			routes = append(routes, gateway.Route{Method: r.Method, Path: r.Path, Auth: r.Auth, Name: fn.LogicalID, Function: invoker{f}})
 		}
@@ -127,6 +134,11 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	}
 	gw.AccountID = account
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
+	lambdaAPI := locallambda.New(lambdas)
+	lambdaAPI.Log = func(format string, args ...any) { out.printf(format, args...) }
+	s.aws = &http.Server{Handler: awsHandler(bus, lambdaAPI, gw.ManagementAPI()), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.aws.Serve(awsLn) }()
+
 	mux := http.NewServeMux()
 	mux.Handle("/_local/", adminHandler(bus))
 	mux.Handle("/", gw)
@@ -140,7 +152,8 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		out.printf("[devstack] WARNING: AWS_IAM authorization is NOT checked locally (as with sam local start-api); "+
 			"anyone who can reach %s can call: %s", apiURL, strings.Join(open, ", "))
 	}
-	out.printf("[devstack] EventBridge endpoint on %s (bus failure mode: %q; POST %s/_local/bus?fail=true to make it fail)",
+	out.printf("[devstack] local AWS endpoint on %s: EventBridge (bus failure mode %q; POST %s/_local/bus?fail=true to make it fail), "+
+		"Lambda Invoke/GetFunctionConfiguration, API Gateway GetRoutes; CloudFormation answers NotEmulatedLocally",
 		awsURL, bus.Failure(), apiURL)
 
 	// The table's stream into its consumers.
@@ -332,6 +345,28 @@ func (i invoker) Invoke(ctx context.Context, event []byte) ([]byte, string, erro
 		return nil, "", err
 	}
 	return res.Payload, res.ErrorType, nil
+}
+
+// awsHandler routes the functions' AWS calls on the one local endpoint:
+// Lambda (/2015-03-31/...) and API Gateway (/v2/...) by path, awsQuery form
+// posts (CloudFormation) to a clear "not emulated" error, and the rest
+// (awsJson1_1, X-Amz-Target AWSEvents.*) to the bus.
+func awsHandler(bus, lambdaAPI, management http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/2015-03-31/", lambdaAPI)
+	mux.Handle("/v2/", management)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>NotEmulatedLocally</Code>`+
+				`<Message>this AWS API is not emulated by make dev (only in a deployed stack)</Message></Error>`+
+				`<RequestId>local</RequestId></ErrorResponse>`)
+			return
+		}
+		bus.ServeHTTP(w, r)
+	})
+	return mux
 }
 
 // adminHandler serves the local-only controls under /_local/:

@@ -108,7 +108,12 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 		}
 	}
 
-	domain := hostOnly(host)
+	// API Gateway's domainName has no port because it serves on 443. The
+	// local API is on another port, so the domain name keeps it: functions
+	// that build their own URL from domainName and x-forwarded-proto (the
+	// keepalive's default target, the drift scan's health check) then reach
+	// this gateway. domainPrefix is still the first label of the host.
+	domain := host
 	ev := Event{
 		Version:               "2.0",
 		RouteKey:              rt.key,
@@ -122,7 +127,7 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 			AccountID:    g.AccountID,
 			APIID:        g.APIID,
 			DomainName:   domain,
-			DomainPrefix: strings.SplitN(domain, ".", 2)[0],
+			DomainPrefix: strings.SplitN(hostOnly(host), ".", 2)[0],
 			HTTP: HTTPContext{
 				Method:    r.Method,
 				Path:      r.URL.Path,

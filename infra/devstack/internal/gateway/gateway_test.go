@@ -99,7 +99,7 @@ func TestEventShape(t *testing.T) {
 		{"context routeKey", ev.RequestContext.RouteKey, "POST /api/support/tickets"},
 		{"stage", ev.RequestContext.Stage, "$default"},
 		{"apiId", ev.RequestContext.APIID, "local"},
-		{"domainName", ev.RequestContext.DomainName, "127.0.0.1"},
+		{"domainName", ev.RequestContext.DomainName, strings.TrimPrefix(srv.URL, "http://")},
 		{"domainPrefix", ev.RequestContext.DomainPrefix, "127"},
 		{"method", ev.RequestContext.HTTP.Method, "POST"},
 		{"path", ev.RequestContext.HTTP.Path, "/api/support/tickets"},

@@ -1,0 +1,166 @@
+// Package locallambda is a local stand-in for the AWS Lambda API (restJson1,
+// /2015-03-31/functions/...) in front of the local functions, so that the
+// functions' own aws-sdk-go-v2 lambda clients work unchanged through
+// AWS_ENDPOINT_URL_LAMBDA: Invoke (RequestResponse, Event, DryRun) — the
+// keepalive's warm-up invocations — and GetFunctionConfiguration — the drift
+// scan's function checks.
+package locallambda
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Invoker runs the function once; errType is set for a function error.
+type Invoker interface {
+	Invoke(ctx context.Context, event []byte) (payload []byte, errType string, err error)
+}
+
+// Function is one function the API knows.
+type Function struct {
+	Name          string
+	ARN           string
+	Runtime       string
+	Handler       string
+	Architectures []string
+	MemorySize    int
+	Timeout       int // seconds
+	Description   string
+	Env           map[string]string
+	Invoker       Invoker
+}
+
+// maxPayload is Lambda's synchronous invocation payload limit (6 MB).
+const maxPayload = 6 * 1024 * 1024
+
+// API serves the Lambda API for a set of functions; it is an http.Handler.
+type API struct {
+	functions map[string]*Function
+	mux       *http.ServeMux
+	// Log receives one line per asynchronous invocation's outcome.
+	Log func(format string, args ...any)
+}
+
+// New returns an API serving functions by name.
+func New(functions []*Function) *API {
+	a := &API{functions: map[string]*Function{}, mux: http.NewServeMux()}
+	for _, f := range functions {
+		a.functions[f.Name] = f
+	}
+	a.mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
+	a.mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", a.configuration)
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusBadRequest, "InvalidRequestContentException", "the local Lambda API does not serve "+r.Method+" "+r.URL.Path)
+	})
+	return a
+}
+
+// ServeHTTP answers one Lambda API call.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// lookup resolves a function name, a full or partial ARN, with an optional
+// $LATEST qualifier, as Lambda accepts them.
+func (a *API) lookup(w http.ResponseWriter, r *http.Request) (*Function, bool) {
+	ref := r.PathValue("name")
+	name := ref
+	if i := strings.LastIndex(name, "function:"); i >= 0 {
+		name = name[i+len("function:"):]
+	}
+	name, qualifier, _ := strings.Cut(name, ":")
+	if q := r.URL.Query().Get("Qualifier"); q != "" {
+		qualifier = q
+	}
+	f, ok := a.functions[name]
+	if !ok || (qualifier != "" && qualifier != "$LATEST") {
+		apiError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+ref)
+		return nil, false
+	}
+	return f, true
+}
+
+func (a *API) invoke(w http.ResponseWriter, r *http.Request) {
+	f, ok := a.lookup(w, r)
+	if !ok {
+		return
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
+		return
+	}
+	if len(payload) > maxPayload {
+		apiError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+		return
+	}
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	if !json.Valid(payload) {
+		apiError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json")
+		return
+	}
+	switch typ := r.Header.Get("X-Amz-Invocation-Type"); typ {
+	case "DryRun":
+		w.WriteHeader(http.StatusNoContent)
+	case "Event":
+		go func() {
+			resp, errType, err := f.Invoker.Invoke(context.WithoutCancel(r.Context()), payload)
+			if a.Log != nil && (err != nil || errType != "") {
+				a.Log("[LambdaAPI] asynchronous invocation of %s failed: %v %s %s", f.Name, err, errType, resp)
+			}
+		}()
+		w.WriteHeader(http.StatusAccepted)
+	case "", "RequestResponse":
+		resp, errType, err := f.Invoker.Invoke(r.Context(), payload)
+		if err != nil {
+			apiError(w, http.StatusInternalServerError, "ServiceException", err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+		if errType != "" {
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(resp)
+	default:
+		apiError(w, http.StatusBadRequest, "InvalidParameterValueException", "invalid X-Amz-Invocation-Type "+typ)
+	}
+}
+
+func (a *API) configuration(w http.ResponseWriter, r *http.Request) {
+	f, ok := a.lookup(w, r)
+	if !ok {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{
+		"FunctionName":     f.Name,
+		"FunctionArn":      f.ARN,
+		"Runtime":          f.Runtime,
+		"Handler":          f.Handler,
+		"Architectures":    f.Architectures,
+		"MemorySize":       f.MemorySize,
+		"Timeout":          f.Timeout,
+		"Description":      f.Description,
+		"Version":          "$LATEST",
+		"State":            "Active",
+		"LastUpdateStatus": "Successful",
+		"PackageType":      "Zip",
+		"Environment":      map[string]any{"Variables": f.Env},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// apiError writes a restJson1 error the SDK maps to its typed errors.
+func apiError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(map[string]string{"Type": "User", "message": message})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-Errortype", code)
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "%s", body)
+}
