@@ -33,6 +33,7 @@ type config struct {
 	awsAddr     string
 	dbPath      string
 	dbPort      int
+	ddbEndpoint string
 	table       string
 	stage       string
 	maxEnvs     int
@@ -51,6 +52,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.awsAddr, "aws-addr", "127.0.0.1:0", "address of the local EventBridge endpoint the functions call")
 	fs.StringVar(&c.dbPath, "db-path", "", "keep DynamoDB Local's data in this folder (default: in memory, lost at exit)")
 	fs.IntVar(&c.dbPort, "db-port", 0, "DynamoDB Local port (0 picks a free one)")
+	fs.StringVar(&c.ddbEndpoint, "dynamodb-endpoint", "", "use this already running DynamoDB (Local) instead of starting one (the fault tests put a proxy here)")
 	fs.StringVar(&c.table, "table", "levqor-local-tickets", "name of the tickets table in DynamoDB Local")
 	fs.StringVar(&c.stage, "stage", "", "value of the template's Stage parameter (default: the template's default)")
 	fs.IntVar(&c.maxEnvs, "max-envs", 4, "execution environments per function at most (Lambda concurrency, capped by ReservedConcurrentExecutions)")

@@ -67,16 +67,20 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	if cfg.dbPath != "" {
 		storage = "persisted in " + cfg.dbPath
 	}
-	out.printf("[devstack] starting DynamoDB Local (%s)...", storage)
-	s.ddb, err = dynamolocal.Start(ctx, dynamolocal.Options{DBPath: cfg.dbPath, Port: cfg.dbPort})
-	if err != nil {
-		return s, err
+	ddbEndpoint := cfg.ddbEndpoint
+	if ddbEndpoint == "" {
+		out.printf("[devstack] starting DynamoDB Local (%s)...", storage)
+		s.ddb, err = dynamolocal.Start(ctx, dynamolocal.Options{DBPath: cfg.dbPath, Port: cfg.dbPort})
+		if err != nil {
+			return s, err
+		}
+		ddbEndpoint = s.ddb.Endpoint
 	}
-	ddbClient := dynamolocal.NewClient(s.ddb.Endpoint)
+	ddbClient := dynamolocal.NewClient(ddbEndpoint)
 	if err := dynamolocal.CreateTable(ctx, ddbClient, tpl, cfg.table); err != nil {
 		return s, err
 	}
-	out.printf("[devstack] DynamoDB Local on %s, table %s", s.ddb.Endpoint, cfg.table)
+	out.printf("[devstack] DynamoDB Local on %s, table %s", ddbEndpoint, cfg.table)
 
 	// Listeners first: the functions and schedules need their URLs.
 	apiLn, err := net.Listen("tcp", cfg.addr)
@@ -101,8 +105,8 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 
 	// Functions, one pool of execution environments each.
 	endpoints := map[string]string{
-		"AWS_ENDPOINT_URL_DYNAMODB":         s.ddb.Endpoint,
-		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.ddb.Endpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB":         ddbEndpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": ddbEndpoint,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE":      awsURL,
 		"AWS_ENDPOINT_URL_LAMBDA":           awsURL,
 		"AWS_ENDPOINT_URL_APIGATEWAYV2":     awsURL,
@@ -159,7 +163,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	// The table's stream into its consumers.
 	if !cfg.noStreams {
 		streams := dynamodbstreams.New(dynamodbstreams.Options{
-			Region: region, BaseEndpoint: aws.String(s.ddb.Endpoint),
+			Region: region, BaseEndpoint: aws.String(ddbEndpoint),
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 		})
 		for _, fn := range tpl.Functions {
