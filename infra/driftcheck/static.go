@@ -27,15 +27,19 @@ func Static(root string, b drift.Baseline, code drift.Code, now time.Time) drift
 	if err != nil {
 		return drift.ErrorReport(b.Version, now, err)
 	}
+	mk, mkErr := readMakefile(filepath.Join(root, "Makefile"))
 	checks := drift.PolicyChecks(b, code)
-	checks = append(checks, templateChecks(tpl, b)...)
-	checks = append(checks, folderCheck(root, b), makefileCheck(root, b), eventsCheck(root, b))
+	checks = append(checks, templateChecks(tpl, b, mk.version)...)
+	checks = append(checks, folderCheck(root, b), makefileCheck(mk, mkErr, b), eventsCheck(root, b))
 	return drift.NewReport(b.Version, now, checks)
 }
 
 // templateChecks compares template.yaml's functions, routes, keepalive
-// schedule and table with the baseline.
-func templateChecks(tpl *samtemplate.Template, b drift.Baseline) []drift.Check {
+// schedule and table with the baseline. Every function must declare the
+// APP_VERSION the binaries are stamped with (the Makefile's VERSION, which
+// /health reports): the live scan compares each function's APP_VERSION with
+// its own.
+func templateChecks(tpl *samtemplate.Template, b drift.Baseline, version string) []drift.Check {
 	var out []drift.Check
 	var ids, routes []string
 	for _, fn := range tpl.Functions {
@@ -53,9 +57,13 @@ func templateChecks(tpl *samtemplate.Template, b drift.Baseline) []drift.Check {
 			out = append(out, drift.Check{Name: name, Category: drift.CategoryFunctions, Status: drift.Fail, Detail: "missing from template.yaml"})
 			continue
 		}
+		got := fn.Env[drift.VersionVariable]
+		if got == "" {
+			got = "unset"
+		}
 		out = append(out, drift.Compare(name, drift.CategoryFunctions,
-			fmt.Sprintf("%s %s handler bootstrap build makefile dir %s", f.Runtime, f.Architecture, f.Dir),
-			fmt.Sprintf("%s %s handler %s build %s dir %s", fn.Runtime, strings.Join(fn.Architectures, ","), fn.Handler, fn.BuildMethod, fn.Dir)))
+			fmt.Sprintf("%s %s handler bootstrap build makefile dir %s version %s", f.Runtime, f.Architecture, f.Dir, version),
+			fmt.Sprintf("%s %s handler %s build %s dir %s version %s", fn.Runtime, strings.Join(fn.Architectures, ","), fn.Handler, fn.BuildMethod, fn.Dir, got)))
 	}
 	out = append(out,
 		drift.CompareSet("functions", drift.CategoryFunctions, want, ids),
@@ -131,35 +139,54 @@ func folderCheck(root string, b drift.Baseline) drift.Check {
 	return drift.CompareSet("repo.function_folders", drift.CategoryRepo, want, got)
 }
 
-// makefileCheck: the Makefile has a build-<LogicalId> target (what sam build
-// calls) for every baseline function, building that function's folder.
-func makefileCheck(root string, b drift.Baseline) drift.Check {
-	const name = "repo.makefile_targets"
-	f, err := os.Open(filepath.Join(root, "Makefile"))
+// makefile is what the static scan reads from the Makefile: each build-*
+// target's recipe, and the VERSION the binaries are stamped with.
+type makefile struct {
+	recipes map[string]string
+	version string
+}
+
+var versionLine = regexp.MustCompile(`^VERSION\s*[?:]?=\s*(\S+)`)
+
+func readMakefile(path string) (makefile, error) {
+	mk := makefile{recipes: map[string]string{}, version: "unknown"}
+	f, err := os.Open(path)
 	if err != nil {
-		return drift.Check{Name: name, Category: drift.CategoryRepo, Status: drift.Fail, Detail: err.Error()}
+		return mk, err
 	}
 	defer f.Close()
-	recipes := map[string]string{} // target -> its recipe lines
 	target := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "\t") && target != "":
-			recipes[target] += line + "\n"
+			mk.recipes[target] += line + "\n"
 		case strings.HasPrefix(line, "build-") && strings.Contains(line, ":"):
 			target, _, _ = strings.Cut(line, ":")
-			recipes[target] += ""
+			mk.recipes[target] += ""
 		default:
 			target = ""
+			if m := versionLine.FindStringSubmatch(line); m != nil {
+				mk.version = m[1]
+			}
 		}
+	}
+	return mk, sc.Err()
+}
+
+// makefileCheck: the Makefile has a build-<LogicalId> target (what sam build
+// calls) for every baseline function, building that function's folder.
+func makefileCheck(mk makefile, err error, b drift.Baseline) drift.Check {
+	const name = "repo.makefile_targets"
+	if err != nil {
+		return drift.Check{Name: name, Category: drift.CategoryRepo, Status: drift.Fail, Detail: err.Error()}
 	}
 	var want, got []string
 	for _, fn := range b.Functions {
 		t := "build-" + fn.LogicalID
 		want = append(want, t+" -> "+fn.Dir)
-		if r, ok := recipes[t]; ok {
+		if r, ok := mk.recipes[t]; ok {
 			got = append(got, t+" -> "+builtDir(r))
 		}
 	}
