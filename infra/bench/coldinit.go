@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/levqor/serverless/infra/bench/runtimeapi"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -45,7 +46,7 @@ func coldInitCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	api, err := newRuntimeAPI()
+	api, err := runtimeapi.New()
 	if err != nil {
 		return err
 	}
@@ -161,8 +162,8 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 
 // startOnce runs bin until its first /next and stops it. It returns the
 // time from just before exec to that request, and the process's stderr.
-func startOnce(api *runtimeAPI, bin string, env []string) (time.Duration, string, error) {
-	arrived := api.expect()
+func startOnce(api *runtimeapi.Server, bin string, env []string) (time.Duration, string, error) {
+	arrived := api.Expect()
 	cmd := exec.Command(bin)
 	cmd.Env = env
 	var out limitedBuffer

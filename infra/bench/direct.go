@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/levqor/serverless/infra/bench/runtimeapi"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -48,7 +49,7 @@ func directCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	api, err := newRuntimeAPI()
+	api, err := runtimeapi.New()
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func directCmd(args []string) error {
 	cmd := exec.Command(*bin)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	arrived := api.expect()
+	arrived := api.Expect()
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func directCmd(args []string) error {
 		method = http.MethodPost
 		headers["content-type"] = "application/json"
 	}
-	event := httpEvent(method, *path, headers, string(body))
+	event := runtimeapi.HTTPEvent(method, *path, headers, string(body))
 	invokeDirect := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()

@@ -1,4 +1,9 @@
-package main
+// Package runtimeapi is a minimal Lambda Runtime API (the 2018-06-01 paths)
+// for driving one real function binary at a time on loopback: it notes when
+// the process first asks for an invocation (the end of its init, for cold
+// start measurements) and hands it events with a chosen deadline. The bench
+// (infra/bench) and the fault tests (infra/faults) use it.
+package runtimeapi
 
 import (
 	"context"
@@ -14,10 +19,9 @@ import (
 	"time"
 )
 
-// runtimeAPI is a minimal Lambda Runtime API (2018-06-01 paths) for one
-// function process at a time, on loopback. It notes when the process first
-// asks for an invocation (the end of its init) and hands it events.
-type runtimeAPI struct {
+// Server is the Runtime API. Create it with New; point a function at it with
+// AWS_LAMBDA_RUNTIME_API=Addr().
+type Server struct {
 	ln  net.Listener
 	srv *http.Server
 
@@ -30,8 +34,9 @@ type runtimeAPI struct {
 }
 
 type invocation struct {
-	payload []byte
-	reply   chan reply
+	payload  []byte
+	deadline time.Time
+	reply    chan reply
 }
 
 type reply struct {
@@ -39,12 +44,13 @@ type reply struct {
 	isErr bool
 }
 
-func newRuntimeAPI() (*runtimeAPI, error) {
+// New listens on a free 127.0.0.1 port and serves. It returns the listen error.
+func New() (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	a := &runtimeAPI{ln: ln, inflight: map[string]chan reply{}, events: make(chan invocation)}
+	a := &Server{ln: ln, inflight: map[string]chan reply{}, events: make(chan invocation)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", a.next)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", a.respond(false))
@@ -60,12 +66,14 @@ func newRuntimeAPI() (*runtimeAPI, error) {
 }
 
 // Addr is the host:port to give a function as AWS_LAMBDA_RUNTIME_API.
-func (a *runtimeAPI) Addr() string { return a.ln.Addr().String() }
+func (a *Server) Addr() string { return a.ln.Addr().String() }
 
-func (a *runtimeAPI) Close() { a.srv.Close() }
+// Close stops serving.
+func (a *Server) Close() { a.srv.Close() }
 
-// expect arms the first-/next signal for the next process started.
-func (a *runtimeAPI) expect() <-chan time.Time {
+// Expect arms the signal for the next process's first /next: the channel
+// receives the moment that request arrived.
+func (a *Server) Expect() <-chan time.Time {
 	ch := make(chan time.Time, 1)
 	a.mu.Lock()
 	a.arrived = ch
@@ -73,7 +81,7 @@ func (a *runtimeAPI) expect() <-chan time.Time {
 	return ch
 }
 
-func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
+func (a *Server) next(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	a.mu.Lock()
 	if a.arrived != nil {
@@ -93,14 +101,14 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 	h := w.Header()
 	h.Set("Lambda-Runtime-Aws-Request-Id", id)
-	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(30*time.Second).UnixMilli(), 10))
+	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-2:000000000000:function:bench")
 	h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
 	h.Set("Content-Type", "application/json")
 	w.Write(inv.payload)
 }
 
-func (a *runtimeAPI) respond(isErr bool) http.HandlerFunc {
+func (a *Server) respond(isErr bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 6<<20))
@@ -117,9 +125,15 @@ func (a *runtimeAPI) respond(isErr bool) http.HandlerFunc {
 	}
 }
 
-// Invoke hands payload to the waiting process and returns its answer.
-func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	inv := invocation{payload: payload, reply: make(chan reply, 1)}
+// Invoke hands payload to the waiting process with ctx's deadline (30s when
+// ctx has none) and returns its answer. It returns an error for a function
+// error (its body in the message) or when ctx ends first.
+func (a *Server) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(30 * time.Second)
+	}
+	inv := invocation{payload: payload, deadline: dl, reply: make(chan reply, 1)}
 	select {
 	case a.events <- inv:
 	case <-ctx.Done():
@@ -136,9 +150,15 @@ func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 	}
 }
 
-// httpEvent is an HTTP API payload 2.0 request, as the local gateway and API
-// Gateway build it, for invoking a function directly.
-func httpEvent(method, path string, headers map[string]string, body string) []byte {
+// InitError returns the body of the last /runtime/init/error report, or "".
+func (a *Server) InitError() string {
+	s, _ := a.initErr.Load().(string)
+	return s
+}
+
+// HTTPEvent is an HTTP API payload 2.0 request, as API Gateway builds it,
+// for invoking a function directly.
+func HTTPEvent(method, path string, headers map[string]string, body string) []byte {
 	raw, query, _ := strings.Cut(path, "?")
 	ev := map[string]any{
 		"version": "2.0", "routeKey": method + " " + raw, "rawPath": raw, "rawQueryString": query,
