@@ -1,0 +1,239 @@
+// Package check holds the seed's verification commands as Go checks, each
+// comparing an answer with the seed's and SPEC's expected output word for
+// word where they fix it. `make smoke` (infra/smoke) runs them against any
+// stack; the end-to-end test (infra/e2e) runs them against the local one.
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Answer is one HTTP exchange, kept for messages.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends one request and reads the whole answer. It returns the transport
+// error, if any.
+func Do(client *http.Client, method, url, contentType string, body []byte, header map[string]string) (*Answer, error) {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: reading the body: %w", method, url, err)
+	}
+	return &Answer{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// Seed values the checks compare with.
+const (
+	// SeedTicket is the seed's ticket request body.
+	SeedTicket = `{"subject":"Test","body":"Test ticket","tier":"growth"}`
+	// SeedMessage is the seed's message for a growth ticket.
+	SeedMessage = "Ticket created successfully. Expected response within 12 business hours."
+)
+
+var (
+	ticketID = regexp.MustCompile(`^TKT-[0-9A-Z]{8}$`)
+	semver   = regexp.MustCompile(`^\d+\.\d+\.\d+`)
+)
+
+// Health checks GET /health: 200, application/json, exactly the seed's
+// fields with status "ok", a version, a build, a timestamp near now and a
+// non-negative uptime, and an X-Correlation-ID header. It returns the
+// decoded body, or an error saying what differs.
+func Health(client *http.Client, baseURL string) (map[string]any, error) {
+	a, err := Do(client, http.MethodGet, baseURL+"/health", "", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonAnswer(a, http.StatusOK, "application/json")
+	if err != nil {
+		return nil, fmt.Errorf("GET /health: %w", err)
+	}
+	var problems []string
+	if err := exactKeys(doc, "status", "version", "build", "timestamp", "uptime_seconds"); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if doc["status"] != "ok" {
+		problems = append(problems, fmt.Sprintf(`status is %v, want "ok"`, doc["status"]))
+	}
+	if v, _ := doc["version"].(string); !semver.MatchString(v) {
+		problems = append(problems, fmt.Sprintf("version %v is not a version number like 1.0.0", doc["version"]))
+	}
+	if b, _ := doc["build"].(string); b == "" {
+		problems = append(problems, fmt.Sprintf(`build %v: want the short commit or "dev"`, doc["build"]))
+	}
+	if ts, ok := wholeNumber(doc["timestamp"]); !ok || absDuration(time.Since(time.Unix(ts, 0))) > 10*time.Minute {
+		problems = append(problems, fmt.Sprintf("timestamp %v is not Unix seconds near now", doc["timestamp"]))
+	}
+	if up, ok := wholeNumber(doc["uptime_seconds"]); !ok || up < 0 {
+		problems = append(problems, fmt.Sprintf("uptime_seconds %v is not a whole number of seconds", doc["uptime_seconds"]))
+	}
+	if a.Header.Get("X-Correlation-ID") == "" {
+		problems = append(problems, "no X-Correlation-ID header")
+	}
+	if len(problems) > 0 {
+		return doc, fmt.Errorf("GET /health: %s; body: %s", strings.Join(problems, "; "), a.Body)
+	}
+	return doc, nil
+}
+
+// Ticket checks the seed's POST /api/support/tickets: 201, application/json,
+// status "received", ticket_id TKT- and 8 characters, a correlation id equal
+// to the X-Correlation-ID header, sla_hours 12 and the seed's message word
+// for word. It returns the decoded body, or an error saying what differs.
+func Ticket(client *http.Client, baseURL string) (map[string]any, error) {
+	a, err := Do(client, http.MethodPost, baseURL+"/api/support/tickets", "application/json", []byte(SeedTicket), nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonAnswer(a, http.StatusCreated, "application/json")
+	if err != nil {
+		return nil, fmt.Errorf("POST /api/support/tickets: %w", err)
+	}
+	var problems []string
+	if doc["status"] != "received" {
+		problems = append(problems, fmt.Sprintf(`status is %v, want "received"`, doc["status"]))
+	}
+	if id, _ := doc["ticket_id"].(string); !ticketID.MatchString(id) {
+		problems = append(problems, fmt.Sprintf("ticket_id %v is not TKT- and 8 characters", doc["ticket_id"]))
+	}
+	cid, _ := doc["correlation_id"].(string)
+	if cid == "" {
+		problems = append(problems, "correlation_id is missing")
+	} else if h := a.Header.Get("X-Correlation-ID"); h != cid {
+		problems = append(problems, fmt.Sprintf("X-Correlation-ID header %q differs from correlation_id %q", h, cid))
+	}
+	if n, ok := wholeNumber(doc["sla_hours"]); !ok || n != 12 {
+		problems = append(problems, fmt.Sprintf("sla_hours is %v, want 12", doc["sla_hours"]))
+	}
+	if doc["message"] != SeedMessage {
+		problems = append(problems, fmt.Sprintf("message is %q, want %q", doc["message"], SeedMessage))
+	}
+	if len(problems) > 0 {
+		return doc, fmt.Errorf("POST /api/support/tickets: %s; body: %s", strings.Join(problems, "; "), a.Body)
+	}
+	return doc, nil
+}
+
+// Problem checks that a is an RFC 9457 problem document with the wanted
+// status: application/problem+json with type, title, status equal to the
+// HTTP status, and a correlation id. It returns the decoded document or an
+// error saying what differs.
+func Problem(a *Answer, wantStatus int) (map[string]any, error) {
+	doc, err := jsonAnswer(a, wantStatus, "application/problem+json")
+	if err != nil {
+		return doc, err
+	}
+	var problems []string
+	if t, _ := doc["type"].(string); t == "" {
+		problems = append(problems, "type is missing")
+	}
+	if t, _ := doc["title"].(string); t == "" {
+		problems = append(problems, "title is missing")
+	}
+	if n, ok := wholeNumber(doc["status"]); !ok || n != int64(wantStatus) {
+		problems = append(problems, fmt.Sprintf("status member is %v, want %d", doc["status"], wantStatus))
+	}
+	if c, _ := doc["correlation_id"].(string); c == "" {
+		problems = append(problems, "correlation_id is missing")
+	}
+	if len(problems) > 0 {
+		return doc, fmt.Errorf("%s; body: %s", strings.Join(problems, "; "), a.Body)
+	}
+	return doc, nil
+}
+
+// BadTicket checks the SPEC's bad-request answer: a ticket without a subject
+// is refused with a 400 problem document.
+func BadTicket(client *http.Client, baseURL string) (map[string]any, error) {
+	a, err := Do(client, http.MethodPost, baseURL+"/api/support/tickets", "application/json", []byte(`{"body":"Test ticket","tier":"growth"}`), nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := Problem(a, http.StatusBadRequest)
+	if err != nil {
+		return doc, fmt.Errorf("POST /api/support/tickets without a subject: %w", err)
+	}
+	return doc, nil
+}
+
+// jsonAnswer checks status and media type and decodes a JSON object body.
+func jsonAnswer(a *Answer, wantStatus int, wantType string) (map[string]any, error) {
+	var doc map[string]any
+	decodeErr := json.Unmarshal(a.Body, &doc)
+	if a.Status != wantStatus {
+		return doc, fmt.Errorf("status %d, want %d; body: %s", a.Status, wantStatus, a.Body)
+	}
+	mt, _, _ := mime.ParseMediaType(a.Header.Get("Content-Type"))
+	if mt != wantType {
+		return doc, fmt.Errorf("Content-Type %q, want %s; body: %s", a.Header.Get("Content-Type"), wantType, a.Body)
+	}
+	if decodeErr != nil || doc == nil {
+		return nil, fmt.Errorf("body is not a JSON object: %s", a.Body)
+	}
+	return doc, nil
+}
+
+func exactKeys(doc map[string]any, keys ...string) error {
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	var missing, extra []string
+	for _, k := range keys {
+		if _, ok := doc[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	for k := range doc {
+		if !want[k] {
+			extra = append(extra, k)
+		}
+	}
+	if len(missing)+len(extra) == 0 {
+		return nil
+	}
+	sort.Strings(extra)
+	return fmt.Errorf("fields differ from the seed's (missing %v, unexpected %v)", missing, extra)
+}
+
+func wholeNumber(v any) (int64, bool) {
+	f, ok := v.(float64)
+	if !ok || f != float64(int64(f)) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeAPI answers like a correct stack, except for what a test overrides.
+type fakeAPI struct {
+	health, ticket, bad string
+	healthType          string
+	ticketStatus        int
+	badStatus           int
+	badType             string
+	cidHeader           string
+}
+
+func goodAPI() fakeAPI {
+	return fakeAPI{
+		health:       fmt.Sprintf(`{"status":"ok","version":"1.0.0","build":"dev","timestamp":%d,"uptime_seconds":12}`, time.Now().Unix()),
+		healthType:   "application/json",
+		ticket:       `{"status":"received","ticket_id":"TKT-7K3M9QXA","correlation_id":"c-1","sla_hours":12,"message":"Ticket created successfully. Expected response within 12 business hours.","priority":"high"}`,
+		ticketStatus: 201,
+		bad:          `{"type":"https://levqor.ai/problems/validation-error","title":"Invalid request","status":400,"detail":"subject is required","correlation_id":"c-2"}`,
+		badStatus:    400,
+		badType:      "application/problem+json",
+		cidHeader:    "c-1",
+	}
+}
+
+func (f fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	switch {
+	case r.Method == "GET" && r.URL.Path == "/health":
+		w.Header().Set("Content-Type", f.healthType)
+		w.Header().Set("X-Correlation-ID", "h-1")
+		_, _ = io.WriteString(w, f.health)
+	case r.Method == "POST" && r.URL.Path == "/api/support/tickets" && strings.Contains(string(body), `"subject"`):
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Correlation-ID", f.cidHeader)
+		w.WriteHeader(f.ticketStatus)
+		_, _ = io.WriteString(w, f.ticket)
+	case r.Method == "POST" && r.URL.Path == "/api/support/tickets":
+		w.Header().Set("Content-Type", f.badType)
+		w.WriteHeader(f.badStatus)
+		_, _ = io.WriteString(w, f.bad)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name     string
+		mutate   func(*fakeAPI)
+		wantCode int
+		wantErr  string
+	}{
+		{"seed outputs", func(*fakeAPI) {}, 0, ""},
+		{"health not ok", func(f *fakeAPI) { f.health = strings.Replace(f.health, `"ok"`, `"degraded"`, 1) }, 1, `status is degraded, want "ok"`},
+		{"health extra field", func(f *fakeAPI) { f.health = strings.Replace(f.health, `{`, `{"db":"up",`, 1) }, 1, "unexpected [db]"},
+		{"health missing uptime", func(f *fakeAPI) { f.health = strings.Replace(f.health, `,"uptime_seconds":12`, ``, 1) }, 1, "missing [uptime_seconds]"},
+		{"health text/plain", func(f *fakeAPI) { f.healthType = "text/plain" }, 1, "Content-Type"},
+		{"ticket 200", func(f *fakeAPI) { f.ticketStatus = 200 }, 1, "status 200, want 201"},
+		{"ticket message", func(f *fakeAPI) { f.ticket = strings.Replace(f.ticket, "12 business", "12", 1) }, 1, "message is"},
+		{"ticket id", func(f *fakeAPI) { f.ticket = strings.Replace(f.ticket, "TKT-7K3M9QXA", "TKT-001", 1) }, 1, "ticket_id"},
+		{"ticket sla", func(f *fakeAPI) { f.ticket = strings.Replace(f.ticket, `"sla_hours":12`, `"sla_hours":48`, 1) }, 1, "sla_hours"},
+		{"correlation header", func(f *fakeAPI) { f.cidHeader = "other" }, 1, "X-Correlation-ID header"},
+		{"bad request 500", func(f *fakeAPI) { f.badStatus = 500 }, 1, "status 500, want 400"},
+		{"bad request plain json", func(f *fakeAPI) { f.badType = "application/json" }, 1, "problem+json"},
+		{"bad request no correlation", func(f *fakeAPI) { f.bad = strings.Replace(f.bad, `,"correlation_id":"c-2"`, ``, 1) }, 1, "correlation_id is missing"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			api := goodAPI()
+			tc.mutate(&api)
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			var out, errOut bytes.Buffer
+			code := run([]string{"-url", srv.URL + "/"}, &out, &errOut)
+			if code != tc.wantCode || !strings.Contains(errOut.String(), tc.wantErr) {
+				t.Errorf("exit %d, stderr %q; want %d containing %q (stdout %q)", code, errOut.String(), tc.wantCode, tc.wantErr, out.String())
+			}
+		})
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"not a URL", []string{"-url", "127.0.0.1:3000"}, 2},
+		{"unknown flag", []string{"-nope"}, 2},
+		{"unreachable", []string{"-url", "http://127.0.0.1:1", "-timeout", "2s"}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if code := run(tc.args, io.Discard, io.Discard); code != tc.want {
+				t.Errorf("exit %d, want %d", code, tc.want)
+			}
+		})
+	}
+}
