@@ -219,6 +219,7 @@ func (s *Store) Runs(ctx context.Context, target string, from, to time.Time) ([]
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(s.Table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :a AND :b"),
+		ConsistentRead:         aws.Bool(true), // the report reads the run it has just written
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(keyPrefix + target),
 			":a":  str(runPrefix + from.UTC().Format(skTime)),
