@@ -2,6 +2,7 @@ package drift
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -99,11 +100,7 @@ func FuzzParseSkip(f *testing.F) {
 			return
 		}
 		for k := range m {
-			found := false
-			for _, svc := range Services {
-				found = found || svc == k
-			}
-			if !found {
+			if !slices.Contains(Services, k) {
 				t.Fatalf("accepted unknown service %q", k)
 			}
 		}

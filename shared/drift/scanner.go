@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -238,6 +239,12 @@ func classify(service string, err error) (Status, string) {
 			return Fail, "missing: " + msg
 		}
 		return Skip, fmt.Sprintf("%s unavailable: %s: %s", service, code, msg)
+	}
+	// The SDK wraps a transport failure in operation and retry context; the
+	// network error itself is what a reader needs.
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return Skip, fmt.Sprintf("%s unreachable: %v", service, ne)
 	}
 	return Skip, fmt.Sprintf("%s unreachable: %v", service, err)
 }

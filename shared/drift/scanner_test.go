@@ -489,3 +489,32 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 }
+
+// TestUnreachableServices: a service that cannot be reached at all is
+// skipped with the network error as the reason, never passed or failed.
+func TestUnreachableServices(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	closed := srv.URL
+	srv.Close()
+	b := baseline(t)
+	s := &Scanner{
+		Baseline: b, Version: testVersion,
+		Table: ddbClient(closed), TableName: "levqor-dev-tickets",
+		Rules: eventsClient(closed), KeepaliveRule: "levqor-dev-keepalive-hourly",
+		Functions: lambdaClient(closed), FunctionNames: allFunctionNames(b),
+		Routes: routesClient(closed), Stack: cfnClient(closed), StackName: "levqor-dev",
+		HTTP: http.DefaultClient,
+	}
+	r := s.Scan(context.Background(), Target{APIURL: closed, APIID: "a1b2c3"})
+	for _, c := range r.Checks {
+		if c.Category == CategoryPolicy {
+			continue
+		}
+		if c.Status != Skip || !strings.Contains(c.Detail, "unreachable") || !strings.Contains(c.Detail, "connection refused") {
+			t.Errorf("%s = %s %q, want skip: unreachable (connection refused)", c.Name, c.Status, c.Detail)
+		}
+	}
+	if r.Status != InSync || r.Summary.Skip != len(r.Checks)-7 {
+		t.Errorf("report %s %+v", r.Status, r.Summary)
+	}
+}
