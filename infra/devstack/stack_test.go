@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/levqor/serverless/infra/devstack/internal/localbus"
+)
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr bool
+		check   func(config) bool
+	}{
+		{"make dev's line", []string{"-template", "template.yaml", "-bin", "bin/host", "-addr", "127.0.0.1:3000"}, false,
+			func(c config) bool { return c.addr == "127.0.0.1:3000" && c.bin == "bin/host" && c.schedules && c.fireAtStart == "all" }},
+		{"persisted, failing bus", []string{"-db-path", "/tmp/x", "-bus-fail", "entries"}, false,
+			func(c config) bool { return c.dbPath == "/tmp/x" && c.busFail == "entries" }},
+		{"stray argument", []string{"extra"}, true, nil},
+		{"unknown flag", []string{"-nope"}, true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseFlags(tc.args)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if tc.check != nil && !tc.check(c) {
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+}
+
+func TestFireAtStart(t *testing.T) {
+	tests := []struct {
+		list, rule, event string
+		want              bool
+	}{
+		{"all", "levqor-dev-keepalive-hourly", "Hourly", true},
+		{"none", "levqor-dev-keepalive-hourly", "Hourly", false},
+		{"levqor-dev-keepalive-hourly", "levqor-dev-keepalive-hourly", "Hourly", true},
+		{"Hourly, Daily", "levqor-dev-drift-daily", "Daily", true},
+		{"Hourly", "levqor-dev-drift-daily", "Daily", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.list+"/"+tc.rule, func(t *testing.T) {
+			if got := (config{fireAtStart: tc.list}).fireAtStartFor(tc.rule, tc.event); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAdminHandler(t *testing.T) {
+	bus := localbus.New("eu-west-2", "000000000000", nil)
+	h := adminHandler(bus)
+	tests := []struct {
+		method, target string
+		wantStatus     int
+		wantFail       string
+	}{
+		{"POST", "/_local/bus?fail=true", 200, localbus.FailAll},
+		{"POST", "/_local/bus?fail=entries", 200, localbus.FailEntries},
+		{"POST", "/_local/bus?fail=false", 200, localbus.FailNone},
+		{"POST", "/_local/bus?fail=sometimes", 400, localbus.FailNone},
+		{"GET", "/_local/bus", 200, localbus.FailNone},
+		{"GET", "/_local/other", 404, localbus.FailNone},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
+			if rec.Code != tc.wantStatus || bus.Failure() != tc.wantFail {
+				t.Errorf("got %d, bus %q; want %d, %q (%s)", rec.Code, bus.Failure(), tc.wantStatus, tc.wantFail, rec.Body)
+			}
+		})
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/_local/bus/events", nil))
+	var events []any
+	if err := json.Unmarshal(rec.Body.Bytes(), &events); err != nil || rec.Code != 200 {
+		t.Errorf("events: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestAWSHandlerRoutes(t *testing.T) {
+	named := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, name) })
+	}
+	h := awsHandler(named("bus"), named("lambda"), named("apigateway"))
+	tests := []struct {
+		name, method, path, contentType, want string
+	}{
+		{"EventBridge", "POST", "/", "application/x-amz-json-1.1", "bus"},
+		{"Lambda Invoke", "POST", "/2015-03-31/functions/HealthFunction/invocations", "application/json", "lambda"},
+		{"API Gateway GetRoutes", "GET", "/v2/apis/local/routes", "", "apigateway"},
+		{"CloudFormation (awsQuery)", "POST", "/", "application/x-www-form-urlencoded", "NotEmulatedLocally"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(""))
+			req.Header.Set("Content-Type", tc.contentType)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("answered %d %s, want %s", rec.Code, rec.Body, tc.want)
+			}
+		})
+	}
+}
