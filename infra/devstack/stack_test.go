@@ -19,7 +19,9 @@ func TestParseFlags(t *testing.T) {
 		check   func(config) bool
 	}{
 		{"make dev's line", []string{"-template", "template.yaml", "-bin", "bin/host", "-addr", "127.0.0.1:3000"}, false,
-			func(c config) bool { return c.addr == "127.0.0.1:3000" && c.bin == "bin/host" && c.schedules && c.fireAtStart == "all" }},
+			func(c config) bool {
+				return c.addr == "127.0.0.1:3000" && c.bin == "bin/host" && c.schedules && c.fireAtStart == "all"
+			}},
 		{"persisted, failing bus", []string{"-db-path", "/tmp/x", "-bus-fail", "entries"}, false,
 			func(c config) bool { return c.dbPath == "/tmp/x" && c.busFail == "entries" }},
 		{"stray argument", []string{"extra"}, true, nil},
