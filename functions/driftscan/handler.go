@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -23,6 +24,12 @@ import (
 
 // ScheduleSource is the source field of the schedule's Input.
 const ScheduleSource = "levqor.schedule"
+
+// HTTPTimeout bounds a scan requested over HTTP: API Gateway HTTP APIs give
+// an integration at most 30 seconds, after which the caller gets a 503 and
+// the report is lost. The scan itself leaves the scanner's Reserve of this
+// for storing the report.
+const HTTPTimeout = 28 * time.Second
 
 // ErrUnsupportedEvent is returned for an invocation that is neither a
 // warm-up, a schedule nor an HTTP API request.
@@ -152,7 +159,9 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 			resp = httpapi.JSON(http.StatusOK, rep, cid)
 		}
 	default:
-		rep, err := h.Runner.Run(ctx, TargetOf(req), cid)
+		sctx, cancel := context.WithTimeout(ctx, HTTPTimeout)
+		rep, err := h.Runner.Run(sctx, TargetOf(req), cid)
+		cancel()
 		logReport(l, rep, err, "http")
 		if rep.Status == drift.Error {
 			resp = httpapi.Problem(l, problem.Wrap(problem.Unavailable, errors.New(rep.Error), "the drift scan could not run"), cid)

@@ -71,6 +71,9 @@ var Services = []string{ServiceDynamoDB, ServiceEvents, ServiceLambda, ServiceAP
 const (
 	DefaultBudget       = 40 * time.Second
 	DefaultPollInterval = 5 * time.Second
+	// DefaultReserve is kept back from the caller's deadline for what
+	// follows the scan: storing the report and publishing DriftDetected.
+	DefaultReserve = 3 * time.Second
 )
 
 // Scanner runs the live checks. Each AWS client is optional: a nil client
@@ -106,6 +109,7 @@ type Scanner struct {
 	NotConfigured map[string]string
 
 	Budget       time.Duration // whole scan; zero means DefaultBudget
+	Reserve      time.Duration // left of the caller's deadline after the scan; zero means DefaultReserve
 	PollInterval time.Duration // stack drift detection polling; zero means DefaultPollInterval
 	Now          func() time.Time
 }
@@ -127,8 +131,10 @@ type group struct {
 }
 
 // Scan runs every check concurrently within the budget and returns the
-// report. Checks still running when the budget ends are reported skip with
-// detail "timeout". Scan returns an error report only when it has no
+// report. The budget is Budget, shortened so that Reserve is left before
+// ctx's deadline (an HTTP API request has 30 seconds, a Lambda invocation
+// its timeout). Checks still running when the budget ends are reported skip
+// with detail "timeout". Scan returns an error report only when it has no
 // baseline to compare with.
 func (s *Scanner) Scan(ctx context.Context, t Target) Report {
 	now := time.Now
@@ -138,9 +144,15 @@ func (s *Scanner) Scan(ctx context.Context, t Target) Report {
 	if s.Baseline.Version == "" {
 		return ErrorReport("", now(), errors.New("no baseline loaded"))
 	}
-	budget := s.Budget
+	budget, reserve := s.Budget, s.Reserve
 	if budget <= 0 {
 		budget = DefaultBudget
+	}
+	if reserve <= 0 {
+		reserve = DefaultReserve
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl)-reserve)
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()

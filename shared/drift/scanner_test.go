@@ -410,6 +410,21 @@ func TestScanBudget(t *testing.T) {
 	}
 }
 
+// TestScanLeavesReserve: a caller's deadline shortens the budget so that the
+// report can still be stored and published afterwards.
+func TestScanLeavesReserve(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	s := &Scanner{Baseline: baseline(t), Routes: blockingRoutes{release}, Budget: time.Hour, Reserve: time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
+	defer cancel()
+	r := s.Scan(ctx, Target{APIID: "a1b2c3"})
+	if ctx.Err() != nil {
+		t.Error("Scan used the caller's whole deadline; want Reserve left for storing and publishing")
+	}
+	assertChecks(t, r.Checks, map[string]want{"routes": {Skip, "timeout"}})
+}
+
 func TestScanNotConfigured(t *testing.T) {
 	b := baseline(t)
 	s := &Scanner{Baseline: b, NotConfigured: map[string]string{ServiceLambda: "disabled by DRIFT_SKIP"}}
