@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/levqor/serverless/infra/devstack/internal/awsid"
 )
@@ -143,7 +144,10 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 		},
 	}
 	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
+		// A text body that is not valid UTF-8 cannot travel in a JSON string
+		// unchanged (encoding/json would replace the bad bytes), so it goes
+		// base64-encoded: the function sees exactly the bytes that were sent.
+		if isText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body = base64.StdEncoding.EncodeToString(body)

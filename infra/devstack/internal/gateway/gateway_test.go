@@ -139,6 +139,7 @@ func TestEventBodyEncoding(t *testing.T) {
 		{"form", "application/x-www-form-urlencoded", "a=b", true},
 		{"no content type", "", `{"a":1}`, true},
 		{"no body", "", "", false},
+		{"json, not UTF-8", "application/json", "{\"a\":\"\xff\"}", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,270 @@
+// Package stacktest builds and runs the local stack (infra/devstack) for
+// tests, the way `make dev` does but on free ports: Build compiles every
+// function of template.yaml for this machine and the devstack command into a
+// temporary folder (no make needed), Start runs it, and Stack gives the API
+// URL, the printed lines (function logs, bus events, schedule results) and a
+// Stop that checks that Ctrl-C left no process behind.
+package stacktest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/levqor/serverless/infra/samtemplate"
+)
+
+// Binaries is what Build produced.
+type Binaries struct {
+	Root     string // module root
+	Template string // template.yaml
+	Bin      string // <Bin>/<function dir>/bootstrap
+	Devstack string // the devstack command
+}
+
+// Build compiles every function in template.yaml (with -tags lambda.norpc,
+// as for Lambda) and infra/devstack into t.TempDir(). It fails the test with
+// the compiler's output when something does not build.
+func Build(t testing.TB) Binaries {
+	t.Helper()
+	root, err := samtemplate.FindModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := Binaries{Root: root, Template: filepath.Join(root, "template.yaml")}
+	tpl, err := samtemplate.Load(b.Template, samtemplate.Options{})
+	if err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	dir := t.TempDir()
+	b.Bin = filepath.Join(dir, "bin")
+	b.Devstack = filepath.Join(dir, "devstack")
+	out := filepath.Join(dir, "out")
+	args := []string{"build", "-tags", "lambda.norpc", "-o", out + string(filepath.Separator)}
+	for _, fn := range tpl.Functions {
+		args = append(args, "./functions/"+fn.Dir)
+	}
+	goCmd(t, root, args...)
+	for _, fn := range tpl.Functions {
+		if err := os.MkdirAll(filepath.Join(b.Bin, fn.Dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(out, fn.Dir), filepath.Join(b.Bin, fn.Dir, "bootstrap")); err != nil {
+			t.Fatalf("function %s: %v", fn.LogicalID, err)
+		}
+	}
+	goCmd(t, root, "build", "-o", b.Devstack, "./infra/devstack")
+	return b
+}
+
+func goCmd(t testing.TB, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// Stack is a running devstack.
+type Stack struct {
+	// URL is the local API's base URL.
+	URL string
+
+	t       testing.TB
+	bin     string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	mu      sync.Mutex
+	lines   []string
+	changed chan struct{} // closed and replaced on every new line
+	stopped bool
+	ddbPort string
+}
+
+var readyLine = regexp.MustCompile(`\[devstack\] ready: API on (http://\S+)`)
+
+// Start runs the devstack from b on free ports with a fresh table (reusing
+// $DYNAMODB_ENDPOINT when set, as `make test` sets it) and waits until it
+// says it is ready. extra flags are appended. The stack is stopped when the
+// test ends; call Stop to check the shutdown yourself.
+func Start(t testing.TB, b Binaries, extra ...string) *Stack {
+	t.Helper()
+	args := []string{
+		"-template", b.Template, "-bin", b.Bin, "-addr", "127.0.0.1:0",
+		"-table", fmt.Sprintf("e2e-%d-%06d", time.Now().Unix(), rand.IntN(1_000_000)),
+	}
+	if ep := os.Getenv("DYNAMODB_ENDPOINT"); ep != "" {
+		args = append(args, "-dynamodb-endpoint", ep)
+	}
+	args = append(args, extra...)
+	cmd := exec.Command(b.Devstack, args...)
+	cmd.Dir = b.Root
+	cmd.SysProcAttr = childAttr()
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	s := &Stack{t: t, bin: b.Bin, cmd: cmd, exited: make(chan struct{}), changed: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start devstack: %v", err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			s.add(sc.Text())
+		}
+		_ = cmd.Wait()
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	m, ok := s.WaitFor(readyLine, 0, 90*time.Second)
+	if !ok {
+		t.Fatalf("devstack did not become ready; its output:\n%s", s.Tail(60))
+	}
+	s.URL = m[1]
+	if m, ok := s.WaitFor(regexp.MustCompile(`DynamoDB Local on http://127\.0\.0\.1:(\d+)`), 0, 0); ok && os.Getenv("DYNAMODB_ENDPOINT") == "" {
+		s.ddbPort = m[1]
+	}
+	return s
+}
+
+func (s *Stack) add(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, line)
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Len returns how many lines the stack has printed so far (a mark for WaitFor).
+func (s *Stack) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lines)
+}
+
+// Lines returns the printed lines from index from on.
+func (s *Stack) Lines(from int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if from > len(s.lines) {
+		return nil
+	}
+	return append([]string(nil), s.lines[from:]...)
+}
+
+// Tail returns the last n printed lines, for failure messages.
+func (s *Stack) Tail(n int) string {
+	lines := s.Lines(0)
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// WaitFor waits up to timeout for a printed line, at index from or later,
+// that matches re, and returns its submatches.
+func (s *Stack) WaitFor(re *regexp.Regexp, from int, timeout time.Duration) ([]string, bool) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		for i := from; i < len(s.lines); i++ {
+			if m := re.FindStringSubmatch(s.lines[i]); m != nil {
+				s.mu.Unlock()
+				return m, true
+			}
+		}
+		from = len(s.lines)
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-s.exited:
+			return nil, false
+		case <-deadline.C:
+			return nil, false
+		}
+	}
+}
+
+// Stop sends SIGINT (Ctrl-C) and waits for the devstack to exit. It returns
+// an error when it does not exit within 20 s (it is then killed) or when a
+// function process or its DynamoDB Local outlives it.
+func (s *Stack) Stop() error {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return nil
+	}
+	s.stopped = true
+	s.mu.Unlock()
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.exited:
+	case <-time.After(20 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		return fmt.Errorf("devstack did not stop within 20 s of SIGINT; output:\n%s", s.Tail(30))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		left := s.leftovers()
+		if len(left) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("processes left running after Ctrl-C: %s", strings.Join(left, "; "))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// leftovers lists running processes started from the stack's binaries or
+// its own DynamoDB Local (Linux /proc; nothing elsewhere).
+func (s *Stack) leftovers() []string {
+	entries, _ := os.ReadDir("/proc")
+	var left []string
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && strings.Contains(string(stat), ") Z ") {
+			continue // a zombie has exited
+		}
+		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		cmdline := strings.Join(args, " ")
+		ours := strings.HasPrefix(args[0], s.bin)
+		if s.ddbPort != "" && strings.Contains(cmdline, "DynamoDBLocal") && strings.Contains(cmdline, "-port "+s.ddbPort) {
+			ours = true
+		}
+		if ours {
+			left = append(left, e.Name()+" "+cmdline)
+		}
+	}
+	return left
+}
