@@ -54,7 +54,7 @@ func TestFunctions(t *testing.T) {
 		{id: "KeepaliveFunction", dir: "keepalive", timeout: 60, schedules: []string{"rate(1 hour)"},
 			routes: []Route{{"Run", "POST", "/api/ops/keepalive", "AWS_IAM"}, {"Uptime", "GET", "/api/ops/uptime", "AWS_IAM"}},
 			env:    map[string]string{"KEEPALIVE_TARGETS": "", "EVENT_BUS_NAME": "levqor-local"}},
-		{id: "DriftScanFunction", dir: "driftscan", timeout: 60, schedules: []string{"rate(1 day)"},
+		{id: "DriftScanFunction", dir: "driftscan", timeout: 300, schedules: []string{"rate(1 day)"},
 			routes: []Route{{"Scan", "GET", "/api/ops/drift", "AWS_IAM"}},
 			env:    map[string]string{"STACK_NAME": "levqor-local", "KEEPALIVE_RULE_NAME": "levqor-dev-keepalive-hourly"}},
 	}
