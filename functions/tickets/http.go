@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/httpapi"
+	"github.com/levqor/serverless/shared/idempotency"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/tickets"
+)
+
+// HTTP answers one POST /api/support/tickets request, always with a
+// response (a problem document for every failure), and logs exactly one
+// line about it: ids, tier, status and latency, never the subject, body,
+// email or any header value but the correlation id.
+func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, requestID string, cold bool) events.APIGatewayV2HTTPResponse {
+	start := time.Now()
+	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
+	l := logging.Invocation(h.Logger, requestID, cid, cold)
+	ctx = logging.With(correlation.With(ctx, cid), l)
+	ctx, cancel := context.WithDeadline(ctx, h.deadline(ctx, start))
+	defer cancel()
+
+	res, err := h.create(ctx, req, cid)
+	var resp httpapi.Response
+	if err != nil {
+		resp = httpapi.Problem(nil, err, cid) // logged below, once
+	} else {
+		resp = httpapi.Response{
+			StatusCode: res.Status,
+			Headers: map[string]string{
+				"Content-Type":     "application/json",
+				"Cache-Control":    "no-store",
+				correlation.Header: cid,
+			},
+			Body: string(res.Body),
+		}
+		if res.Replayed {
+			resp.Headers[idempotency.ReplayedHeader] = "true"
+		}
+	}
+
+	attrs := []any{
+		"status", resp.StatusCode,
+		"latency_ms", float64(time.Since(start).Microseconds()) / 1000,
+		"ticket_id", res.TicketID,
+		"tier", string(res.Tier),
+		"replayed", res.Replayed,
+	}
+	switch {
+	case err == nil:
+		l.Info("ticket request", attrs...)
+	case resp.StatusCode >= 500:
+		l.Error("ticket request failed", append(attrs, "problem", string(problem.CodeOf(err)), "error", err.Error())...)
+	default:
+		l.Info("ticket request refused", append(attrs, "problem", string(problem.CodeOf(err)))...)
+	}
+	return events.APIGatewayV2HTTPResponse(resp)
+}
+
+// deadline is when DynamoDB work must stop: Budget after start, or the
+// invocation's own deadline less SafetyMargin when that is sooner.
+func (h *Handler) deadline(ctx context.Context, start time.Time) time.Time {
+	budget := h.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	d := start.Add(budget)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-SafetyMargin).Before(d) {
+		d = dl.Add(-SafetyMargin)
+	}
+	return d
+}
+
+// create turns the HTTP request into a Service call. Its errors are
+// *problem.Error.
+func (h *Handler) create(ctx context.Context, req events.APIGatewayV2HTTPRequest, cid string) (tickets.Result, error) {
+	if req.RequestContext.HTTP.Method != "" && req.RequestContext.HTTP.Method != http.MethodPost {
+		return tickets.Result{}, problem.New(problem.NotFound, "no such route")
+	}
+	if err := checkContentType(httpapi.Header(req.Headers, "Content-Type")); err != nil {
+		return tickets.Result{}, err
+	}
+	// Refuse oversized bodies before decoding: base64 inflates by 4/3.
+	limit := tickets.MaxRequestBytes
+	if req.IsBase64Encoded {
+		limit = base64.StdEncoding.EncodedLen(tickets.MaxRequestBytes)
+	}
+	if len(req.Body) > limit {
+		return tickets.Result{}, problem.Newf(problem.TooLarge, "request body exceeds %d bytes", tickets.MaxRequestBytes)
+	}
+	body, err := httpapi.Body(req.Body, req.IsBase64Encoded)
+	if err != nil {
+		return tickets.Result{}, err
+	}
+	parsed, err := tickets.Parse(body)
+	if err != nil {
+		return tickets.Result{}, err
+	}
+	id, err := identify(req.RequestContext)
+	if err != nil {
+		return tickets.Result{}, err
+	}
+	meta := tickets.Meta{CorrelationID: cid, VerifiedTier: id.Tier}
+	if v, ok := header(req.Headers, idempotency.Header); ok {
+		key, err := idempotency.ParseKey(strings.TrimSpace(v))
+		if err != nil {
+			return tickets.Result{}, err
+		}
+		meta.IdempotencyKey = idempotency.Key{Scope: id.Scope, Value: key}
+	}
+	return h.Service.Create(ctx, parsed, meta)
+}
+
+// header is httpapi.Header that also says whether the header was sent, so
+// an empty Idempotency-Key is refused rather than ignored.
+func header(h map[string]string, name string) (string, bool) {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// checkContentType accepts application/json with at most a UTF-8 charset
+// parameter (RFC 8259 JSON is UTF-8). It returns an UnsupportedMedia
+// *problem.Error otherwise.
+func checkContentType(v string) error {
+	refuse := problem.New(problem.UnsupportedMedia, "Content-Type must be application/json")
+	if v == "" {
+		return refuse
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || mt != "application/json" {
+		return refuse
+	}
+	for k, p := range params {
+		if k != "charset" || !strings.EqualFold(p, "utf-8") {
+			return problem.New(problem.UnsupportedMedia, "Content-Type may only carry charset=utf-8")
+		}
+	}
+	return nil
+}
