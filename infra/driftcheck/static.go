@@ -104,10 +104,6 @@ func tableChecks(tpl *samtemplate.Template, b drift.Baseline) []drift.Check {
 	if spec, _ := res.Properties["PointInTimeRecoverySpecification"].(map[string]any); spec["PointInTimeRecoveryEnabled"] == true {
 		pitr = "ENABLED"
 	}
-	wantPITR := "DISABLED"
-	if b.Table.PointInTimeRecovery {
-		wantPITR = "ENABLED"
-	}
 	ttl := "DISABLED"
 	if a := tpl.TableTTLAttribute(); a != "" {
 		ttl = "ENABLED " + a
@@ -115,8 +111,8 @@ func tableChecks(tpl *samtemplate.Template, b drift.Baseline) []drift.Check {
 	return []drift.Check{
 		drift.Compare("table.key_schema", drift.CategoryTable, drift.KeySchemaString(b.Table.KeySchema),
 			drift.KeySchemaString(drift.KeysFrom(in.KeySchema, in.AttributeDefinitions))),
-		drift.Compare("table.pitr", drift.CategoryTable, wantPITR, pitr),
-		drift.Compare("table.ttl", drift.CategoryTable, "ENABLED "+b.Table.TTLAttribute, ttl),
+		drift.Compare("table.pitr", drift.CategoryTable, b.Table.PITRStatus(), pitr),
+		drift.Compare("table.ttl", drift.CategoryTable, b.Table.TTLStatus(), ttl),
 	}
 }
 

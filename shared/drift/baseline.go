@@ -67,6 +67,18 @@ type Table struct {
 	TTLAttribute        string    `json:"ttl_attribute"`
 }
 
+// PITRStatus is the point-in-time recovery status the table must report
+// (DynamoDB's ENABLED or DISABLED).
+func (t Table) PITRStatus() string {
+	if t.PointInTimeRecovery {
+		return "ENABLED"
+	}
+	return "DISABLED"
+}
+
+// TTLStatus is the TTL state the table must report: "ENABLED <attribute>".
+func (t Table) TTLStatus() string { return "ENABLED " + t.TTLAttribute }
+
 // KeyAttr is one key attribute: its name, role (HASH or RANGE) and scalar
 // type (S, N or B).
 type KeyAttr struct {

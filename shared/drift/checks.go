@@ -54,10 +54,6 @@ func (s *Scanner) checkTable(ctx context.Context) []Check {
 			Compare("table.key_schema", CategoryTable, KeySchemaString(want.KeySchema), KeySchemaString(KeysFrom(td.KeySchema, td.AttributeDefinitions))))
 	}
 
-	wantPITR := "ENABLED"
-	if !want.PointInTimeRecovery {
-		wantPITR = "DISABLED"
-	}
 	if cb, err := s.Table.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: name}); err != nil {
 		out = append(out, fromError("table.pitr", CategoryTable, ServiceDynamoDB, err))
 	} else {
@@ -65,7 +61,7 @@ func (s *Scanner) checkTable(ctx context.Context) []Check {
 		if d := cb.ContinuousBackupsDescription; d != nil && d.PointInTimeRecoveryDescription != nil {
 			got = string(d.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus)
 		}
-		out = append(out, Compare("table.pitr", CategoryTable, wantPITR, got))
+		out = append(out, Compare("table.pitr", CategoryTable, want.PITRStatus(), got))
 	}
 
 	if tl, err := s.Table.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: name}); err != nil {
@@ -75,7 +71,7 @@ func (s *Scanner) checkTable(ctx context.Context) []Check {
 		if d := tl.TimeToLiveDescription; d != nil {
 			got = string(d.TimeToLiveStatus) + " " + aws.ToString(d.AttributeName)
 		}
-		out = append(out, Compare("table.ttl", CategoryTable, "ENABLED "+want.TTLAttribute, strings.TrimSpace(got)))
+		out = append(out, Compare("table.ttl", CategoryTable, want.TTLStatus(), strings.TrimSpace(got)))
 	}
 	return out
 }
