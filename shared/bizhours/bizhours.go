@@ -322,6 +322,10 @@ func (c Calendar) IsOpen(t time.Time) bool {
 	return !t.Before(d.at(c.Open, loc)) && t.Before(d.at(c.Close, loc))
 }
 
+// MaxHours bounds Add's hours: about 48 years of 8-hour days, far beyond any
+// SLA, and far below where hours*time.Hour would overflow.
+const MaxHours = 100_000
+
 // Add returns the instant hours business hours after start, in UTC. A start
 // outside business hours counts from the next opening; a deadline that uses
 // up a day exactly ends at that day's closing time (Friday 13:00 plus 4 hours
@@ -331,13 +335,13 @@ func (c Calendar) IsOpen(t time.Time) bool {
 // cost grows with the number of calendar days spanned, never with minutes.
 // Business time is measured in elapsed time, so an opening span that crosses
 // a clock change counts the hours that really pass. An invalid calendar (see
-// Validate) yields the zero Time, which callers built from Default or Parse
-// never see.
+// Validate) or hours above MaxHours yields the zero Time, which callers
+// passing a tier's SLA to a calendar from Default or Parse never see.
 func (c Calendar) Add(start time.Time, hours int) time.Time {
 	if hours <= 0 {
 		return start.UTC()
 	}
-	if c.Validate() != nil {
+	if hours > MaxHours || c.Validate() != nil {
 		return time.Time{}
 	}
 	loc := c.loc()

@@ -182,6 +182,14 @@ func TestInvalidCalendar(t *testing.T) {
 			}
 		})
 	}
+	t.Run("hours above MaxHours", func(t *testing.T) {
+		if got := Default().Add(start, MaxHours+1); !got.IsZero() {
+			t.Errorf("Add = %s, want the zero time", got)
+		}
+		if got := Default().Add(start, MaxHours); got.IsZero() || got.Year() < 2070 {
+			t.Errorf("Add(MaxHours) = %s", got)
+		}
+	})
 	t.Run("holidays on every open day for weeks", func(t *testing.T) {
 		c, err := Parse("Mon 09:00-17:00 UTC", "2026-11-30,2026-12-07")
 		if err != nil {
