@@ -91,6 +91,12 @@ func TestHTTP(t *testing.T) {
 	table := dynamolocal.Table(t, dynamolocal.Client(t, dynamolocal.Endpoint(t)))
 	drifted := drift.CodePolicy()
 	drifted.Policy.RefundWindowDays = 14
+	// One stored report, so that ?latest=1 has something to return whichever
+	// cases run.
+	seed, _ := newHandler(t, nil, table, nil)
+	if _, err := seed.Invoke(context.Background(), readEvent(t, "driftscan.json", nil)); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name        string
 		event       []byte
@@ -187,6 +193,21 @@ func TestScheduled(t *testing.T) {
 				t.Errorf("targets = %+v, want [%+v]", rec.targets, tc.target)
 			}
 		})
+	}
+}
+
+// TestScanCannotRun: a scan without a baseline is status error: 503 over
+// HTTP, an error (for EventBridge to retry) on the schedule.
+func TestScanCannotRun(t *testing.T) {
+	h, _ := newHandler(t, nil, "", nil)
+	h.Runner = &drift.Runner{Scanner: &drift.Scanner{}}
+	out, err := h.Invoke(context.Background(), readEvent(t, "driftscan-http.json", nil))
+	if resp, body := decodeResponse(t, out); err != nil || resp.StatusCode != 503 || body["type"] != "https://levqor.ai/problems/service-unavailable" {
+		t.Errorf("HTTP = %d %v (%v), want 503 service-unavailable", resp.StatusCode, body, err)
+	}
+	out, err = h.Invoke(context.Background(), readEvent(t, "driftscan.json", nil))
+	if rep, ok := out.(drift.Report); err == nil || !ok || rep.Status != drift.Error {
+		t.Errorf("scheduled = %#v, %v; want an error report and an error", out, err)
 	}
 }
 
