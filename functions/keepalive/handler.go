@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/httpapi"
+	"github.com/levqor/serverless/shared/invocation"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/probe"
@@ -64,12 +66,6 @@ func (h *Handler) cold() bool {
 	return c
 }
 
-// shape is just enough of an event to tell an HTTP request from the rest.
-type shape struct {
-	RouteKey       string          `json:"routeKey"`
-	RequestContext json.RawMessage `json:"requestContext"`
-}
-
 // Invoke is the Lambda entry point. A warm-up gets warmup.Response at once.
 // An HTTP API request gets an events.APIGatewayV2HTTPResponse and never a
 // Go error. A scheduled event gets the run's uptime.Report; it returns an
@@ -83,26 +79,23 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
-	if warmup.Is(raw) {
-		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
-		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
-	}
-	var s shape
-	if err := json.Unmarshal(raw, &s); err != nil {
+	kind, err := invocation.Classify(raw)
+	switch {
+	case err != nil:
 		logging.Invocation(h.Logger, requestID, "", cold).Error("event is not JSON", "error", err.Error())
 		return nil, err
-	}
-	if s.RouteKey != "" || len(s.RequestContext) > 0 {
+	case kind == invocation.Warmup:
+		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
+		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
+	case kind == invocation.HTTP:
 		var req events.APIGatewayV2HTTPRequest
 		if err := json.Unmarshal(raw, &req); err != nil {
+			// It looked like HTTP: API Gateway is waiting for an answer.
 			cid := correlation.New()
-			l := logging.Invocation(h.Logger, requestID, cid, cold)
-			return events.APIGatewayV2HTTPResponse(httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)), nil
+			return events.APIGatewayV2HTTPResponse(httpapi.Problem(logging.Invocation(h.Logger, requestID, cid, cold),
+				problem.Wrap(problem.Internal, err, ""), cid)), nil
 		}
-		if requestID == "" {
-			requestID = req.RequestContext.RequestID
-		}
-		return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, req, requestID, cold)), nil
+		return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, req, cmp.Or(requestID, req.RequestContext.RequestID), cold)), nil
 	}
 	return h.Scheduled(ctx, raw, requestID, cold)
 }
