@@ -74,9 +74,26 @@ func main() {
 	if err != nil {
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	out := newPrinter(os.Stdout)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// One Ctrl-C in a terminal can arrive more than once (make and go run
+	// pass it on too): the first starts a clean shutdown, and only a signal
+	// a second or more later cuts it short. Even then the function processes
+	// and DynamoDB Local die with this process (parent-death signal).
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		first := time.Now()
+		cancel()
+		for range sigs {
+			if time.Since(first) > time.Second {
+				out.printf("[devstack] interrupted again: exiting without waiting")
+				os.Exit(130)
+			}
+		}
+	}()
 	s, err := start(ctx, cfg, out)
 	if err != nil {
 		out.printf("[devstack] %v", err)
@@ -86,8 +103,7 @@ func main() {
 		os.Exit(1)
 	}
 	<-ctx.Done()
-	stop() // a second Ctrl-C now ends the process at once
-	out.printf("[devstack] stopping: API, schedules, stream, functions, DynamoDB Local")
+	out.printf("[devstack] stopping: API, schedules, stream, functions, DynamoDB Local (Ctrl-C again to force)")
 	s.close()
 	out.printf("[devstack] stopped")
 }

@@ -125,6 +125,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		lambdas = append(lambdas, &locallambda.Function{
 			Name: fn.LogicalID, ARN: f.ARN(), Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
 			MemorySize: f.Config().MemoryMB, Timeout: int(f.Config().Timeout.Seconds()), Env: fn.Env, Invoker: invoker{f},
+			Aliases: aliases(tpl, fn),
 		})
 		for _, r := range fn.Routes {
 			routes = append(routes, gateway.Route{Method: r.Method, Path: r.Path, Auth: r.Auth, Name: fn.LogicalID, Function: invoker{f}})
@@ -295,6 +296,16 @@ func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f 
 		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: bisect, MaxRetries: maxRetries,
 		Log: func(format string, args ...any) { out.printf(format, args...) },
 	}, nil
+}
+
+// aliases returns the function's AutoPublishAlias (its own, or Globals').
+func aliases(tpl *samtemplate.Template, fn samtemplate.Function) []string {
+	for _, props := range []map[string]any{fn.Raw.Properties, tpl.Globals["Function"]} {
+		if a, ok := props["AutoPublishAlias"].(string); ok && a != "" {
+			return []string{a}
+		}
+	}
+	return nil
 }
 
 // eventProperties returns a function event's raw Properties.

@@ -31,7 +31,10 @@ type Function struct {
 	Timeout       int // seconds
 	Description   string
 	Env           map[string]string
-	Invoker       Invoker
+	// Aliases are the qualifiers accepted besides $LATEST (the template's
+	// AutoPublishAlias); locally every alias runs the one local version.
+	Aliases []string
+	Invoker Invoker
 }
 
 // maxPayload is Lambda's synchronous invocation payload limit (6 MB).
@@ -75,11 +78,24 @@ func (a *API) lookup(w http.ResponseWriter, r *http.Request) (*Function, bool) {
 		qualifier = q
 	}
 	f, ok := a.functions[name]
-	if !ok || (qualifier != "" && qualifier != "$LATEST") {
+	if !ok || !f.accepts(qualifier) {
 		apiError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+ref)
 		return nil, false
 	}
 	return f, true
+}
+
+// accepts reports whether qualifier names the function's one local version.
+func (f *Function) accepts(qualifier string) bool {
+	if qualifier == "" || qualifier == "$LATEST" {
+		return true
+	}
+	for _, a := range f.Aliases {
+		if a == qualifier {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) invoke(w http.ResponseWriter, r *http.Request) {

@@ -50,7 +50,7 @@ func TestInvokeWithSDK(t *testing.T) {
 	ok := &fake{reply: `{"warm":true,"function":"HealthFunction","cold_start":false}`}
 	failing := &fake{reply: `{"errorMessage":"boom","errorType":"errorString"}`, errType: "errorString"}
 	client := newClient(t,
-		&Function{Name: "HealthFunction", ARN: "arn:aws:lambda:eu-west-2:000000000000:function:HealthFunction", Invoker: ok},
+		&Function{Name: "HealthFunction", ARN: "arn:aws:lambda:eu-west-2:000000000000:function:HealthFunction", Aliases: []string{"live"}, Invoker: ok},
 		&Function{Name: "Broken", Invoker: failing})
 	ctx := context.Background()
 
@@ -65,6 +65,7 @@ func TestInvokeWithSDK(t *testing.T) {
 		{"by name", "HealthFunction", "", 200, "", ok.reply},
 		{"by ARN", "arn:aws:lambda:eu-west-2:000000000000:function:HealthFunction", "", 200, "", ok.reply},
 		{"partial ARN with $LATEST", "000000000000:function:HealthFunction:$LATEST", "", 200, "", ok.reply},
+		{"alias", "HealthFunction:live", "", 200, "", ok.reply},
 		{"function error", "Broken", "", 200, "Unhandled", failing.reply},
 		{"dry run", "HealthFunction", types.InvocationTypeDryRun, 204, "", ""},
 	}
@@ -93,10 +94,12 @@ func TestInvokeWithSDK(t *testing.T) {
 		t.Error("Event invocation never ran")
 	}
 
-	_, err = client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Nope")})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("unknown function: %v, want ResourceNotFoundException", err)
+	for _, name := range []string{"Nope", "HealthFunction:staging", "Broken:live"} {
+		_, err = client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name)})
+		var nf *types.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			t.Errorf("%s: %v, want ResourceNotFoundException", name, err)
+		}
 	}
 	_, err = client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("HealthFunction"), Payload: []byte(`not json`)})
 	var bad *types.InvalidRequestContentException
