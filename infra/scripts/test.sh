@@ -16,9 +16,10 @@ mkdir -p bin/tools
 go build -o bin/tools/ddblocal ./infra/dynamolocal/cmd/ddblocal || exit 2
 
 echo "== go test ./... (DynamoDB Local shared)"
-# -p 2: two packages at a time keeps a 2-core machine responsive.
+# -p 2: two packages at a time keeps a 2-core machine responsive; -timeout
+# bounds one package so a hung test cannot eat the whole run.
 # shellcheck disable=SC2086
-bin/tools/ddblocal -- go test -count=1 -p 2 -timeout 8m ${GOTESTFLAGS:-} ./...
+bin/tools/ddblocal -- go test -count=1 -p 2 -timeout 4m ${GOTESTFLAGS:-} ./...
 code=$?
 
 if (( code == 0 && vet != 0 )); then
