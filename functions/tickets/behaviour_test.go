@@ -216,8 +216,8 @@ func TestLogsNeverCarryCustomerContent(t *testing.T) {
 	bodies := []string{
 		`{"subject":"SUBJMARKER7731","body":"BODYMARKER7731\r\nsecond line\r\n{\"level\":\"error\"}","email":"MAILMARKER7731@example.com","tier":"growth"}`,
 		`{"subject":"SUBJMARKER7731\r\n","body":"BODYMARKER7731\r\n","email":"MAILMARKER7731@example.com"}`, // refused: control characters
-		`{"subject":"SUBJMARKER7731","body":"BODYMARKER7731","email":"MAILMARKER7731 @x"}`,                // refused: email
-		`{"subject":"SUBJMARKER7731","body":"BODYMARKER7731","BODYMARKER7731":"x"}`,                        // refused: unknown field
+		`{"subject":"SUBJMARKER7731","body":"BODYMARKER7731","email":"MAILMARKER7731 @x"}`,                  // refused: email
+		`{"subject":"SUBJMARKER7731","body":"BODYMARKER7731","BODYMARKER7731":"x"}`,                         // refused: unknown field
 	}
 	for _, b := range bodies {
 		req := httpEvent(t, "../../events/tickets.json")

@@ -53,13 +53,12 @@ func (h *Handler) cold() bool {
 	return logging.ColdStart()
 }
 
-// shape is just enough of an event to tell what it is.
-type shape struct {
-	RouteKey       string          `json:"routeKey"`
-	RequestContext json.RawMessage `json:"requestContext"`
-	Records        []struct {
-		EventSource string `json:"eventSource"`
-	} `json:"Records"`
+// envelope decodes any supported event in one pass: an HTTP API request
+// fills the embedded request, a stream batch fills Records. Decoding once
+// matters: event JSON is the largest single cost of a warm request.
+type envelope struct {
+	events.APIGatewayV2HTTPRequest
+	Records []events.DynamoDBEventRecord `json:"Records"`
 }
 
 // Invoke is the Lambda entry point. A warm-up gets warmup.Response at once;
@@ -77,33 +76,39 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
 		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
 	}
-	var s shape
-	if err := json.Unmarshal(raw, &s); err != nil {
-		logging.Invocation(h.Logger, requestID, "", cold).Error("event is not JSON", "error", err.Error())
-		return nil, err
-	}
-	switch {
-	case s.RouteKey != "" || len(s.RequestContext) > 0:
-		var req events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(raw, &req); err != nil {
+	var ev envelope
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		if hasKey(raw, "requestContext") {
 			// Looks like HTTP but does not decode: still answer over HTTP,
 			// API Gateway is waiting.
 			cid := correlation.New()
 			l := logging.Invocation(h.Logger, requestID, cid, cold)
 			return events.APIGatewayV2HTTPResponse(httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)), nil
 		}
+		logging.Invocation(h.Logger, requestID, "", cold).Error("event does not decode", "error", err.Error())
+		return nil, err
+	}
+	switch {
+	case ev.RouteKey != "" || ev.RequestContext.HTTP.Method != "":
 		if requestID == "" {
-			requestID = req.RequestContext.RequestID
+			requestID = ev.RequestContext.RequestID
 		}
-		return h.HTTP(ctx, req, requestID, cold), nil
-	case len(s.Records) > 0 && s.Records[0].EventSource == "aws:dynamodb":
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			logging.Invocation(h.Logger, requestID, "", cold).Error("stream batch does not decode", "error", err.Error())
-			return nil, err
-		}
-		return h.Stream(ctx, ev, requestID, cold), nil
+		return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, requestID, cold), nil
+	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb":
+		return h.Stream(ctx, events.DynamoDBEvent{Records: ev.Records}, requestID, cold), nil
 	}
 	logging.Invocation(h.Logger, requestID, "", cold).Error("unsupported event")
 	return nil, ErrUnsupportedEvent
+}
+
+// hasKey reports whether raw is a JSON object with the top-level member
+// name, whatever its value; it decides how to answer an event that does not
+// decode.
+func hasKey(raw []byte, name string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	_, ok := m[name]
+	return ok
 }

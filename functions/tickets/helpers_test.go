@@ -241,4 +241,3 @@ func (b *busStub) bus() *eventbus.Bus {
 		}),
 	}
 }
-

@@ -210,3 +210,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	seed := []byte(`{"subject":"Test","body":"Test ticket","tier":"growth","email":"a@example.com"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(seed); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

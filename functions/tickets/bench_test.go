@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/idempotency"
+	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/tickets"
+	"github.com/levqor/serverless/shared/ticketstore"
+	"github.com/levqor/serverless/shared/triage"
+)
+
+// awsStub answers every DynamoDB call with an empty success and counts the
+// calls by X-Amz-Target, so a benchmark measures this code plus the real
+// SDK's serialisation, signing and HTTP round trip, and reports how many AWS
+// calls one request makes.
+type awsStub struct {
+	srv   *httptest.Server
+	calls atomic.Int64
+}
+
+func newAWSStub(b *testing.B) *awsStub {
+	s := &awsStub{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		s.calls.Add(1)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	b.Cleanup(s.srv.Close)
+	return s
+}
+
+func benchHandler(b *testing.B, endpoint string) *Handler {
+	db := sdkDynamo(endpoint)
+	return &Handler{
+		Function: "tickets",
+		Logger:   logging.New(io.Discard, "levqor", "tickets"),
+		Service: &tickets.Service{
+			Store:       &ticketstore.Store{Client: db, Table: "bench"},
+			Idempotency: &idempotency.Store{Client: db, Table: "bench"},
+			Router:      triage.Rules{},
+			Calendar:    bizhours.Default(),
+		},
+		ColdStart: func() bool { return false },
+	}
+}
+
+// BenchmarkCreateTicket is one POST through Invoke (event JSON in, response
+// out) with DynamoDB answered in-process. Without an Idempotency-Key the
+// request makes exactly one AWS call, the conditional PutItem; with one it
+// makes three (claim, ticket, complete). No EventBridge call is on this
+// path: TicketCreated leaves through the table's stream.
+func BenchmarkCreateTicket(b *testing.B) {
+	seed, err := json.Marshal(httpEvent(b, "../../events/tickets.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		key  bool
+	}{
+		{"seed", false},
+		{"idempotency-key", true},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			stub := newAWSStub(b)
+			h := benchHandler(b, stub.srv.URL)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				raw := seed
+				if tc.key {
+					b.StopTimer()
+					req := httpEvent(b, "../../events/tickets.json")
+					req.Headers["idempotency-key"] = "bench-" + strconv.Itoa(i)
+					raw, _ = json.Marshal(req)
+					b.StartTimer()
+				}
+				out, err := h.Invoke(ctx, raw)
+				if err != nil || out.(events.APIGatewayV2HTTPResponse).StatusCode != 201 {
+					b.Fatalf("invoke: %v %+v", err, out)
+				}
+			}
+			b.ReportMetric(float64(stub.calls.Load())/float64(b.N), "aws-calls/op")
+		})
+	}
+}
+
+// BenchmarkStreamPublish is one stream batch of 10 new tickets turned into
+// TicketCreated events: one PutEvents call through the real EventBridge
+// client to an in-process stub.
+func BenchmarkStreamPublish(b *testing.B) {
+	bus := newBusStub(b)
+	h := benchHandler(b, "http://127.0.0.1:1")
+	h.Publisher = bus.bus()
+	var one events.DynamoDBEvent
+	if err := json.Unmarshal(readEvent(b, "../../events/tickets-stream.json"), &one); err != nil {
+		b.Fatal(err)
+	}
+	var batch events.DynamoDBEvent
+	for len(batch.Records) < 10 {
+		batch.Records = append(batch.Records, one.Records...)
+	}
+	raw, _ := json.Marshal(batch)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := h.Invoke(ctx, raw)
+		if err != nil || len(out.(events.DynamoDBEventResponse).BatchItemFailures) != 0 {
+			b.Fatalf("invoke: %v %+v", err, out)
+		}
+	}
+	bus.mu.Lock()
+	calls := bus.calls
+	bus.mu.Unlock()
+	b.ReportMetric(float64(calls)/float64(b.N), "aws-calls/op")
+}
+
+// BenchmarkPutItemFloor is the reference for BenchmarkCreateTicket: the
+// same conditional PutItem of the same ticket through the same SDK client
+// and stub, with nothing of the handler around it. The difference between
+// the two is what this function adds per request.
+func BenchmarkPutItemFloor(b *testing.B) {
+	stub := newAWSStub(b)
+	s := &ticketstore.Store{Client: sdkDynamo(stub.srv.URL), Table: "bench"}
+	var one events.DynamoDBEvent
+	if err := json.Unmarshal(readEvent(b, "../../events/tickets-stream.json"), &one); err != nil {
+		b.Fatal(err)
+	}
+	tk, err := ticketstore.FromItem(itemOf(one.Records[0].Change.NewImage))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Put(ctx, &tk); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(stub.calls.Load())/float64(b.N), "aws-calls/op")
+}
