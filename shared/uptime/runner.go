@@ -100,7 +100,7 @@ func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) 
 
 	var errs []error
 	for _, res := range rep.Results {
-		pending, dup, err := r.record(ctx, res, runID, at)
+		pending, rev, dup, err := r.record(ctx, res, runID, at)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -114,7 +114,7 @@ func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) 
 			continue
 		}
 		rep.Alerts = append(rep.Alerts, pending...)
-		if err := r.Store.ClearPending(ctx, res.Target, runID); err != nil {
+		if err := r.Store.ClearPending(ctx, res.Target, rev); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -149,29 +149,30 @@ func (r *Runner) checkContext(ctx context.Context) (context.Context, context.Can
 
 // record applies one result to its target's state, retrying on a
 // concurrent update, and keeps the run record. It returns the alerts to
-// publish and whether runID had already been applied (a redelivery).
-func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at time.Time) ([]Alert, bool, error) {
+// publish, the state revision they were read at, and whether runID had
+// already been applied (a redelivery).
+func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at time.Time) ([]Alert, int64, bool, error) {
 	for range 3 {
 		prev, err := r.Store.Load(ctx, res.Target)
 		if err != nil {
-			return nil, false, err
+			return nil, 0, false, err
 		}
-		if prev.LastRunID == runID {
-			return prev.PendingAlerts, true, nil
+		if prev.Applied(runID) {
+			return prev.PendingAlerts, prev.Revision, true, nil
 		}
 		next, alert := Advance(prev, res, r.Thresholds, runID, at)
 		if err := r.Store.Save(ctx, prev, next); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
-			return nil, false, err
+			return nil, 0, false, err
 		}
 		if alert != nil {
 			r.logger().Info("target changed", "target", res.Target, "alert", alert.Type,
 				"status", string(alert.Status), "previous", string(alert.Previous), "run_id", runID)
 		}
-		return next.PendingAlerts, false, r.Store.PutRun(ctx, RunFrom(res, runID, at))
+		return next.PendingAlerts, next.Revision, false, r.Store.PutRun(ctx, RunFrom(res, runID, at))
 	}
-	return nil, false, fmt.Errorf("uptime: state of %s kept changing under run %s", res.Target, runID)
+	return nil, 0, false, fmt.Errorf("uptime: state of %s kept changing under run %s", res.Target, runID)
 }
 
 // publish sends alerts to the bus (retried on transient failures) and to

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -108,6 +110,7 @@ func newFixture(t *testing.T, store *Store) *fixture {
 		Thresholds: DefaultThresholds(),
 		SLAPercent: 99.9,
 		Now:        f.clock.Now,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return f
 }
@@ -233,6 +236,22 @@ func TestRunnerDuplicateDelivery(t *testing.T) {
 	if len(runs) != 2 {
 		t.Fatalf("%d run records, want 2", len(runs))
 	}
+
+	// A retry arriving after the next run (Lambda retries for up to hours
+	// when throttled) is still recognised.
+	f.clock.now = t0.Add(2 * time.Hour)
+	if _, err := f.r.Run(ctx, "evt-3", []probe.Target{tg}); err != nil {
+		t.Fatal(err)
+	}
+	mid, _ := store.Load(ctx, "api")
+	f.clock.now = t0.Add(2*time.Hour + 5*time.Minute)
+	rep, err = f.r.Run(ctx, "evt-2", []probe.Target{tg})
+	if err != nil || !rep.Duplicate {
+		t.Fatalf("late redelivery: %v duplicate=%v", err, rep.Duplicate)
+	}
+	if end, _ := store.Load(ctx, "api"); end.Revision != mid.Revision || end.ConsecutiveFailures != 2 {
+		t.Fatalf("late redelivery changed state: %+v", end)
+	}
 }
 
 // TestRunnerConcurrentDuplicates delivers one run several times at once:
@@ -259,7 +278,8 @@ func TestRunnerConcurrentDuplicates(t *testing.T) {
 	}
 	wg.Wait()
 	st, _ := store.Load(context.Background(), "api")
-	if st.Revision != 1 || st.ConsecutiveFailures != 1 || dups.Load() != 3 {
+	runs, _ := store.Runs(context.Background(), "api", t0.Add(-time.Hour), t0.Add(time.Hour))
+	if len(st.RecentRunIDs) != 1 || st.ConsecutiveFailures != 1 || dups.Load() != 3 || len(runs) != 1 {
 		t.Fatalf("state %+v, duplicates %d", st, dups.Load())
 	}
 	// At least once: a duplicate racing the first publication may publish

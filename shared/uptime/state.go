@@ -20,6 +20,7 @@
 package uptime
 
 import (
+	"slices"
 	"time"
 
 	"github.com/levqor/serverless/shared/probe"
@@ -34,6 +35,16 @@ const (
 	TargetDegraded  = "TargetDegraded"
 	TargetRecovered = "TargetRecovered"
 )
+
+// MaxRecentRuns is how many applied run ids a state remembers. Lambda
+// retries an asynchronous invocation within minutes (up to 6 hours when
+// throttled), so a handful of hourly runs covers the usual case.
+const MaxRecentRuns = 8
+
+// Applied reports whether runID has already been applied to s.
+func (s State) Applied(runID string) bool {
+	return s.LastRunID == runID || slices.Contains(s.RecentRunIDs, runID)
+}
 
 // Thresholds say how many consecutive runs confirm a change.
 type Thresholds struct {
@@ -78,6 +89,9 @@ type State struct {
 	LastLatencyMs        int64        `json:"last_latency_ms"`
 	LastCheckedAt        time.Time    `json:"last_checked_at"`
 	LastRunID            string       `json:"last_run_id"`
+	// RecentRunIDs are the last MaxRecentRuns run ids applied, newest last:
+	// a redelivery arriving after a later run is still recognised.
+	RecentRunIDs []string `json:"recent_run_ids,omitempty"`
 	// Revision counts updates; the store writes only over the revision it read.
 	Revision int64 `json:"revision"`
 	// PendingAlerts were decided but not yet confirmed published: they are
@@ -115,6 +129,10 @@ func Advance(prev State, r probe.Result, th Thresholds, runID string, now time.T
 	next.LastLatencyMs = r.LatencyMs
 	next.LastCheckedAt = now
 	next.LastRunID = runID
+	next.RecentRunIDs = append(append([]string(nil), prev.RecentRunIDs...), runID)
+	if n := len(next.RecentRunIDs); n > MaxRecentRuns {
+		next.RecentRunIDs = next.RecentRunIDs[n-MaxRecentRuns:]
+	}
 	next.Revision = prev.Revision + 1
 	next.PendingAlerts = append([]Alert(nil), prev.PendingAlerts...)
 

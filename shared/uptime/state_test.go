@@ -1,6 +1,7 @@
 package uptime
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,19 @@ func TestAdvance(t *testing.T) {
 				t.Fatalf("alerts\n got %s\nwant %s", got, tt.alerts)
 			}
 		})
+	}
+}
+
+func TestAdvanceRemembersRecentRuns(t *testing.T) {
+	st := State{Target: "api"}
+	for i := range MaxRecentRuns + 3 {
+		st, _ = Advance(st, probe.Result{Target: "api", Status: probe.Up}, Thresholds{}, fmt.Sprintf("run-%d", i), t0)
+	}
+	if len(st.RecentRunIDs) != MaxRecentRuns || st.RecentRunIDs[MaxRecentRuns-1] != fmt.Sprintf("run-%d", MaxRecentRuns+2) {
+		t.Fatalf("recent %v", st.RecentRunIDs)
+	}
+	if st.Applied("run-0") || !st.Applied("run-3") || !st.Applied(st.LastRunID) {
+		t.Fatalf("Applied wrong for %v", st.RecentRunIDs)
 	}
 }
 

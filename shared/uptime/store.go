@@ -84,6 +84,13 @@ func (s *Store) Load(ctx context.Context, target string) (State, error) {
 	st.LastLatencyMs = it.num("last_latency_ms")
 	st.LastCheckedAt = it.time("last_checked_at")
 	st.LastRunID = it.str("last_run_id")
+	if l, ok := out.Item["recent_run_ids"].(*types.AttributeValueMemberL); ok {
+		for _, v := range l.Value {
+			if id, ok := v.(*types.AttributeValueMemberS); ok {
+				st.RecentRunIDs = append(st.RecentRunIDs, id.Value)
+			}
+		}
+	}
 	st.Revision = it.num("revision")
 	if p := it.str("pending_alerts"); p != "" {
 		if err := json.Unmarshal([]byte(p), &st.PendingAlerts); err != nil {
@@ -110,6 +117,7 @@ func (s *Store) Save(ctx context.Context, prev, next State) error {
 		"last_latency_ms":       num(next.LastLatencyMs),
 		"last_checked_at":       timeAttr(next.LastCheckedAt),
 		"last_run_id":           str(next.LastRunID),
+		"recent_run_ids":        strList(next.RecentRunIDs),
 		"revision":              num(next.Revision),
 	}
 	var remove []string
@@ -150,9 +158,9 @@ func (s *Store) Save(ctx context.Context, prev, next State) error {
 	}
 	cond := "attribute_not_exists(pk)"
 	if prev.Revision > 0 {
-		names["#rev"], names["#run"] = "revision", "last_run_id"
+		names["#rev"], names["#run"], names["#recent"] = "revision", "last_run_id", "recent_run_ids"
 		values[":prev"], values[":run"] = num(prev.Revision), str(next.LastRunID)
-		cond = "#rev = :prev AND #run <> :run"
+		cond = "#rev = :prev AND #run <> :run AND NOT contains(#recent, :run)"
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: targetKey(next.Target, stateSK),
@@ -170,14 +178,17 @@ func (s *Store) Save(ctx context.Context, prev, next State) error {
 }
 
 // ClearPending removes the pending alerts of target once they are
-// published, if the state is still the one runID wrote (a later run has
-// already taken them over otherwise). Errors are Unavailable.
-func (s *Store) ClearPending(ctx context.Context, target, runID string) error {
+// published, if the state is still at revision (otherwise another run has
+// taken them over and publishes them itself). It bumps the revision, so a
+// run that read the alerts as pending before cannot write them back. Errors
+// are Unavailable.
+func (s *Store) ClearPending(ctx context.Context, target string, revision int64) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: targetKey(target, stateSK),
-		UpdateExpression:          aws.String("REMOVE pending_alerts"),
-		ConditionExpression:       aws.String("last_run_id = :run"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":run": str(runID)},
+		UpdateExpression:          aws.String("SET #rev = :next REMOVE pending_alerts"),
+		ConditionExpression:       aws.String("#rev = :rev"),
+		ExpressionAttributeNames:  map[string]string{"#rev": "revision"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":rev": num(revision), ":next": num(revision + 1)},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
@@ -248,6 +259,14 @@ func (s *Store) Runs(ctx context.Context, target string, from, to time.Time) ([]
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func strList(ss []string) types.AttributeValue {
+	l := make([]types.AttributeValue, len(ss))
+	for i, s := range ss {
+		l[i] = str(s)
+	}
+	return &types.AttributeValueMemberL{Value: l}
+}
 func num(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }

@@ -67,23 +67,48 @@ func TestStore(t *testing.T) {
 		}
 	})
 
-	t.Run("clear pending only for the run that wrote them", func(t *testing.T) {
+	t.Run("clear pending only at the revision read", func(t *testing.T) {
 		prev, _ := s.Load(ctx, "web")
 		next, _ := Advance(prev, probe.Result{Target: "web", Status: probe.Down}, Thresholds{DownAfter: 1}, "run-a", t0)
 		if err := s.Save(ctx, prev, next); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ClearPending(ctx, "web", "run-other"); err != nil {
+		if err := s.ClearPending(ctx, "web", next.Revision+1); err != nil { // a stale reader
 			t.Fatal(err)
 		}
 		if st, _ := s.Load(ctx, "web"); len(st.PendingAlerts) != 1 {
-			t.Fatalf("cleared by another run: %+v", st)
+			t.Fatalf("cleared at another revision: %+v", st)
 		}
-		if err := s.ClearPending(ctx, "web", "run-a"); err != nil {
+		if err := s.ClearPending(ctx, "web", next.Revision); err != nil {
 			t.Fatal(err)
 		}
-		if st, _ := s.Load(ctx, "web"); len(st.PendingAlerts) != 0 {
-			t.Fatalf("not cleared: %+v", st)
+		st, _ := s.Load(ctx, "web")
+		if len(st.PendingAlerts) != 0 || st.Revision != next.Revision+1 {
+			t.Fatalf("not cleared, or revision not bumped: %+v", st)
+		}
+		// A run that read the alerts as pending before the clear cannot write them back.
+		late, _ := Advance(next, probe.Result{Target: "web", Status: probe.Down}, Thresholds{DownAfter: 1}, "run-b", t0.Add(time.Hour))
+		if err := s.Save(ctx, next, late); !errors.Is(err, ErrConflict) {
+			t.Fatalf("stale save after clear: %v", err)
+		}
+	})
+
+	t.Run("a run id applied before a later run is still refused", func(t *testing.T) {
+		st, _ := s.Load(ctx, "late")
+		for i, id := range []string{"run-1", "run-2"} {
+			next, _ := Advance(st, probe.Result{Target: "late", Status: probe.Up}, Thresholds{}, id, t0.Add(time.Duration(i)*time.Hour))
+			if err := s.Save(ctx, st, next); err != nil {
+				t.Fatal(err)
+			}
+			st, _ = s.Load(ctx, "late")
+		}
+		if !st.Applied("run-1") || st.Applied("run-3") || len(st.RecentRunIDs) != 2 {
+			t.Fatalf("recent runs: %+v", st.RecentRunIDs)
+		}
+		// Even a writer that skipped the check is stopped by the condition.
+		again, _ := Advance(st, probe.Result{Target: "late", Status: probe.Down}, Thresholds{}, "run-1", t0.Add(2*time.Hour))
+		if err := s.Save(ctx, st, again); !errors.Is(err, ErrConflict) {
+			t.Fatalf("late redelivery saved: %v", err)
 		}
 	})
 
