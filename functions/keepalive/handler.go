@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,10 +145,9 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		if err != nil {
 			return httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)
 		}
-		runID := req.RequestContext.RequestID
-		if runID == "" {
-			runID = "http-" + cid
-		}
+		// API Gateway's request id is unique per request; a caller-chosen
+		// correlation id is not, so it never names a run.
+		runID := cmp.Or(req.RequestContext.RequestID, "http-"+correlation.New())
 		ctx, cancel := runContext(ctx, httpBudget)
 		defer cancel()
 		rep, err := h.Runner.Run(ctx, runID, targets)
@@ -159,11 +159,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	case routeUptime:
 		names := h.targetNames()
 		if want := req.QueryStringParameters["target"]; want != "" {
-			found := false
-			for _, n := range names {
-				found = found || n == want
-			}
-			if !found {
+			if !slices.Contains(names, want) {
 				return httpapi.Problem(l, problem.Newf(problem.NotFound, "no keepalive target named %q", want), cid)
 			}
 			names = []string{want}
