@@ -138,6 +138,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		return s, err
 	}
 	gw.AccountID = account
+	gw.CORS = corsConfig(tpl)
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
 	lambdaAPI := locallambda.New(lambdas)
 	lambdaAPI.Log = func(format string, args ...any) { out.printf(format, args...) }
@@ -296,6 +297,43 @@ func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f 
 		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: bisect, MaxRetries: maxRetries,
 		Log: func(format string, args ...any) { out.printf(format, args...) },
 	}, nil
+}
+
+// corsConfig reads the HTTP API's CorsConfiguration (its own or Globals'),
+// nil when there is none. CorsConfiguration: true allows every origin.
+func corsConfig(tpl *samtemplate.Template) *gateway.CORS {
+	var raw any
+	for _, id := range tpl.ResourcesOfType("AWS::Serverless::HttpApi") {
+		if v, ok := tpl.Resources[id].Properties["CorsConfiguration"]; ok {
+			raw = v
+		}
+	}
+	if raw == nil {
+		raw = tpl.Globals["HttpApi"]["CorsConfiguration"]
+	}
+	if b, ok := raw.(bool); ok && b {
+		return &gateway.CORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}}
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil
+	}
+	strs := func(key string) []string {
+		var out []string
+		list, _ := m[key].([]any)
+		for _, v := range list {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	maxAge, _ := m["MaxAge"].(float64)
+	creds, _ := m["AllowCredentials"].(bool)
+	return &gateway.CORS{
+		AllowOrigins: strs("AllowOrigins"), AllowMethods: strs("AllowMethods"), AllowHeaders: strs("AllowHeaders"),
+		ExposeHeaders: strs("ExposeHeaders"), MaxAge: int(maxAge), AllowCredentials: creds,
+	}
 }
 
 // aliases returns the function's AutoPublishAlias (its own, or Globals').

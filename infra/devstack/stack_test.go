@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/levqor/serverless/infra/devstack/internal/localbus"
+	"github.com/levqor/serverless/infra/samtemplate"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -115,5 +116,24 @@ func TestAWSHandlerRoutes(t *testing.T) {
 				t.Errorf("answered %d %s, want %s", rec.Code, rec.Body, tc.want)
 			}
 		})
+	}
+}
+
+func TestCORSFromTemplate(t *testing.T) {
+	path, err := samtemplate.FindTemplate(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := samtemplate.Load(path, samtemplate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := corsConfig(tpl)
+	if c == nil {
+		t.Fatal("template.yaml's HttpApi CorsConfiguration not read")
+	}
+	if strings.Join(c.AllowOrigins, ",") != "https://levqor.ai,https://www.levqor.ai" || c.MaxAge != 600 ||
+		!strings.Contains(strings.Join(c.AllowHeaders, ","), "idempotency-key") {
+		t.Errorf("CORS %+v does not match template.yaml", c)
 	}
 }

@@ -72,6 +72,18 @@ func TestLocalStack(t *testing.T) {
 		}
 	})
 
+	t.Run("CORS preflight answered by the gateway", func(t *testing.T) {
+		a, err := check.Do(client, http.MethodOptions, url+"/api/support/tickets", "", nil,
+			map[string]string{"Origin": "https://levqor.ai", "Access-Control-Request-Method": "POST"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != http.StatusNoContent || a.Header.Get("Access-Control-Allow-Origin") != "https://levqor.ai" ||
+			!strings.Contains(a.Header.Get("Access-Control-Allow-Methods"), "POST") {
+			t.Errorf("preflight: %d %v; want 204 allowing https://levqor.ai to POST (template CorsConfiguration)", a.Status, a.Header)
+		}
+	})
+
 	t.Run("bad ticket requests get a 4xx problem, never a 5xx", func(t *testing.T) {
 		valid := func(mod func(map[string]any)) []byte {
 			m := map[string]any{"subject": "Test", "body": "Test ticket", "tier": "growth"}

@@ -60,6 +60,8 @@ type Gateway struct {
 	Timeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// CORS is the API's CorsConfiguration (nil: none).
+	CORS *CORS
 
 	routes []*route
 }
@@ -197,6 +199,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string, now time.Time) (int, string) {
 	rt, params := g.match(r.Method, r.URL.Path)
+	if g.CORS != nil && isPreflight(r) && (rt == nil || rt.Method == "ANY") {
+		return g.CORS.preflight(w, r), "CORS preflight"
+	}
 	if rt == nil {
 		return apiError(w, http.StatusNotFound, "Not Found"), "-"
 	}
@@ -244,6 +249,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 	resp, err := translate(a.payload)
 	if err != nil {
 		return apiError(w, http.StatusInternalServerError, "Internal Server Error"), rt.Name + " (" + err.Error() + ")"
+	}
+	if g.CORS != nil {
+		g.CORS.decorate(resp.headers, r.Header.Get("Origin"))
 	}
 	return resp.write(w), rt.Name
 }
