@@ -17,6 +17,20 @@
 // A target's first runs establish its state without alerting, except that a
 // target down from the start alerts after DownAfter failures. A run that
 // finds the state unchanged alerts nothing.
+//
+// Storage (the tickets table; the keepalive role may only touch TARGET#*):
+//
+//	pk TARGET#<name>  sk STATE                  the State, written by a conditional UpdateItem
+//	pk TARGET#<name>  sk RUN#<checked_at, UTC>  one Run per run, expires_at = checked_at + 90 days
+//
+// Delivery: every run has an id (the EventBridge event id, else the Lambda
+// request id, which asynchronous retries keep). The state update succeeds
+// only over the revision it read and only if that id is not among the last
+// MaxRecentRuns applied, so a redelivered run changes the state once and
+// concurrent runs never lose each other's counts. Alerts are kept in the
+// state as pending until the bus has accepted them: a bus outage delays an
+// alert (the run fails, Lambda retries it, the retry publishes it) rather
+// than losing it; delivery is at least once.
 package uptime
 
 import (
