@@ -80,17 +80,22 @@ func CheckAnswer(event, out []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
-	var ct string
-	for k, v := range resp.Headers {
-		if strings.EqualFold(k, "Content-Type") {
-			ct = v
-		}
-	}
+	ct := contentType(resp.Headers)
 	if !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/problem+json") {
 		return fmt.Sprintf("Content-Type %q is not JSON", ct)
 	}
 	if !json.Valid(body) {
 		return "body is not JSON"
+	}
+	return ""
+}
+
+// contentType is the Content-Type header, whatever its case.
+func contentType(h map[string]string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, "Content-Type") {
+			return v
+		}
 	}
 	return ""
 }

@@ -91,6 +91,17 @@ func TestFunctionsAnswerTheirEvents(t *testing.T) {
 					if msg := CheckAnswer(event, out); msg != "" {
 						t.Errorf("%s: %s\nresponse: %s", filepath.Base(path), msg, out)
 					}
+					// Sample bad requests must be refused as the client's fault.
+					if strings.Contains(filepath.Base(path), "-invalid-") {
+						var r struct {
+							StatusCode int               `json:"statusCode"`
+							Headers    map[string]string `json:"headers"`
+						}
+						_ = json.Unmarshal(out, &r)
+						if r.StatusCode < 400 || r.StatusCode > 499 || !strings.HasPrefix(contentType(r.Headers), "application/problem+json") {
+							t.Errorf("%s: status %d, Content-Type %q; want a 4xx problem document", filepath.Base(path), r.StatusCode, contentType(r.Headers))
+						}
+					}
 				})
 			}
 		})
