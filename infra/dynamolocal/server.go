@@ -157,8 +157,6 @@ func start(ctx context.Context, java, jar string, port int, opts Options, timeou
 	dir := filepath.Dir(jar)
 	args := []string{
 		"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"),
-		// Tests want a fast start more than peak throughput.
-		"-XX:TieredStopAtLevel=1",
 		"-jar", jar, "-port", strconv.Itoa(port), "-sharedDb",
 	}
 	if opts.DBPath != "" {
