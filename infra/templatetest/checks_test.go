@@ -1,6 +1,7 @@
 package templatetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -163,6 +164,49 @@ var checks = []check{
 		}
 		return out
 	}},
+	{"sample events match triggers", func(p *project) []string {
+		var out []string
+		for _, fn := range p.tpl.Functions {
+			events := readEvents(p.root, fn.Dir)
+			keys := map[string]bool{}
+			sources := map[string]bool{}
+			stream := false
+			for name, e := range events {
+				switch {
+				case e.RouteKey != "":
+					keys[e.RouteKey] = true
+					if !hasRoute(fn, e.RouteKey) {
+						out = append(out, fmt.Sprintf("events/%s: routeKey %q is not a route of %s", name, e.RouteKey, fn.LogicalID))
+					}
+				case len(e.Records) > 0:
+					stream = stream || e.Records[0].EventSource == "aws:dynamodb"
+				case e.Source != "":
+					sources[e.Source] = true
+				}
+			}
+			for _, r := range fn.Routes {
+				if key := r.Method + " " + r.Path; !keys[key] {
+					out = append(out, fmt.Sprintf("route %s of %s has no sample event in events/%s*.json", key, fn.LogicalID, fn.Dir))
+				}
+			}
+			for _, s := range fn.Schedules {
+				// With Input, EventBridge delivers the Input itself, not
+				// the Scheduled Event envelope.
+				want := "aws.events"
+				var in struct{ Source string }
+				if s.Input != "" && json.Unmarshal([]byte(s.Input), &in) == nil && in.Source != "" {
+					want = in.Source
+				}
+				if !sources[want] {
+					out = append(out, fmt.Sprintf("schedule %s of %s has no sample event with source %q", s.EventName, fn.LogicalID, want))
+				}
+			}
+			if len(fn.Streams) > 0 && !stream {
+				out = append(out, fmt.Sprintf("%s reads a DynamoDB stream but has no sample stream event", fn.LogicalID))
+			}
+		}
+		return out
+	}},
 	{"outputs", func(p *project) []string {
 		var out []string
 		for _, name := range []string{"ApiUrl", "TableName", "EventBusName"} {
@@ -172,6 +216,39 @@ var checks = []check{
 		}
 		return out
 	}},
+}
+
+// sampleEvent is what the checks read of an events/*.json file.
+type sampleEvent struct {
+	RouteKey string `json:"routeKey"`
+	Source   string `json:"source"`
+	Records  []struct {
+		EventSource string `json:"eventSource"`
+	} `json:"Records"`
+}
+
+// readEvents reads events/<dir>*.json by file name; files that are not a
+// JSON object read as empty events.
+func readEvents(root, dir string) map[string]sampleEvent {
+	out := map[string]sampleEvent{}
+	files, _ := filepath.Glob(filepath.Join(root, "events", dir+"*.json"))
+	for _, f := range files {
+		var e sampleEvent
+		if b, err := os.ReadFile(f); err == nil {
+			_ = json.Unmarshal(b, &e)
+		}
+		out[filepath.Base(f)] = e
+	}
+	return out
+}
+
+func hasRoute(fn samtemplate.Function, key string) bool {
+	for _, r := range fn.Routes {
+		if r.Method+" "+r.Path == key {
+			return true
+		}
+	}
+	return false
 }
 
 func scheduleList(fn *samtemplate.Function) []samtemplate.Schedule {

@@ -34,9 +34,8 @@ func TestProject(t *testing.T) {
 }
 
 // copyProject writes template.yaml, the Makefile, empty function folders and
-// the event file names of the real checkout into a temporary directory,
-// adding an event file for any folder that has none yet, so the copy passes
-// every check until a test breaks it.
+// the sample events of the real checkout into a temporary directory, adding
+// an event file for any folder that has none yet.
 func copyProject(t *testing.T) string {
 	t.Helper()
 	src, dst := root(t), t.TempDir()
@@ -60,10 +59,16 @@ func copyProject(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
-		events = append(events, filepath.Join(src, "events", d.Name()+".json"))
+		if m, _ := filepath.Glob(filepath.Join(src, "events", d.Name()+"*.json")); len(m) == 0 {
+			events = append(events, filepath.Join(src, "events", d.Name()+".json"))
+		}
 	}
 	for _, e := range events {
-		if err := os.WriteFile(filepath.Join(dst, "events", filepath.Base(e)), []byte("{}"), 0o644); err != nil {
+		b, err := os.ReadFile(e)
+		if err != nil {
+			b = []byte("{}")
+		}
+		if err := os.WriteFile(filepath.Join(dst, "events", filepath.Base(e)), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -169,6 +174,19 @@ func TestChecksFailOnBrokenCopies(t *testing.T) {
 		}},
 		{"keepalive hourly and drift daily schedules", "drift not daily", func(t *testing.T, d string) {
 			edit(t, d, tpl, "Schedule: rate(1 day)", "Schedule: rate(7 days)")
+		}},
+		{"sample events match triggers", "route without event", func(t *testing.T, d string) {
+			removeGlob(t, filepath.Join(d, "events", "health-head.json"))
+		}},
+		{"sample events match triggers", "event for another route", func(t *testing.T, d string) {
+			edit(t, d, "events/health.json", `"routeKey": "GET /health"`, `"routeKey": "GET /healthz"`)
+		}},
+		{"sample events match triggers", "schedule without event", func(t *testing.T, d string) {
+			edit(t, d, tpl, `Input: !Sub '{"source":"levqor.schedule","api_url":"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"}'`,
+				`Input: '{"source":"levqor.other"}'`)
+		}},
+		{"sample events match triggers", "stream without event", func(t *testing.T, d string) {
+			removeGlob(t, filepath.Join(d, "events", "tickets-stream*.json"))
 		}},
 		{"outputs", "no ApiUrl", func(t *testing.T, d string) {
 			edit(t, d, tpl, "  ApiUrl:", "  ApiURL:")
