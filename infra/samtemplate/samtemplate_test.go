@@ -287,3 +287,52 @@ func TestFindModuleRoot(t *testing.T) {
 		t.Error("FindTemplate found a template.yaml that does not exist")
 	}
 }
+
+func TestParseEvents(t *testing.T) {
+	const src = `
+Globals:
+  Function:
+    Timeout: 5
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth: {DefaultAuthorizer: AWS_IAM, EnableIamAuthorizer: true}
+  OpsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 30
+      Events:
+        Inherit: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /b, Method: get}}
+        Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /a, Method: POST, Auth: {Authorizer: NONE}}}
+        V2: {Type: ScheduleV2, Properties: {ScheduleExpression: 'cron(0 6 * * ? *)', Input: '{"k":1}'}}
+        Off: {Type: Schedule, Properties: {Schedule: rate(5 minutes), Enabled: false}}
+        Paused: {Type: Schedule, Properties: {Schedule: rate(1 hour), State: DISABLED}}
+`
+	tpl, err := Parse([]byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := tpl.Function("OpsFunction")
+	wantRoutes := []Route{{"Open", "POST", "/a", ""}, {"Inherit", "GET", "/b", "AWS_IAM"}}
+	if !reflect.DeepEqual(fn.Routes, wantRoutes) {
+		t.Errorf("Routes = %+v, want %+v", fn.Routes, wantRoutes)
+	}
+	wantSchedules := []Schedule{
+		{EventName: "Off", Expression: "rate(5 minutes)"},
+		{EventName: "Paused", Expression: "rate(1 hour)"},
+		{EventName: "V2", Expression: "cron(0 6 * * ? *)", Input: `{"k":1}`, Enabled: true},
+	}
+	if !reflect.DeepEqual(fn.Schedules, wantSchedules) {
+		t.Errorf("Schedules = %+v, want %+v", fn.Schedules, wantSchedules)
+	}
+	if fn.Timeout != 30 || fn.Dir != "ops" {
+		t.Errorf("Timeout %d (function wins over Globals), Dir %q", fn.Timeout, fn.Dir)
+	}
+	if r, ok := tpl.ResolvedResource("Api"); !ok || r.Type != "AWS::Serverless::HttpApi" {
+		t.Errorf("ResolvedResource(Api) = %+v, %v", r, ok)
+	}
+	if _, ok := tpl.ResolvedResource("Nope"); ok {
+		t.Error("ResolvedResource found a resource that does not exist")
+	}
+}
