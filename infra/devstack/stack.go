@@ -168,12 +168,20 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 			Region: region, BaseEndpoint: aws.String(ddbEndpoint),
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 		})
+		var checkpoints *streammap.Checkpoints
+		if cfg.dbPath != "" {
+			// A persisted table keeps its stream: resume it, don't replay it.
+			if checkpoints, err = streammap.OpenCheckpoints(filepath.Join(cfg.dbPath, "devstack-stream-checkpoints.json")); err != nil {
+				return s, err
+			}
+		}
 		for _, fn := range tpl.Functions {
 			for _, st := range fn.Streams {
 				m, err := newMapping(fn, st, cfg.table, byID[fn.LogicalID], ddbClient, streams, out)
 				if err != nil {
 					return s, err
 				}
+				m.Checkpoints = checkpoints
 				s.workers.Add(1)
 				go func() {
 					defer s.workers.Done()

@@ -59,6 +59,8 @@ type Mapping struct {
 	BackoffBase  time.Duration // default 500 ms
 	BackoffMax   time.Duration // default 5 s
 	Log          func(format string, args ...any)
+	// Checkpoints, when set, persists each shard's position across restarts.
+	Checkpoints *Checkpoints
 
 	streamARN string
 }
@@ -148,6 +150,9 @@ func (m *Mapping) refresh(ctx context.Context, shards map[string]*shard, initial
 				it = types.ShardIteratorTypeLatest
 			}
 			sh := &shard{id: id, parent: aws.ToString(s.ParentShardId)}
+			if seq := m.Checkpoints.Get(m.streamARN, id); seq != "" {
+				sh.lastSeq, it = seq, types.ShardIteratorTypeAfterSequenceNumber
+			}
 			if err := m.iterate(ctx, sh, it); err != nil {
 				return err
 			}
@@ -197,9 +202,10 @@ func (m *Mapping) poll(ctx context.Context, s *shard) error {
 		return err
 	}
 	var matched []Record
+	last := ""
 	for _, r := range out.Records {
 		rec := toRecord(r, m.streamARN)
-		s.lastSeq = rec.DynamoDB.SequenceNumber
+		last = rec.DynamoDB.SequenceNumber
 		if m.matches(rec) {
 			matched = append(matched, rec)
 		}
@@ -208,6 +214,15 @@ func (m *Mapping) poll(ctx context.Context, s *shard) error {
 		n := min(m.BatchSize, len(matched))
 		m.deliver(ctx, matched[:n])
 		matched = matched[n:]
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // not finished with this page: no checkpoint past it
+	}
+	if last != "" {
+		s.lastSeq = last
+		if err := m.Checkpoints.Set(m.streamARN, s.id, last); err != nil {
+			m.log("saving the stream checkpoint: %v", err)
+		}
 	}
 	if out.NextShardIterator == nil {
 		s.done = true

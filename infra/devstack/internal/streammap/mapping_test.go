@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -104,7 +105,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestMappingAgainstDynamoDBLocal(t *testing.T) {
+// localStream returns a DynamoDB Local client, a streams client, the
+// template's filter and a function writing one item.
+func localStream(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client, *Filter, func(t *testing.T, table, pk, id string)) {
+	t.Helper()
 	ep := dynamolocal.Endpoint(t)
 	client := dynamolocal.Client(t, ep)
 	streams := dynamodbstreams.New(dynamodbstreams.Options{
@@ -126,6 +130,53 @@ func TestMappingAgainstDynamoDBLocal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return client, streams, filter, put
+}
+
+// runUntil runs m until fn has received want deliveries, then a little
+// longer (nothing more may come), and stops it.
+func runUntil(t *testing.T, m *Mapping, fn *recorder, want int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	waitFor(t, fmt.Sprintf("%d deliveries", want), func() bool { return len(fn.tickets()) >= want })
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-done
+}
+
+func TestMappingResumesFromCheckpoint(t *testing.T) {
+	client, streams, filter, put := localStream(t)
+	table := dynamolocal.Table(t, client)
+	cps, err := OpenCheckpoints(filepath.Join(t.TempDir(), "checkpoints.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newMapping := func(fn *recorder) *Mapping {
+		return &Mapping{Name: "cp", TableName: table, Table: client, Streams: streams, Function: fn,
+			Filters: []*Filter{filter}, PollInterval: 50 * time.Millisecond, Checkpoints: cps}
+	}
+	put(t, table, "TICKET#T1", "T1")
+	put(t, table, "TICKET#T2", "T2")
+	first := &recorder{}
+	runUntil(t, newMapping(first), first, 2)
+
+	put(t, table, "TICKET#T3", "T3")
+	reopened, err := OpenCheckpoints(cps.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cps = reopened
+	second := &recorder{}
+	runUntil(t, newMapping(second), second, 1)
+	if got := strings.Join(second.tickets(), ","); got != "T3" {
+		t.Errorf("after a restart the mapping delivered %s, want only T3", got)
+	}
+}
+
+func TestMappingAgainstDynamoDBLocal(t *testing.T) {
+	client, streams, filter, put := localStream(t)
 
 	tests := []struct {
 		name   string
@@ -174,13 +225,7 @@ func TestMappingAgainstDynamoDBLocal(t *testing.T) {
 				MaxRetries: 5, PollInterval: 50 * time.Millisecond, BackoffBase: 20 * time.Millisecond,
 				Log: func(f string, a ...any) { logMu.Lock(); fmt.Fprintf(&logs, f+"\n", a...); logMu.Unlock() },
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- m.Run(ctx) }()
-			waitFor(t, fmt.Sprintf("%d deliveries", len(tc.want)), func() bool { return len(fn.tickets()) >= len(tc.want) })
-			time.Sleep(200 * time.Millisecond) // nothing more may arrive
-			cancel()
-			<-done
+			runUntil(t, m, fn, len(tc.want))
 			if got := fn.tickets(); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("delivered %v, want %v\nlogs:\n%s", got, tc.want, logs.String())
 			}
