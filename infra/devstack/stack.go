@@ -216,6 +216,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 				srules = append(srules, schedule.Rule{
 					Name: name, Expression: expr, Input: sc.Input, FunctionName: fn.LogicalID,
 					Target: invoker{byID[fn.LogicalID]}, FireAtStart: cfg.fireAtStartFor(name, sc.EventName),
+					Retries: asyncRetries(fn),
 				})
 			}
 		}
@@ -305,6 +306,15 @@ func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f 
 		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: bisect, MaxRetries: maxRetries,
 		Log: func(format string, args ...any) { out.printf(format, args...) },
 	}, nil
+}
+
+// asyncRetries is the function's EventInvokeConfig MaximumRetryAttempts
+// (Lambda's default, 2, when unset).
+func asyncRetries(fn samtemplate.Function) int {
+	if n, ok := fn.EventInvokeConfig["MaximumRetryAttempts"].(float64); ok {
+		return int(n)
+	}
+	return 2
 }
 
 // corsConfig reads the HTTP API's CorsConfiguration (its own or Globals'),

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -208,5 +209,65 @@ func TestRunFiresAtStartThenOnRate(t *testing.T) {
 	defer mu.Unlock()
 	if !strings.Contains(strings.Join(logs, "\n"), "result") {
 		t.Errorf("results not logged: %q", logs)
+	}
+}
+
+// flakyTarget fails its first failures invocations.
+type flakyTarget struct {
+	mu       sync.Mutex
+	calls    int
+	failures int
+}
+
+func (f *flakyTarget) Invoke(context.Context, []byte) ([]byte, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.calls <= f.failures {
+		return []byte(`{"errorMessage":"boom"}`), "errorString", nil
+	}
+	return []byte(`{}`), "", nil
+}
+
+func TestAsynchronousRetries(t *testing.T) {
+	tests := []struct {
+		name      string
+		failures  int
+		retries   int
+		wantCalls int
+		wantLog   string
+	}{
+		{"succeeds first time", 0, 2, 1, ""},
+		{"succeeds on the second retry", 2, 2, 3, "asynchronous retry 2 of 2"},
+		{"retries exhausted", 5, 2, 3, "retries exhausted"},
+		{"no retries configured", 1, 0, 1, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var logs []string
+			s := &Scheduler{
+				RetryDelays: []time.Duration{time.Millisecond},
+				Log: func(f string, a ...any) {
+					mu.Lock()
+					defer mu.Unlock()
+					logs = append(logs, fmt.Sprintf(f, a...))
+				},
+			}
+			expr, _ := Parse("rate(1 day)")
+			target := &flakyTarget{failures: tc.failures}
+			ctx, cancel := context.WithCancel(context.Background())
+			s.fire(ctx, Rule{Name: "r", Expression: expr, Input: `{}`, FunctionName: "F", Target: target, Retries: tc.retries})
+			s.retries.Wait()
+			cancel()
+			if target.calls != tc.wantCalls {
+				t.Errorf("%d invocations, want %d", target.calls, tc.wantCalls)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tc.wantLog != "" && !strings.Contains(strings.Join(logs, "\n"), tc.wantLog) {
+				t.Errorf("logs lack %q: %q", tc.wantLog, logs)
+			}
+		})
 	}
 }

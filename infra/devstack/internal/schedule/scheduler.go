@@ -26,6 +26,9 @@ type Rule struct {
 	Target       Invoker
 	// FireAtStart fires the rule once as soon as Run starts.
 	FireAtStart bool
+	// Retries is how often Lambda retries the asynchronous invocation after
+	// a function error (EventInvokeConfig MaximumRetryAttempts, 0 to 2).
+	Retries int
 }
 
 // Scheduler fires rules at their times.
@@ -41,6 +44,11 @@ type Scheduler struct {
 	Now func() time.Time
 	// After waits (default time.After); tests shorten the wait.
 	After func(time.Duration) <-chan time.Time
+	// RetryDelays are the waits before Lambda's asynchronous retries
+	// (default 1 minute, then 2 minutes, as Lambda spaces them).
+	RetryDelays []time.Duration
+
+	retries sync.WaitGroup
 }
 
 // Payload returns what the target receives when rule fires at t. With an
@@ -98,12 +106,47 @@ func (s *Scheduler) Fire(ctx context.Context, rule Rule) ([]byte, error) {
 	return resp, nil
 }
 
+// fire is Fire plus Lambda's asynchronous retries: EventBridge invokes the
+// target asynchronously, so after a function error Lambda tries again, up to
+// rule.Retries times, in the background.
+func (s *Scheduler) fire(ctx context.Context, rule Rule) {
+	if _, err := s.Fire(ctx, rule); err == nil || rule.Retries <= 0 {
+		return
+	}
+	s.retries.Add(1)
+	go func() {
+		defer s.retries.Done()
+		for attempt := 1; attempt <= rule.Retries; attempt++ {
+			delay := s.retryDelay(attempt)
+			s.log("[schedule %s] asynchronous retry %d of %d in %s", rule.Name, attempt, rule.Retries, delay)
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.after(delay):
+			}
+			if _, err := s.Fire(ctx, rule); err == nil {
+				return
+			}
+		}
+		s.log("[schedule %s] retries exhausted: in AWS the event now goes to the on-failure destination", rule.Name)
+	}()
+}
+
+func (s *Scheduler) retryDelay(attempt int) time.Duration {
+	delays := s.RetryDelays
+	if len(delays) == 0 {
+		delays = []time.Duration{time.Minute, 2 * time.Minute}
+	}
+	return delays[min(attempt, len(delays))-1]
+}
+
 // Run fires every rule at its times until ctx ends; rules with FireAtStart
 // fire first, in order, before the timers start.
 func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
+	defer s.retries.Wait()
 	for _, r := range rules {
 		if r.FireAtStart && ctx.Err() == nil {
-			_, _ = s.Fire(ctx, r)
+			s.fire(ctx, r)
 		}
 	}
 	var wg sync.WaitGroup
@@ -122,7 +165,7 @@ func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
 				case <-ctx.Done():
 					return
 				case <-s.after(next.Sub(now)):
-					_, _ = s.Fire(ctx, r)
+					s.fire(ctx, r)
 				}
 			}
 		}()
