@@ -4,12 +4,18 @@
 //   - DynamoDB Local (AWS's jar, in memory unless -db-path) with the tickets
 //     table created from template.yaml;
 //   - every function's real bootstrap (from `make build-host`) run the way
-//     Lambda runs it, through a local Runtime API, with the template's
-//     environment, timeout and memory size;
-//   - a local HTTP API on -addr with the template's routes (payload 2.0);
-//   - a local EventBridge endpoint that prints every event put on the bus;
+//     Lambda runs it, through a local Runtime API per execution environment,
+//     with the template's environment, timeout and memory size, a few
+//     environments per function when requests overlap;
+//   - a local HTTP API on -addr with the template's routes (payload 2.0,
+//     CORS, API Gateway's own errors); AWS_IAM is not checked, and it says so;
+//   - one local AWS endpoint for the functions' SDK clients: EventBridge
+//     (every event put on the bus is printed as a JSON line; it can be made to
+//     fail with -bus-fail or POST /_local/bus?fail=true), Lambda Invoke and
+//     GetFunctionConfiguration, API Gateway GetRoutes;
 //   - the template's schedules (each fired once at start, then on its
-//     schedule) and the tickets table's stream feeding its function.
+//     schedule, with Lambda's asynchronous retries) and the tickets table's
+//     stream feeding its function (filters, partial batch failures).
 //
 // Ctrl-C (SIGINT or SIGTERM) stops every process it started.
 package main
