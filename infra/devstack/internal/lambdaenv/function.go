@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -224,7 +225,7 @@ func (f *Function) Close(grace time.Duration) {
 // report prints Lambda's REPORT platform line for res.
 func (f *Function) report(res *Result, e *environment) {
 	line := fmt.Sprintf("REPORT RequestId: %s Duration: %.2f ms Billed Duration: %d ms Memory Size: %d MB",
-		res.RequestID, ms(res.Duration), int64(ms(res.Duration))+1, f.cfg.MemoryMB)
+		res.RequestID, ms(res.Duration), int64(math.Ceil(ms(res.Duration))), f.cfg.MemoryMB)
 	if mem := e.maxMemoryMB(); mem > 0 {
 		line += " Max Memory Used: " + strconv.Itoa(mem) + " MB"
 	}
