@@ -1,0 +1,288 @@
+package faults
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/levqor/serverless/infra/dynamolocal"
+)
+
+// repoRoot is where template.yaml lives, seen from this package.
+const repoRoot = "../.."
+
+// built returns the folder of host-built function binaries and the devstack
+// binary that infra/scripts/faults.sh builds, or skips the test.
+func built(t *testing.T) (binDir, devstack string) {
+	t.Helper()
+	binDir, devstack = os.Getenv("FAULTS_BIN"), os.Getenv("FAULTS_DEVSTACK")
+	if binDir == "" || devstack == "" {
+		t.Skip("fault tests need the binaries built by `make faults` (infra/scripts/faults.sh sets FAULTS_BIN and FAULTS_DEVSTACK)")
+	}
+	abs, err := filepath.Abs(binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs, devstack
+}
+
+// syncBuffer collects a process's output for assertions.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// stack is the local stack (infra/devstack) with the real function binaries,
+// talking to DynamoDB Local through a Proxy. DynamoDB Local persists to a
+// folder so it can be killed and restarted with its data.
+type stack struct {
+	URL   string
+	Table string
+	Proxy *Proxy
+	DB    *dynamodb.Client // straight to DynamoDB Local, for checking the table
+	Log   *syncBuffer      // devstack's output: every function's log lines
+
+	ddbOpts dynamolocal.Options
+	mu      sync.Mutex
+	ddb     *dynamolocal.Server
+}
+
+func newStack(t *testing.T, args ...string) *stack {
+	t.Helper()
+	binDir, devstack := built(t)
+	s := &stack{Table: "levqor-faults", Log: &syncBuffer{}}
+	s.ddbOpts = dynamolocal.Options{DBPath: t.TempDir(), Port: freePort(t)}
+	s.startDynamoDB(t)
+	t.Cleanup(func() { s.KillDynamoDB(t) })
+	s.Proxy = &Proxy{Target: "127.0.0.1:" + strconv.Itoa(s.ddbOpts.Port)}
+	if err := s.Proxy.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Proxy.Close)
+	s.DB = dynamolocal.NewClient("http://127.0.0.1:" + strconv.Itoa(s.ddbOpts.Port))
+
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	s.URL = "http://" + addr
+	cmd := exec.Command(devstack, append([]string{
+		"-template", "template.yaml", "-bin", binDir, "-addr", addr, "-table", s.Table,
+		"-dynamodb-endpoint", "http://" + s.Proxy.Addr(), "-schedules=false",
+	}, args...)...)
+	cmd.Dir = repoRoot
+	cmd.Stdout, cmd.Stderr = s.Log, s.Log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its functions are its children: stop them together
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("devstack output (last 8 KiB):\n%s", tail(s.Log.String(), 8<<10))
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("devstack exited:\n%s", s.Log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("devstack not ready in 90s:\n%s", s.Log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return s
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func (s *stack) startDynamoDB(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	srv, err := dynamolocal.Start(ctx, s.ddbOpts)
+	if err != nil {
+		t.Fatalf("DynamoDB Local: %v", err)
+	}
+	s.mu.Lock()
+	s.ddb = srv
+	s.mu.Unlock()
+}
+
+// KillDynamoDB kills the DynamoDB Local process (its data stays on disk).
+func (s *stack) KillDynamoDB(t *testing.T) {
+	s.mu.Lock()
+	srv := s.ddb
+	s.ddb = nil
+	s.mu.Unlock()
+	if srv != nil {
+		if err := srv.Stop(); err != nil {
+			t.Logf("stopping DynamoDB Local: %v", err)
+		}
+	}
+}
+
+// RestartDynamoDB starts DynamoDB Local again on the same port and data.
+func (s *stack) RestartDynamoDB(t *testing.T) { s.startDynamoDB(t) }
+
+// answer is one HTTP exchange with the stack.
+type answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	Took   time.Duration
+	Err    error
+}
+
+var client = &http.Client{Timeout: 40 * time.Second} // beyond API Gateway's 30 s: a hang shows as Took, not as a client error
+
+func (s *stack) do(method, path, body string, hdr map[string]string) answer {
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	if err != nil {
+		return answer{Err: err}
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return answer{Err: err, Took: time.Since(t0)}
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return answer{Status: resp.StatusCode, Header: resp.Header, Body: b, Took: time.Since(t0), Err: err}
+}
+
+func (s *stack) createTicket(n int) answer {
+	return s.do(http.MethodPost, "/api/support/tickets",
+		fmt.Sprintf(`{"subject":"Fault %d","body":"Ticket sent while breaking things","tier":"growth"}`, n), nil)
+}
+
+func ticketID(a answer) string {
+	var v struct {
+		TicketID string `json:"ticket_id"`
+	}
+	json.Unmarshal(a.Body, &v)
+	return v.TicketID
+}
+
+// stored reports whether the ticket is in the table.
+func (s *stack) stored(t *testing.T, id string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.Table),
+		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TICKET#" + id}, "sk": &types.AttributeValueMemberS{Value: "TICKET"}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatalf("GetItem %s: %v", id, err)
+	}
+	return len(out.Item) > 0
+}
+
+// checkUnavailable asserts a is a 503 problem document with Retry-After.
+func checkUnavailable(t *testing.T, a answer) {
+	t.Helper()
+	if a.Status != 503 {
+		t.Errorf("status %d, want 503: %s", a.Status, a.Body)
+		return
+	}
+	if ct := a.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("503 with Content-Type %q: %s", ct, a.Body)
+	}
+	if ra, err := strconv.Atoi(a.Header.Get("Retry-After")); err != nil || ra <= 0 {
+		t.Errorf("503 with Retry-After %q", a.Header.Get("Retry-After"))
+	}
+	var doc struct {
+		Type          string `json:"type"`
+		Status        int    `json:"status"`
+		CorrelationID string `json:"correlation_id"`
+	}
+	if err := json.Unmarshal(a.Body, &doc); err != nil || doc.Status != 503 || !strings.HasSuffix(doc.Type, "/service-unavailable") || doc.CorrelationID == "" {
+		t.Errorf("503 body is not the problem document: %s", a.Body)
+	}
+}
+
+// noCrashes asserts the stack's output shows no panic and no function
+// process that died, and returns how many times fn's environments ran init.
+func noCrashes(t *testing.T, s *stack, fn string) int {
+	t.Helper()
+	out := s.Log.String()
+	for _, bad := range []string{"panic:", "goroutine ", "Runtime.ExitError", "Task timed out"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("devstack output contains %q", bad)
+		}
+	}
+	inits := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, fn) && strings.Contains(l, "Init Duration") {
+			inits++
+		}
+	}
+	return inits
+}
