@@ -7,7 +7,8 @@
 //	bench size     [-md F] name=dir/bootstrap ...   stripped and zipped size
 //	bench coldinit [-md F] [-n 20] name=bin ...      process start to first /next, plus GODEBUG=inittrace=1
 //	bench load     [-md F] -url U [-c 4] [-d 5s] [-rounds 3] [-post file] [-expect 200]
-//	bench direct   [-md F] -bin B -fn NAME [-n 2000] [-rounds 3] [-path /health] [-post file] [-expect 200]
+//	bench direct   [-md F] -bin B -fn NAME [-n 1000] [-rounds 3] [-path /health] [-url U] [-post file] [-expect 200]
+//	bench verdict  [-md F] -raw bench.txt                 the targets beside this run's medians
 //
 // Only loopback addresses are ever contacted; every run is bounded in
 // concurrency, duration and request count.
@@ -37,6 +38,8 @@ func main() {
 		err = loadCmd(os.Args[2:])
 	case "direct":
 		err = directCmd(os.Args[2:])
+	case "verdict":
+		err = verdictCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -47,7 +50,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: bench size|coldinit|load|direct [flags] (see the package comment)")
+	fmt.Fprintln(os.Stderr, "usage: bench size|coldinit|load|direct|verdict [flags] (see the package comment)")
 	os.Exit(2)
 }
 

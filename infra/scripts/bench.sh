@@ -43,7 +43,6 @@ done
 # --- builds: the Makefile's own command line, reused for the hello ---------
 # `make -n build-HealthFunction` prints the exact lambda build command; the
 # hello and every function are built from it, so the flags are identical.
-logical() { case $1 in driftscan) echo DriftScanFunction ;; *) echo "$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}Function" ;; esac; }
 lambda_cmd=$(make -s -n build-HealthFunction ARTIFACTS_DIR=@OUT@ | grep 'go build')
 [[ $lambda_cmd == *"./functions/health"* ]] || { log "cannot read the lambda build command from the Makefile"; exit 1; }
 build() { # build <src> <out> <arm64|host>
@@ -57,6 +56,8 @@ flags=${flags% -o *}
 log "build (flags: $flags)"
 build ./infra/bench/hello "$OUT/arm64/hello/bootstrap" arm64
 build ./infra/bench/hello "$OUT/host/hello/bootstrap" host
+build ./infra/bench/sdkfloor "$OUT/arm64/sdkfloor/bootstrap" arm64
+build ./infra/bench/sdkfloor "$OUT/host/sdkfloor/bootstrap" host
 for f in "${fns[@]}"; do
   build "./functions/$f" "$OUT/arm64/$f/bootstrap" arm64
   build "./functions/$f" "$OUT/host/$f/bootstrap" host
@@ -66,13 +67,13 @@ B="$OUT/benchcmd"
 
 # --- 1. size -------------------------------------------------------------
 log "1/4 binary size"
-args=(hello="$OUT/arm64/hello/bootstrap")
+args=(hello="$OUT/arm64/hello/bootstrap" sdkfloor="$OUT/arm64/sdkfloor/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/arm64/$f/bootstrap"); done
 "$B" size -md "$OUT/md/1-size.md" "${args[@]}" | tee -a "$RAW"
 
 # --- 2. cold init --------------------------------------------------------
 log "2/4 cold init ($COLD_STARTS starts each)"
-args=(hello="$OUT/host/hello/bootstrap")
+args=(hello="$OUT/host/hello/bootstrap" sdkfloor="$OUT/host/sdkfloor/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/host/$f/bootstrap"); done
 "$B" coldinit -n "$COLD_STARTS" -md "$OUT/md/2-coldinit.md" "${args[@]}" | tee -a "$RAW"
 
@@ -125,6 +126,7 @@ else
 fi
 
 # --- BENCHMARKS.md -------------------------------------------------------
+"$B" verdict -raw "$RAW" -md "$OUT/md/0-verdict.md"
 elapsed=$(( $(date -u +%s) - started ))
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
 {
@@ -141,6 +143,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true
   echo "| CPU | ${cpu:-unknown}, \`nproc\` = $(nproc) |"
   echo "| memory | $(free -h | awk '/^Mem:/{print $2" total, "$7" available"}') |"
   echo "| go | $(go version) |"
+  echo
+  echo "## Targets (issue 6) against this run"
+  echo
+  cat "$OUT/md/0-verdict.md"
+  echo "Fault behaviour is proven by \`make faults\` (infra/faults), not measured here."
   echo
   echo "## 1. Binary size (linux/arm64, the Makefile's flags: \`$flags\`)"
   echo

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// verdictCmd reads the raw results of this run (the bench's own lines and
+// the go test -bench output) and writes the targets beside the
+// measured medians.
+func verdictCmd(args []string) error {
+	fs := flag.NewFlagSet("verdict", flag.ExitOnError)
+	raw := fs.String("raw", "", "the run's benchstat-comparable lines (bench.txt)")
+	md := fs.String("md", "", "append Markdown to this file")
+	fs.Parse(args)
+	vals, err := readBench(*raw)
+	if err != nil {
+		return err
+	}
+	w, err := mdFile(*md)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	fmt.Fprintln(w, "| target | measured in this run | met |")
+	fmt.Fprintln(w, "| --- | --- | :---: |")
+	row := func(target, measured string, ok bool, have bool) {
+		res := "yes"
+		switch {
+		case !have:
+			res, measured = "not measured", "—"
+		case !ok:
+			res = "**no**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", target, measured, res)
+	}
+	get := func(name, unit string) (float64, bool) {
+		xs := vals[name+" "+unit]
+		if len(xs) == 0 {
+			return 0, false
+		}
+		return summarize(xs).med, true
+	}
+	s, ok := get("BinarySize/fn=tickets", "stripped-B")
+	row("tickets ≤ 8 MiB stripped (linux/arm64)", fmt.Sprintf("%.2f MiB", s/(1<<20)), s <= 8<<20, ok)
+	z, ok := get("BinarySize/fn=tickets", "zipped-B")
+	row("tickets ≤ 3 MiB zipped", fmt.Sprintf("%.2f MiB", z/(1<<20)), z <= 3<<20, ok)
+	hello, hok := get("ColdInit/fn=hello", "ns/op")
+	for _, fn := range []string{"health", "tickets", "keepalive", "driftscan"} {
+		c, ok := get("ColdInit/fn="+fn, "ns/op")
+		row("cold init of "+fn+" within 3 ms of hello's median", fmt.Sprintf("%.2f ms vs %.2f ms (%+.2f ms)", c/1e6, hello/1e6, (c-hello)/1e6), c-hello <= 3e6, ok && hok)
+	}
+	c, ok := get("CreateTicket/seed-2", "ns/op")
+	if !ok {
+		c, ok = get("CreateTicket/seed", "ns/op")
+	}
+	floor, fok := get("PutItemFloor-2", "ns/op")
+	m := fmt.Sprintf("%.1f µs/op", c/1e3)
+	if calls, cok := get("CreateTicket/seed-2", "aws-calls/op"); cok {
+		m += fmt.Sprintf(", %.0f AWS call(s)/op", calls)
+	}
+	if fok {
+		m += fmt.Sprintf(" (one bare PutItem through the same SDK and stub: %.1f µs/op)", floor/1e3)
+	}
+	row("ticket created with one DynamoDB write ≤ 120 µs/op", m, c <= 120e3, ok)
+	var errs float64
+	var have bool
+	for k, xs := range vals {
+		if strings.HasPrefix(k, "E2E/") && strings.HasSuffix(k, " errors") {
+			have = true
+			for _, x := range xs {
+				errs += x
+			}
+		}
+	}
+	row("end to end: 0 errors", fmt.Sprintf("%.0f errors", errs), errs == 0, have)
+	fmt.Fprintln(w)
+	return nil
+}
+
+// readBench parses benchstat-format lines into name+unit -> samples; the
+// "Benchmark" prefix is dropped.
+func readBench(path string) (map[string][]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string][]float64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := strings.TrimPrefix(fields[0], "Benchmark")
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				break
+			}
+			out[name+" "+fields[i+1]] = append(out[name+" "+fields[i+1]], v)
+		}
+	}
+	return out, sc.Err()
+}
