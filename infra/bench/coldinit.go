@@ -42,20 +42,12 @@ func coldInitCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	tpl, err := samtemplate.Load(*tplPath, samtemplate.Options{Overrides: samtemplate.LocalOverrides("levqor-bench")})
+	h, err := newHarness(*tplPath)
 	if err != nil {
 		return err
 	}
-	api, err := runtimeapi.New()
-	if err != nil {
-		return err
-	}
-	defer api.Close()
-	canary, err := newCanary()
-	if err != nil {
-		return err
-	}
-	defer canary.Close()
+	defer h.Close()
+	tpl, api, canary := h.tpl, h.api, h.canary
 
 	envs := map[string][]string{}
 	for _, b := range bins {
@@ -126,6 +118,36 @@ func coldInitCmd(args []string) error {
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// harness is what coldinit and direct run a function binary with: the
+// template (for its environment), the Runtime API and the endpoint canary.
+type harness struct {
+	tpl    *samtemplate.Template
+	api    *runtimeapi.Server
+	canary *canary
+}
+
+func newHarness(tplPath string) (*harness, error) {
+	tpl, err := samtemplate.Load(tplPath, samtemplate.Options{Overrides: samtemplate.LocalOverrides("levqor-bench")})
+	if err != nil {
+		return nil, err
+	}
+	api, err := runtimeapi.New()
+	if err != nil {
+		return nil, err
+	}
+	c, err := newCanary()
+	if err != nil {
+		api.Close()
+		return nil, err
+	}
+	return &harness{tpl: tpl, api: api, canary: c}, nil
+}
+
+func (h *harness) Close() {
+	h.api.Close()
+	h.canary.Close()
 }
 
 // functionEnv is the environment Lambda would give the function named dir

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/infra/bench/runtimeapi"
-	"github.com/levqor/serverless/infra/samtemplate"
 )
 
 // directCmd invokes one function binary serially through the bench's own
@@ -45,20 +44,12 @@ func directCmd(args []string) error {
 			return err
 		}
 	}
-	tpl, err := samtemplate.Load(*tplPath, samtemplate.Options{Overrides: samtemplate.LocalOverrides("levqor-bench")})
+	h, err := newHarness(*tplPath)
 	if err != nil {
 		return err
 	}
-	api, err := runtimeapi.New()
-	if err != nil {
-		return err
-	}
-	defer api.Close()
-	canary, err := newCanary()
-	if err != nil {
-		return err
-	}
-	defer canary.Close()
+	defer h.Close()
+	tpl, api, canary := h.tpl, h.api, h.canary
 	env := append(functionEnv(tpl, *fn, api.Addr(), canary.Addr()), "LOG_LEVEL=warn")
 	env = append(env, extra...)
 	cmd := exec.Command(*bin)

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSummarize(t *testing.T) {
+	cases := []struct {
+		in            []float64
+		min, med, max float64
+		p10, p90      float64
+	}{
+		{[]float64{5}, 5, 5, 5, 5, 5},
+		{[]float64{3, 1, 2}, 1, 2, 3, 1.2, 2.8},
+		{[]float64{10, 0, 5, 5}, 0, 5, 10, 1.5, 8.5},
+	}
+	for _, tc := range cases {
+		s := summarize(tc.in)
+		if s.min != tc.min || s.med != tc.med || s.max != tc.max || !near(s.p10, tc.p10) || !near(s.p90, tc.p90) || s.n != len(tc.in) {
+			t.Errorf("summarize(%v) = %+v", tc.in, s)
+		}
+	}
+	if s := summarize(nil); s.n != 0 {
+		t.Errorf("empty: %+v", s)
+	}
+	in := []float64{3, 1, 2}
+	summarize(in)
+	if in[0] != 3 {
+		t.Error("summarize sorted its input")
+	}
+}
+
+func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+func TestLoopbackURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"http://127.0.0.1:3000/health": true,
+		"http://localhost:3000/":       true,
+		"http://[::1]:3000/":           true,
+		"http://10.0.0.1/health":       false,
+		"http://8.8.8.8/":              false,
+		"not a url":                    false,
+		"":                             false,
+	} {
+		if _, err := loopbackURL(raw); (err == nil) != ok {
+			t.Errorf("loopbackURL(%q) error %v, want ok=%v", raw, err, ok)
+		}
+	}
+}
+
+func TestReadBench(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "b.txt")
+	os.WriteFile(p, []byte("goos: linux\nBenchmarkX/fn=a 1 100 ns/op 3 aws-calls/op\nBenchmarkX/fn=a 1 300 ns/op 3 aws-calls/op\nPASS\nBenchmarkBad\n"), 0o644)
+	got, err := readBench(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if xs := got["X/fn=a ns/op"]; len(xs) != 2 || xs[0] != 100 || xs[1] != 300 {
+		t.Errorf("ns/op %v", xs)
+	}
+	if xs := got["X/fn=a aws-calls/op"]; len(xs) != 2 || xs[0] != 3 {
+		t.Errorf("aws-calls/op %v", xs)
+	}
+	if len(got) != 2 {
+		t.Errorf("%v", got)
+	}
+}
+
+func TestPairs(t *testing.T) {
+	if _, err := pairs(nil); err == nil {
+		t.Error("no arguments accepted")
+	}
+	if _, err := pairs([]string{"a"}); err == nil {
+		t.Error("a without = accepted")
+	}
+	p, err := pairs([]string{"a=x", "b=y=z"})
+	if err != nil || p[0] != [2]string{"a", "x"} || p[1] != [2]string{"b", "y=z"} {
+		t.Errorf("%v %v", p, err)
+	}
+}
