@@ -6,10 +6,10 @@
 //	TABLE_NAME                required; the single table holding tickets (TICKET#) and
 //	                          idempotency records (IDEMP#)
 //	EVENT_BUS_NAME            required; the EventBridge bus TicketCreated goes to
-//	BUSINESS_HOURS            SLA calendar, bizhours.Parse syntax (default Mon-Fri 09:00-17:00
-//	                          Europe/London)
-//	BUSINESS_HOLIDAYS         comma-separated YYYY-MM-DD closed days (default England and
-//	                          Wales bank holidays 2026-2027)
+//	BUSINESS_HOURS            SLA calendar "<days> <HH:MM>-<HH:MM> <IANA zone>" (default
+//	                          "Mon-Fri 09:00-17:00 Europe/London")
+//	BUSINESS_HOLIDAYS         comma-separated YYYY-MM-DD closed days; "none" for none (default
+//	                          England and Wales bank holidays 2026-2027)
 //	IDEMPOTENCY_TTL           how long an Idempotency-Key's first response is replayed, a Go
 //	                          duration (default 24h; 1m to 720h)
 //	SERVICE_NAME              log field "service" (default "levqor")
@@ -30,6 +30,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -53,18 +54,10 @@ import (
 const attemptTimeout = 2 * time.Second
 
 func main() {
-	table := required("TABLE_NAME", "the DynamoDB table tickets are stored in")
-	bus := required("EVENT_BUS_NAME", "the EventBridge bus TicketCreated is published to")
-	cal, err := bizhours.Parse(os.Getenv("BUSINESS_HOURS"), os.Getenv("BUSINESS_HOLIDAYS"))
+	set, err := readSettings(os.Getenv)
 	if err != nil {
-		fail("BUSINESS_HOURS/BUSINESS_HOLIDAYS: %v", err)
-	}
-	ttl := idempotency.DefaultTTL
-	if v := os.Getenv("IDEMPOTENCY_TTL"); v != "" {
-		ttl, err = time.ParseDuration(v)
-		if err != nil || ttl < time.Minute || ttl > 720*time.Hour {
-			fail("IDEMPOTENCY_TTL must be a duration from 1m to 720h, got %q", v)
-		}
+		fmt.Fprintln(os.Stderr, "tickets:", err)
+		os.Exit(1)
 	}
 	function := envOr("AWS_LAMBDA_FUNCTION_NAME", "tickets")
 	// LoadDefaultConfig reads the environment only; credentials resolve
@@ -73,7 +66,8 @@ func main() {
 	// local stack uses them).
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fail("AWS configuration: %v", err)
+		fmt.Fprintln(os.Stderr, "tickets: AWS configuration:", err)
+		os.Exit(1)
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.RetryMaxAttempts = 1
@@ -83,27 +77,45 @@ func main() {
 		Function: function,
 		Logger:   logging.New(os.Stdout, envOr("SERVICE_NAME", "levqor"), function),
 		Service: &tickets.Service{
-			Store:       &ticketstore.Store{Client: db, Table: table},
-			Idempotency: &idempotency.Store{Client: db, Table: table, TTL: ttl},
+			Store:       &ticketstore.Store{Client: db, Table: set.table},
+			Idempotency: &idempotency.Store{Client: db, Table: set.table, TTL: set.ttl},
 			Router:      triage.Rules{},
-			Calendar:    cal,
+			Calendar:    set.calendar,
 		},
-		Publisher: &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: bus},
+		Publisher: &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: set.bus},
 	}
 	lambda.Start(h.Invoke)
 }
 
-func required(name, what string) string {
-	v := os.Getenv(name)
-	if v == "" {
-		fail("%s is required (%s)", name, what)
-	}
-	return v
+// settings is the function's configuration from the environment.
+type settings struct {
+	table, bus string
+	calendar   bizhours.Calendar
+	ttl        time.Duration
 }
 
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "tickets: "+format+"\n", args...)
-	os.Exit(1)
+// readSettings reads and checks the configuration. It returns an error
+// naming the first variable that is missing or malformed, so a bad
+// deployment fails at its first cold start with a clear message.
+func readSettings(getenv func(string) string) (settings, error) {
+	s := settings{table: getenv("TABLE_NAME"), bus: getenv("EVENT_BUS_NAME"), ttl: idempotency.DefaultTTL}
+	if s.table == "" {
+		return settings{}, errors.New("TABLE_NAME is required (the DynamoDB table tickets are stored in)")
+	}
+	if s.bus == "" {
+		return settings{}, errors.New("EVENT_BUS_NAME is required (the EventBridge bus TicketCreated is published to)")
+	}
+	var err error
+	if s.calendar, err = bizhours.Parse(getenv("BUSINESS_HOURS"), getenv("BUSINESS_HOLIDAYS")); err != nil {
+		return settings{}, fmt.Errorf("BUSINESS_HOURS/BUSINESS_HOLIDAYS: %w", err)
+	}
+	if v := getenv("IDEMPOTENCY_TTL"); v != "" {
+		s.ttl, err = time.ParseDuration(v)
+		if err != nil || s.ttl < time.Minute || s.ttl > 720*time.Hour {
+			return settings{}, fmt.Errorf("IDEMPOTENCY_TTL must be a Go duration from 1m to 720h (e.g. 24h), got %q", v)
+		}
+	}
+	return s, nil
 }
 
 func envOr(name, def string) string {
