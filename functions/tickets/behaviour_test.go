@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -245,5 +249,55 @@ func TestLogsNeverCarryCustomerContent(t *testing.T) {
 				t.Errorf("log record lacks %s: %s", k, l)
 			}
 		}
+	}
+}
+
+// TestSlowDynamoDBAnswersBeforeTheDeadline: a DynamoDB that never answers
+// gets a 503 once the request's budget is spent, not a Lambda timeout.
+func TestSlowDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	slow := sdkDynamo(srv.URL)
+	e := newEnvWith(t, slow, slow, "t")
+	e.h.Budget = 300 * time.Millisecond
+	start := time.Now()
+	resp := e.invoke(t, readEvent(t, "../../events/tickets-idempotent.json"))
+	checkProblemResponse(t, resp, 503, "")
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("answered after %v with a 300ms budget", d)
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	h := &Handler{}
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		invokeDL time.Duration // 0: no invocation deadline
+		want     time.Duration
+	}{
+		{"no invocation deadline: the budget", 0, DefaultBudget},
+		{"10 s function timeout: the budget", 10 * time.Second, DefaultBudget},
+		{"little time left: deadline less the margin", 3 * time.Second, 3*time.Second - SafetyMargin},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tc.invokeDL > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, start.Add(tc.invokeDL))
+				defer cancel()
+			}
+			if got := h.deadline(ctx, start).Sub(start); got != tc.want {
+				t.Errorf("deadline = start+%v, want start+%v", got, tc.want)
+			}
+		})
 	}
 }

@@ -54,6 +54,9 @@ type Result struct {
 // generator, answered as an internal error rather than a loop.
 const maxIDDraws = 5
 
+// releaseTimeout bounds freeing an idempotency key after a failure.
+const releaseTimeout = time.Second
+
 // Service creates tickets.
 type Service struct {
 	Store       Store
@@ -101,7 +104,12 @@ func (s *Service) Create(ctx context.Context, req Request, meta Meta) (Result, e
 		return res, err
 	}
 	if err != nil {
-		if rerr := s.Idempotency.Release(context.WithoutCancel(ctx), lease); rerr != nil {
+		// The request's own deadline may be spent (that is often why it
+		// failed); the release gets a short one of its own, well inside the
+		// headroom the handler leaves before the function's timeout.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if rerr := s.Idempotency.Release(rctx, lease); rerr != nil {
 			logging.From(ctx).Warn("idempotency record not released; it frees itself at its in-progress expiry", "error", rerr.Error())
 		}
 		return Result{}, err
