@@ -185,6 +185,10 @@ func TestWarmupAndUnsupported(t *testing.T) {
 	if w, ok := out.(warmup.Response); !ok || !w.Warm || w.Function != "tickets" {
 		t.Fatalf("warm-up answer %#v", out)
 	}
+	t.Run("HTTP-shaped but undecodable is still answered over HTTP", func(t *testing.T) {
+		resp := e.invoke(t, []byte(`{"routeKey":"POST /api/support/tickets","requestContext":"broken"}`))
+		checkProblemResponse(t, resp, 500, "")
+	})
 	for _, raw := range []string{`{"source":"levqor.schedule"}`, `{"Records":[{"eventSource":"aws:sqs"}]}`, `[]`, `nope`} {
 		if _, err := e.h.Invoke(context.Background(), []byte(raw)); err == nil {
 			t.Errorf("Invoke(%s) = nil error, want unsupported", raw)
