@@ -65,6 +65,7 @@ func loadCmd(args []string) error {
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	totalErrs := 0
 	var firstErr error
+	var rpsAll, p50All, p99All []float64
 	for r := 1; r <= *rounds; r++ {
 		lat, errs, fe := drive(client, u.String(), body, *expect, *c, *d)
 		totalErrs += errs
@@ -83,7 +84,11 @@ func loadCmd(args []string) error {
 		}
 		fmt.Printf("BenchmarkE2E/route=%s/c=%d %d %.0f ns/op %.0f p50-ns %.0f p99-ns %.1f req/s %d errors\n", *name, *c, len(lat), mean, s.med, p99, rps, errs)
 		fmt.Fprintf(w, "| %d | %d | %.0f | %s | %s | %s | %d |\n", r, len(lat), rps, ms(s.med), ms(p99), ms(s.max), errs)
+		rpsAll, p50All, p99All = append(rpsAll, rps), append(p50All, s.med), append(p99All, p99)
 	}
+	rs, p5, p9 := summarize(rpsAll), summarize(p50All), summarize(p99All)
+	fmt.Fprintf(w, "| **median (min – max)** | | **%.0f** (%.0f – %.0f) | **%s** (%s – %s) | **%s** (%s – %s) | | **%d** |\n",
+		rs.med, rs.min, rs.max, ms(p5.med), ms(p5.min), ms(p5.max), ms(p9.med), ms(p9.min), ms(p9.max), totalErrs)
 	fmt.Fprintln(w)
 	if totalErrs > 0 {
 		return fmt.Errorf("%s: %d errors; first: %v", *name, totalErrs, firstErr)
