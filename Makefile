@@ -53,8 +53,11 @@ test: deps
 	@bash infra/scripts/test.sh
 
 # The whole API on http://127.0.0.1:3000 with DynamoDB Local; Ctrl-C stops all.
+# Built, then exec'd, so Ctrl-C reaches it directly and a clean stop exits 0.
+DEV_FLAGS ?=
 dev: deps build-host
-	go run ./infra/devstack -template template.yaml -bin $(BIN)/host -addr 127.0.0.1:3000
+	@go build -o $(BIN)/tools/devstack ./infra/devstack
+	exec $(BIN)/tools/devstack -template template.yaml -bin $(BIN)/host -addr 127.0.0.1:3000 $(DEV_FLAGS)
 
 # One function, once, on one event, under the Lambda runtime interface emulator.
 FN ?= health
