@@ -119,6 +119,7 @@ else
     sleep 0.5
   done
   printf '{"subject":"Bench","body":"Load test ticket","tier":"growth"}' >"$OUT/ticket.json"
+  echo "pkg: github.com/levqor/serverless/infra/bench" >>"$RAW" # benchstat groups by pkg: keep these apart from the go test lines
   "$B" load -md "$e2e_md" -name health -url "$url/health" -c "$LOAD_C" -d "$LOAD_D" -rounds "$LOAD_ROUNDS" -expect 200 | tee -a "$RAW"
   "$B" load -md "$e2e_md" -name tickets -url "$url/api/support/tickets" -post "$OUT/ticket.json" -c "$LOAD_C" -d "$LOAD_D" -rounds "$LOAD_ROUNDS" -expect 201 | tee -a "$RAW"
   "$B" direct -md "$e2e_md" -bin "$OUT/host/health/bootstrap" -fn health -path /health -url "$url/health" -n "$DIRECT_N" -rounds "$LOAD_ROUNDS" | tee -a "$RAW"
