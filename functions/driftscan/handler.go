@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,14 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/httpapi"
+	"github.com/levqor/serverless/shared/invocation"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/problem"
-	"github.com/levqor/serverless/shared/warmup"
 )
 
 // ScheduleSource is the source field of the schedule's Input.
@@ -47,31 +48,29 @@ type Reports interface {
 
 // Handler is the drift scan function.
 type Handler struct {
-	Function string // echoed in warm-up answers
-	Logger   *slog.Logger
-	Runner   Scanner
-	Reports  Reports
+	Function    string // echoed in warm-up answers
+	ServiceName string // the ColdStart metric's Service dimension
+	Logger      *slog.Logger
+	Runner      Scanner
+	Reports     Reports
+	// Metrics receives the ColdStart metric; nil writes none.
+	Metrics *metrics.Writer
 	// ColdStart reports the environment's first invocation; it defaults to
 	// logging.ColdStart.
 	ColdStart func() bool
 }
 
-func (h *Handler) cold() bool {
-	if h.ColdStart != nil {
-		return h.ColdStart()
-	}
-	return logging.ColdStart()
+// event is every event the function takes, decoded once: an HTTP API
+// request or the schedule's input.
+type event struct {
+	events.APIGatewayV2HTTPRequest
+	Source     string `json:"source"`
+	DetailType string `json:"detail-type"`
+	APIURL     string `json:"api_url"`
+	APIID      string `json:"api_id"`
 }
 
-// probe is just enough of an event to tell what it is.
-type probe struct {
-	RouteKey       string          `json:"routeKey"`
-	RequestContext json.RawMessage `json:"requestContext"`
-	Source         string          `json:"source"`
-	DetailType     string          `json:"detail-type"`
-	APIURL         string          `json:"api_url"`
-	APIID          string          `json:"api_id"`
-}
+func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP.Method != "" }
 
 // Invoke is the Lambda entry point. A warm-up gets warmup.Response; the
 // schedule's input ({"source":"levqor.schedule","api_url":...,"api_id":...},
@@ -81,38 +80,23 @@ type probe struct {
 // request gets its response and never a Go error. Anything else returns
 // ErrUnsupportedEvent, or the JSON error when raw is not JSON.
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	cold := h.cold()
-	requestID := ""
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = lc.AwsRequestID
-	}
-	if warmup.Is(raw) {
-		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
-		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
-	}
-	var p probe
-	if err := json.Unmarshal(raw, &p); err != nil {
-		logging.Invocation(h.Logger, requestID, "", cold).Error("event is not JSON", "error", err.Error())
-		return nil, err
-	}
+	var ev event
+	entry := invocation.Entry{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
+	call, err := entry.Begin(ctx, raw, &ev)
 	switch {
-	case p.RouteKey != "" || len(p.RequestContext) > 0:
-		var req events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(raw, &req); err != nil {
-			// It looked like HTTP: API Gateway is waiting for a response.
-			cid := correlation.New()
-			l := logging.Invocation(h.Logger, requestID, cid, cold)
-			return events.APIGatewayV2HTTPResponse(httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)), nil
-		}
-		if requestID == "" {
-			requestID = req.RequestContext.RequestID
-		}
-		return h.HTTP(ctx, req, requestID, cold), nil
-	case p.Source == ScheduleSource || p.Source == "aws.events" && p.DetailType == "Scheduled Event":
-		return h.Scheduled(ctx, drift.Target{APIURL: p.APIURL, APIID: p.APIID}, requestID, cold)
+	case call.Kind == invocation.Warmup:
+		return call.Warm(), nil
+	case call.Kind == invocation.HTTP && err != nil:
+		// It looked like HTTP: API Gateway is waiting for a response.
+		return events.APIGatewayV2HTTPResponse(call.Undecodable(err)), nil
+	case err != nil:
+		return nil, err
+	case call.Kind == invocation.HTTP:
+		return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(call.RequestID, ev.RequestContext.RequestID), call.Cold), nil
+	case ev.Source == ScheduleSource || ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
+		return h.Scheduled(ctx, drift.Target{APIURL: ev.APIURL, APIID: ev.APIID}, call.RequestID, call.Cold)
 	}
-	logging.Invocation(h.Logger, requestID, "", cold).Error("unsupported event")
-	return nil, ErrUnsupportedEvent
+	return nil, call.Unsupported(ErrUnsupportedEvent)
 }
 
 // Scheduled runs the daily scan. It returns the report, and an error when the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,13 +10,13 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/httpapi"
+	"github.com/levqor/serverless/shared/invocation"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/problem"
-	"github.com/levqor/serverless/shared/warmup"
 )
 
 // retryAfterSeconds is what a degraded answer asks monitors to wait.
@@ -28,62 +29,43 @@ var ErrUnsupportedEvent = errors.New("health: unsupported event: want an HTTP AP
 // Handler is the health function: it answers warm-ups at once and serves
 // GET and HEAD /health from the Prober's report.
 type Handler struct {
-	Function string // function name, echoed in warm-up answers
-	Logger   *slog.Logger
-	Prober   *Prober
+	Function    string // function name, echoed in warm-up answers
+	ServiceName string // the ColdStart metric's Service dimension
+	Logger      *slog.Logger
+	Prober      *Prober
+	// Metrics receives the ColdStart metric; nil writes none.
+	Metrics *metrics.Writer
 	// ColdStart reports the environment's first invocation; it defaults to
 	// logging.ColdStart.
 	ColdStart func() bool
 }
 
-func (h *Handler) cold() bool {
-	if h.ColdStart != nil {
-		return h.ColdStart()
-	}
-	return logging.ColdStart()
-}
+// event is every event the function takes, decoded once.
+type event struct{ events.APIGatewayV2HTTPRequest }
 
-// probe is just enough of an event to tell what it is.
-type probe struct {
-	RouteKey       string          `json:"routeKey"`
-	RequestContext json.RawMessage `json:"requestContext"`
-}
+func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP.Method != "" }
 
 // Invoke is the Lambda entry point. A warm-up gets warmup.Response, an HTTP
 // API request gets its events.APIGatewayV2HTTPResponse (never a Go error);
 // anything else returns ErrUnsupportedEvent, or the JSON error when raw is
 // not JSON at all.
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	cold := h.cold()
-	requestID := ""
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = lc.AwsRequestID
-	}
-	if warmup.Is(raw) {
-		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
-		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
-	}
-	var p probe
-	if err := json.Unmarshal(raw, &p); err != nil {
-		logging.Invocation(h.Logger, requestID, "", cold).Error("event is not JSON", "error", err.Error())
-		return nil, err
-	}
-	if p.RouteKey == "" && len(p.RequestContext) == 0 {
-		logging.Invocation(h.Logger, requestID, "", cold).Error("unsupported event")
-		return nil, ErrUnsupportedEvent
-	}
-	var req events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
+	var ev event
+	entry := invocation.Entry{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
+	call, err := entry.Begin(ctx, raw, &ev)
+	switch {
+	case call.Kind == invocation.Warmup:
+		return call.Warm(), nil
+	case call.Kind == invocation.HTTP && err != nil:
 		// Shapes that look like HTTP but do not decode are still answered
 		// over HTTP: API Gateway is waiting for a response.
-		cid := correlation.New()
-		l := logging.Invocation(h.Logger, requestID, cid, cold)
-		return events.APIGatewayV2HTTPResponse(httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)), nil
+		return events.APIGatewayV2HTTPResponse(call.Undecodable(err)), nil
+	case err != nil:
+		return nil, err
+	case call.Kind == invocation.HTTP:
+		return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(call.RequestID, ev.RequestContext.RequestID), call.Cold), nil
 	}
-	if requestID == "" {
-		requestID = req.RequestContext.RequestID
-	}
-	return h.HTTP(ctx, req, requestID, cold), nil
+	return nil, call.Unsupported(ErrUnsupportedEvent)
 }
 
 // HTTP answers one GET or HEAD /health request. HEAD gets GET's status and

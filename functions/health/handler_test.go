@@ -262,7 +262,9 @@ func TestInvokeOtherEvents(t *testing.T) {
 	})
 	t.Run("HTTP shape that does not decode is still answered over HTTP", func(t *testing.T) {
 		resp := invokeHTTP(t, newHandler(&stubDB{}, nil), []byte(`{"routeKey":"GET /health","requestContext":{"http":{"method":42}}}`))
-		if resp.StatusCode != 500 || strings.Contains(resp.Body, "42") {
+		// The random correlation id may contain "42" itself: leave it out.
+		body := strings.ReplaceAll(resp.Body, resp.Headers["X-Correlation-ID"], "")
+		if resp.StatusCode != 500 || resp.Headers["X-Correlation-ID"] == "" || strings.Contains(body, "42") {
 			t.Errorf("got %d %s", resp.StatusCode, resp.Body)
 		}
 	})

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/httpapi"
@@ -23,7 +22,6 @@ import (
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/uptime"
-	"github.com/levqor/serverless/shared/warmup"
 )
 
 // Routes served over the HTTP API (both AWS_IAM-authorised).
@@ -53,19 +51,11 @@ type Handler struct {
 	ColdStart func() bool
 }
 
-func (h *Handler) cold() bool {
-	f := h.ColdStart
-	if f == nil {
-		f = logging.ColdStart
-	}
-	c := f()
-	if c && h.Metrics != nil {
-		if err := h.Metrics.ColdStart(h.Service, h.Function); err != nil {
-			h.Logger.Warn("cold start metric not written", "error", err.Error())
-		}
-	}
-	return c
-}
+// event is every event the function takes, decoded once; a scheduled
+// event is read again from the raw bytes by uptime.ParseScheduled.
+type event struct{ events.APIGatewayV2HTTPRequest }
+
+func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP.Method != "" }
 
 // Invoke is the Lambda entry point. A warm-up gets warmup.Response at once.
 // An HTTP API request gets an events.APIGatewayV2HTTPResponse and never a
@@ -75,30 +65,21 @@ func (h *Handler) cold() bool {
 // over; a retry is recognised as the same run and changes state once) or
 // when the event is not one this function handles.
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	cold := h.cold()
-	requestID := ""
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = lc.AwsRequestID
-	}
-	kind, err := invocation.Classify(raw)
+	var ev event
+	entry := invocation.Entry{Function: h.Function, Service: h.Service, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
+	call, err := entry.Begin(ctx, raw, &ev)
 	switch {
+	case call.Kind == invocation.Warmup:
+		return call.Warm(), nil
+	case call.Kind == invocation.HTTP && err != nil:
+		// It looked like HTTP: API Gateway is waiting for an answer.
+		return events.APIGatewayV2HTTPResponse(call.Undecodable(err)), nil
 	case err != nil:
-		logging.Invocation(h.Logger, requestID, "", cold).Error("event is not JSON", "error", err.Error())
 		return nil, err
-	case kind == invocation.Warmup:
-		logging.Invocation(h.Logger, requestID, "", cold).Info("warm-up")
-		return warmup.Response{Warm: true, Function: h.Function, Cold: cold}, nil
-	case kind == invocation.HTTP:
-		var req events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(raw, &req); err != nil {
-			// It looked like HTTP: API Gateway is waiting for an answer.
-			cid := correlation.New()
-			return events.APIGatewayV2HTTPResponse(httpapi.Problem(logging.Invocation(h.Logger, requestID, cid, cold),
-				problem.Wrap(problem.Internal, err, ""), cid)), nil
-		}
-		return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, req, cmp.Or(requestID, req.RequestContext.RequestID), cold)), nil
+	case call.Kind == invocation.HTTP:
+		return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(call.RequestID, ev.RequestContext.RequestID), call.Cold)), nil
 	}
-	return h.Scheduled(ctx, raw, requestID, cold)
+	return h.Scheduled(ctx, raw, call.RequestID, call.Cold)
 }
 
 // Scheduled runs the monitor for a scheduled event. The run id is the

@@ -1,8 +1,10 @@
 // Package invocation tells apart the kinds of event a Lambda entry point
 // taking json.RawMessage receives: the keepalive's warm-up, an HTTP API
 // payload 2.0 request, or anything else (a scheduled event, a stream batch)
-// that the function decodes itself. It reads only the fields that decide,
-// so it never imports Lambda event types.
+// that the function decodes itself. Entry.Begin is the one way every
+// function's entry point starts: cold start (and its ColdStart metric),
+// request id, warm-up answer, and the event decoded once into the
+// function's own type. The package never imports Lambda event types.
 package invocation
 
 import (
