@@ -37,47 +37,49 @@ import (
 
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/monitor"
 )
 
 func main() {
-	fail := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "driftscan: "+format+"\n", args...)
-		os.Exit(1)
+	fail := func(err error) { envconfig.Exit("driftscan", err) }
+	table, err := envconfig.Required("TABLE_NAME", "the tickets table, where reports are kept")
+	if err != nil {
+		fail(err)
 	}
-	table, bus := os.Getenv("TABLE_NAME"), os.Getenv("EVENT_BUS_NAME")
-	if table == "" || bus == "" {
-		fail("TABLE_NAME and EVENT_BUS_NAME are required (the tickets table, where reports are kept; the bus DriftDetected goes to)")
+	bus, err := envconfig.Required("EVENT_BUS_NAME", "the bus DriftDetected goes to")
+	if err != nil {
+		fail(err)
 	}
 	baseline, err := drift.Current()
 	if err != nil {
-		fail("%v", err)
+		fail(err)
 	}
-	self := envOr("AWS_LAMBDA_FUNCTION_NAME", "driftscan")
+	self := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "driftscan")
 	names, err := drift.ParseFunctionNames(os.Getenv("FUNCTION_NAMES"), baseline)
 	if err != nil {
-		fail("%v", err)
+		fail(err)
 	}
 	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
 		names["DriftScanFunction"] = self
 	}
 	skip, err := drift.ParseSkip(os.Getenv("DRIFT_SKIP"))
 	if err != nil {
-		fail("%v", err)
+		fail(err)
 	}
-	budget, err := time.ParseDuration(envOr("DRIFT_BUDGET", drift.DefaultBudget.String()))
-	if err != nil || budget <= 0 {
-		fail("DRIFT_BUDGET must be a positive Go duration such as 40s")
+	budget, err := envconfig.OS.Duration("DRIFT_BUDGET", drift.DefaultBudget, time.Nanosecond, 0)
+	if err != nil {
+		fail(err)
 	}
 	// LoadDefaultConfig reads the environment only (AWS_ENDPOINT_URL_* too):
 	// credentials resolve lazily, so there is no network call at init.
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fail("AWS configuration: %v", err)
+		fail(fmt.Errorf("AWS configuration: %w", err))
 	}
-	logger := logging.New(os.Stdout, envOr("SERVICE_NAME", "levqor"), self)
+	logger := logging.New(os.Stdout, envconfig.String("SERVICE_NAME", "levqor"), self)
 	ddb := dynamodb.NewFromConfig(cfg)
 	s := &drift.Scanner{
 		Baseline:      baseline,
@@ -85,7 +87,7 @@ func main() {
 		KeepaliveRule: os.Getenv("KEEPALIVE_RULE_NAME"),
 		FunctionNames: names,
 		StackName:     os.Getenv("STACK_NAME"),
-		Version:       envOr("APP_VERSION", buildinfo.Version),
+		Version:       envconfig.String("APP_VERSION", buildinfo.Version),
 		NotConfigured: skip,
 		Budget:        budget,
 	}
@@ -123,11 +125,4 @@ func main() {
 		Reports: store,
 	}
 	lambda.Start(h.Invoke)
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

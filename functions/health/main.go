@@ -22,23 +22,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/logging"
 )
 
 func main() {
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		fmt.Fprintln(os.Stderr, "health: TABLE_NAME is required (the DynamoDB tickets table that GET /health?deep=1 checks)")
-		os.Exit(1)
+	table, err := envconfig.Required("TABLE_NAME", "the DynamoDB tickets table that GET /health?deep=1 checks")
+	if err != nil {
+		envconfig.Exit("health", err)
 	}
-	service := envOr("SERVICE_NAME", "levqor")
-	function := envOr("AWS_LAMBDA_FUNCTION_NAME", "health")
+	service := envconfig.String("SERVICE_NAME", "levqor")
+	function := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "health")
 	// LoadDefaultConfig reads the environment only; credentials resolve
 	// lazily on the first call, so there is no network call at init.
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "health: AWS configuration: %v\n", err)
-		os.Exit(1)
+		envconfig.Exit("health", fmt.Errorf("AWS configuration: %w", err))
 	}
 	h := &Handler{
 		Function: function,
@@ -46,11 +45,4 @@ func main() {
 		Prober:   &Prober{Table: table, DB: dynamodb.NewFromConfig(cfg)},
 	}
 	lambda.Start(h.Invoke)
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

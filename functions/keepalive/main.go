@@ -33,6 +33,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/levqor/serverless/shared/buildinfo"
+	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
@@ -44,17 +45,15 @@ import (
 )
 
 func main() {
-	c, err := loadSettings(os.Getenv)
+	c, err := loadSettings(envconfig.OS)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "keepalive: configuration: %v\n", err)
-		os.Exit(1)
+		envconfig.Exit("keepalive", fmt.Errorf("configuration: %w", err))
 	}
 	// LoadDefaultConfig reads the environment only; credentials resolve
 	// lazily on the first call, so there is no network call at init.
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "keepalive: AWS configuration: %v\n", err)
-		os.Exit(1)
+		envconfig.Exit("keepalive", fmt.Errorf("AWS configuration: %w", err))
 	}
 	logger := logging.New(os.Stdout, c.Service, c.Function)
 	emf := &metrics.Writer{W: os.Stdout}

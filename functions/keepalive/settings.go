@@ -3,9 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
+	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/uptime"
 	"github.com/levqor/serverless/shared/warmer"
@@ -22,30 +21,27 @@ type settings struct {
 	WebhookURL    string
 }
 
-// loadSettings reads the environment through getenv. It returns an error
+// loadSettings reads the environment through env. It returns an error
 // naming the variable for a missing required value or an invalid one, so a
 // bad deployment fails at its first invocation instead of monitoring
 // nothing.
-func loadSettings(getenv func(string) string) (settings, error) {
+func loadSettings(env envconfig.Source) (settings, error) {
 	c := settings{
-		Table:      getenv("TABLE_NAME"),
-		Bus:        getenv("EVENT_BUS_NAME"),
-		Service:    or(getenv("SERVICE_NAME"), "levqor"),
-		Function:   or(getenv("AWS_LAMBDA_FUNCTION_NAME"), "keepalive"),
-		WebhookURL: getenv("ERROR_WEBHOOK_URL"),
+		Service:    env.String("SERVICE_NAME", "levqor"),
+		Function:   env.String("AWS_LAMBDA_FUNCTION_NAME", "keepalive"),
+		WebhookURL: env("ERROR_WEBHOOK_URL"),
 	}
 	var errs []error
-	if c.Table == "" {
-		errs = append(errs, errors.New("TABLE_NAME is required (the DynamoDB table holding TARGET# state and runs)"))
+	var err error
+	if c.Table, err = env.Required("TABLE_NAME", "the DynamoDB table holding TARGET# state and runs"); err != nil {
+		errs = append(errs, err)
 	}
-	if c.Bus == "" {
-		errs = append(errs, errors.New("EVENT_BUS_NAME is required (where TargetDown/TargetRecovered go)"))
+	if c.Bus, err = env.Required("EVENT_BUS_NAME", "where TargetDown/TargetRecovered go"); err != nil {
+		errs = append(errs, err)
 	}
-	targets, err := probe.ParseTargets([]byte(getenv("KEEPALIVE_TARGETS")))
-	if err != nil {
+	if c.Targets, err = probe.ParseTargets([]byte(env("KEEPALIVE_TARGETS"))); err != nil {
 		errs = append(errs, fmt.Errorf("KEEPALIVE_TARGETS: %w", err))
 	}
-	c.Targets = targets
 	d := uptime.DefaultThresholds()
 	for _, th := range []struct {
 		name string
@@ -56,33 +52,16 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		{"KEEPALIVE_RECOVER_AFTER", &c.Thresholds.RecoverAfter, d.RecoverAfter},
 		{"KEEPALIVE_DEGRADED_AFTER", &c.Thresholds.DegradedAfter, d.DegradedAfter},
 	} {
-		*th.dst = th.def
-		if v := getenv(th.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 100 {
-				errs = append(errs, fmt.Errorf("%s must be a whole number from 1 to 100, not %q", th.name, v))
-				continue
-			}
-			*th.dst = n
+		if *th.dst, err = env.Int(th.name, th.def, 1, 100); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	enabled := true
-	if v := getenv("WARMUP_ENABLED"); v != "" {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("WARMUP_ENABLED must be true or false, not %q", v))
-		}
-		enabled = b
+	enabled, err := env.Bool("WARMUP_ENABLED", true)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if enabled {
-		c.WarmFunctions = warmer.ParseFunctions(getenv("WARM_FUNCTIONS"))
+		c.WarmFunctions = warmer.ParseFunctions(env("WARM_FUNCTIONS"))
 	}
 	return c, errors.Join(errs...)
-}
-
-func or(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
 }

@@ -30,7 +30,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -42,6 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
@@ -54,20 +54,18 @@ import (
 const attemptTimeout = 2 * time.Second
 
 func main() {
-	set, err := readSettings(os.Getenv)
+	set, err := readSettings(envconfig.OS)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tickets:", err)
-		os.Exit(1)
+		envconfig.Exit("tickets", err)
 	}
-	function := envOr("AWS_LAMBDA_FUNCTION_NAME", "tickets")
+	function := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "tickets")
 	// LoadDefaultConfig reads the environment only; credentials resolve
 	// lazily on the first call, so there is no network call at init. The SDK
 	// honours AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_EVENTBRIDGE (the
 	// local stack uses them).
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tickets: AWS configuration:", err)
-		os.Exit(1)
+		envconfig.Exit("tickets", fmt.Errorf("AWS configuration: %w", err))
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.RetryMaxAttempts = 1
@@ -75,7 +73,7 @@ func main() {
 	})
 	h := &Handler{
 		Function: function,
-		Logger:   logging.New(os.Stdout, envOr("SERVICE_NAME", "levqor"), function),
+		Logger:   logging.New(os.Stdout, envconfig.String("SERVICE_NAME", "levqor"), function),
 		Service: &tickets.Service{
 			Store:       &ticketstore.Store{Client: db, Table: set.table},
 			Idempotency: &idempotency.Store{Client: db, Table: set.table, TTL: set.ttl},
@@ -97,30 +95,20 @@ type settings struct {
 // readSettings reads and checks the configuration. It returns an error
 // naming the first variable that is missing or malformed, so a bad
 // deployment fails at its first cold start with a clear message.
-func readSettings(getenv func(string) string) (settings, error) {
-	s := settings{table: getenv("TABLE_NAME"), bus: getenv("EVENT_BUS_NAME"), ttl: idempotency.DefaultTTL}
-	if s.table == "" {
-		return settings{}, errors.New("TABLE_NAME is required (the DynamoDB table tickets are stored in)")
-	}
-	if s.bus == "" {
-		return settings{}, errors.New("EVENT_BUS_NAME is required (the EventBridge bus TicketCreated is published to)")
-	}
+func readSettings(env envconfig.Source) (settings, error) {
+	var s settings
 	var err error
-	if s.calendar, err = bizhours.Parse(getenv("BUSINESS_HOURS"), getenv("BUSINESS_HOLIDAYS")); err != nil {
+	if s.table, err = env.Required("TABLE_NAME", "the DynamoDB table tickets are stored in"); err != nil {
+		return settings{}, err
+	}
+	if s.bus, err = env.Required("EVENT_BUS_NAME", "the EventBridge bus TicketCreated is published to"); err != nil {
+		return settings{}, err
+	}
+	if s.calendar, err = bizhours.Parse(env("BUSINESS_HOURS"), env("BUSINESS_HOLIDAYS")); err != nil {
 		return settings{}, fmt.Errorf("BUSINESS_HOURS/BUSINESS_HOLIDAYS: %w", err)
 	}
-	if v := getenv("IDEMPOTENCY_TTL"); v != "" {
-		s.ttl, err = time.ParseDuration(v)
-		if err != nil || s.ttl < time.Minute || s.ttl > 720*time.Hour {
-			return settings{}, fmt.Errorf("IDEMPOTENCY_TTL must be a Go duration from 1m to 720h (e.g. 24h), got %q", v)
-		}
+	if s.ttl, err = env.Duration("IDEMPOTENCY_TTL", idempotency.DefaultTTL, time.Minute, 720*time.Hour); err != nil {
+		return settings{}, err
 	}
 	return s, nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
