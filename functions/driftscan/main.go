@@ -40,6 +40,7 @@ import (
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 )
 
@@ -79,7 +80,8 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("AWS configuration: %w", err))
 	}
-	logger := logging.New(os.Stdout, envconfig.String("SERVICE_NAME", "levqor"), self)
+	service := envconfig.String("SERVICE_NAME", "levqor")
+	logger := logging.New(os.Stdout, service, self)
 	ddb := dynamodb.NewFromConfig(cfg)
 	s := &drift.Scanner{
 		Baseline:      baseline,
@@ -114,8 +116,10 @@ func main() {
 	}
 	store := &drift.Store{Client: ddb, Table: table}
 	h := &Handler{
-		Function: self,
-		Logger:   logger,
+		Function:    self,
+		ServiceName: service,
+		Logger:      logger,
+		Metrics:     &metrics.Writer{W: os.Stdout},
 		Runner: &drift.Runner{
 			Scanner: s,
 			Store:   store,

@@ -24,6 +24,7 @@ import (
 
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
 )
 
 func main() {
@@ -40,9 +41,11 @@ func main() {
 		envconfig.Exit("health", fmt.Errorf("AWS configuration: %w", err))
 	}
 	h := &Handler{
-		Function: function,
-		Logger:   logging.New(os.Stdout, service, function),
-		Prober:   &Prober{Table: table, DB: dynamodb.NewFromConfig(cfg)},
+		Function:    function,
+		ServiceName: service,
+		Logger:      logging.New(os.Stdout, service, function),
+		Prober:      &Prober{Table: table, DB: dynamodb.NewFromConfig(cfg)},
+		Metrics:     &metrics.Writer{W: os.Stdout},
 	}
 	lambda.Start(h.Invoke)
 }

@@ -45,6 +45,7 @@ import (
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/ticketstore"
 	"github.com/levqor/serverless/shared/triage"
@@ -71,9 +72,12 @@ func main() {
 		o.RetryMaxAttempts = 1
 		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(attemptTimeout)
 	})
+	service := envconfig.String("SERVICE_NAME", "levqor")
 	h := &Handler{
-		Function: function,
-		Logger:   logging.New(os.Stdout, envconfig.String("SERVICE_NAME", "levqor"), function),
+		Function:    function,
+		ServiceName: service,
+		Logger:      logging.New(os.Stdout, service, function),
+		Metrics:     &metrics.Writer{W: os.Stdout},
 		Service: &tickets.Service{
 			Store:       &ticketstore.Store{Client: db, Table: set.table},
 			Idempotency: &idempotency.Store{Client: db, Table: set.table, TTL: set.ttl},
