@@ -41,9 +41,9 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -183,7 +183,7 @@ func start(ctx context.Context, java, jar string, port int, opts Options, timeou
 	s.cmd = exec.Command(java, args...)
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = w, w
-	s.cmd.SysProcAttr = sysProcAttr()
+	s.cmd.SysProcAttr = proc.Attr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
 	}
@@ -226,7 +226,7 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 func (s *Server) Stop() error {
 	s.once.Do(func() {
 		if s.cmd.Process != nil {
-			killGroup(s.cmd.Process.Pid)
+			_ = proc.KillGroup(s.cmd.Process.Pid)
 		}
 	})
 	select {
@@ -243,13 +243,6 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 
 // Output returns the last few KiB the server wrote.
 func (s *Server) Output() string { return s.out.String() }
-
-func killGroup(pid int) {
-	// The negative pid addresses the whole process group Start created.
-	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

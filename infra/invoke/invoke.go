@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -188,7 +189,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	e.cmd.Dir = filepath.Dir(bootstrap)
 	e.cmd.Env = o.Env
 	e.cmd.Stdout, e.cmd.Stderr = e.report, e.report
-	e.cmd.SysProcAttr = sysProcAttr()
+	e.cmd.SysProcAttr = proc.Attr()
 	if err := e.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("invoke: start emulator: %w", err)
 	}
@@ -271,9 +272,7 @@ func (e *Emulator) Stop() {
 			return
 		case <-time.After(2 * time.Second):
 		}
-		if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
-			_ = p.Kill()
-		}
+		_ = proc.KillGroup(p.Pid)
 	})
 	select {
 	case <-e.done:

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/infra/devstack/internal/awsid"
+	"github.com/levqor/serverless/infra/proc"
 )
 
 // initLimit is Lambda's init phase limit for on-demand environments.
@@ -89,7 +90,7 @@ func (e *environment) start() error {
 	cmd := exec.Command(e.f.cfg.Binary)
 	cmd.Dir = filepath.Dir(e.f.cfg.Binary)
 	cmd.Env = e.f.environ(ln.Addr().String(), e.id)
-	cmd.SysProcAttr = processGroupAttr()
+	cmd.SysProcAttr = proc.Attr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -239,7 +240,7 @@ func (e *environment) markKilled() {
 func (e *environment) kill() {
 	e.markKilled()
 	if e.cmd != nil && e.cmd.Process != nil {
-		_ = signalGroup(e.cmd.Process.Pid, syscall.SIGKILL)
+		_ = proc.KillGroup(e.cmd.Process.Pid)
 	}
 }
 
@@ -249,13 +250,13 @@ func (e *environment) stop(grace time.Duration) {
 	e.markKilled()
 	if e.cmd != nil && e.cmd.Process != nil {
 		if grace > 0 {
-			_ = signalGroup(e.cmd.Process.Pid, syscall.SIGTERM)
+			_ = proc.SignalGroup(e.cmd.Process.Pid, syscall.SIGTERM)
 			select {
 			case <-e.exited:
 			case <-time.After(grace):
 			}
 		}
-		_ = signalGroup(e.cmd.Process.Pid, syscall.SIGKILL)
+		_ = proc.KillGroup(e.cmd.Process.Pid)
 		select {
 		case <-e.exited:
 		case <-time.After(5 * time.Second):

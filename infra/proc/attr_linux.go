@@ -1,0 +1,10 @@
+package proc
+
+import "syscall"
+
+// Attr puts the child in its own process group and has the kernel SIGKILL it
+// when the thread that started it exits (Linux's parent-death signal), so a
+// killed test binary or devstack leaves no java or bootstrap behind.
+func Attr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,30 @@
+// Package proc starts the local stack's helper processes (DynamoDB Local,
+// the runtime interface emulator, function bootstraps) the one way they all
+// need: in a process group of their own, so that a single signal ends the
+// process and everything it started (the emulator's function, a shell's
+// java), and on Linux with a parent-death signal, so that none outlives the
+// Go process that started it, even when that process is killed.
+//
+// Use it as cmd.SysProcAttr = proc.Attr() before cmd.Start, then
+// SignalGroup or KillGroup with cmd.Process.Pid.
+package proc
+
+import "syscall"
+
+// SignalGroup sends sig to the process group led by pid (a process started
+// with Attr). It returns syscall.Kill's error, ESRCH when the group is gone.
+func SignalGroup(pid int, sig syscall.Signal) error {
+	// The negative pid addresses the whole group.
+	return syscall.Kill(-pid, sig)
+}
+
+// KillGroup sends SIGKILL to the process group led by pid, or to pid alone
+// when the group cannot be signalled (the process was not started with
+// Attr). It returns the error of that last attempt, ESRCH when the process
+// is already gone.
+func KillGroup(pid int) error {
+	if err := SignalGroup(pid, syscall.SIGKILL); err != nil {
+		return syscall.Kill(pid, syscall.SIGKILL)
+	}
+	return nil
+}
