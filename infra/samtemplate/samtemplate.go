@@ -14,7 +14,9 @@
 //     what checks over the template (IAM policies, outputs) need to see.
 //   - Functions is resolved for running locally: Ref, Fn::GetAtt and Fn::Sub
 //     are answered from Options.Overrides, the template's parameter defaults
-//     (or Options.Parameters) and local pseudo parameters (region eu-west-2).
+//     (or Options.Parameters) and local pseudo parameters (region eu-west-2);
+//     Fn::If takes the branch of its condition, the template's Conditions
+//     being evaluated from the same parameter values (see Conditions).
 //
 // Typical use:
 //
@@ -104,6 +106,11 @@ type Template struct {
 	Outputs    map[string]map[string]any
 	// Resources holds every resource by logical id, raw.
 	Resources map[string]Resource
+	// Conditions holds the value of each of the template's conditions for
+	// the parameter values in use (Options.Parameters, else defaults).
+	// Only parameter-only conditions are supported, which is what
+	// AWS::LanguageExtensions needs to resolve Fn::If before SAM runs.
+	Conditions map[string]bool
 	// Functions holds every AWS::Serverless::Function, sorted by logical id,
 	// with Globals merged in and values resolved for local use.
 	Functions []Function
@@ -122,6 +129,7 @@ type template struct {
 	Globals    map[string]map[string]any `json:"Globals"`
 	Outputs    map[string]map[string]any `json:"Outputs"`
 	Resources  map[string]Resource       `json:"Resources"`
+	Conditions map[string]any            `json:"Conditions"`
 }
 
 // processMu serialises ProcessYAML: it registers its YAML tag handlers in a
@@ -130,9 +138,11 @@ var processMu sync.Mutex
 
 // Load reads and parses the template at path. It returns an error when the
 // file cannot be read, is not valid YAML, has no Resources, when
-// Options.Parameters names a parameter the template lacks, or holds a
-// function or table whose properties have the wrong shape (the message names
-// the resource and property).
+// Options.Parameters names a parameter the template lacks, a condition is
+// not parameter-only (or refers to an unknown parameter or condition), an
+// Fn::If names an unknown condition, or holds a function or table whose
+// properties have the wrong shape (the message names the resource and
+// property).
 func Load(path string, opts Options) (*Template, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -152,7 +162,13 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{opts: opts, unresolved: map[string]bool{}}
+	conds, err := evalConditions(raw.Conditions, func(name string) (string, bool) {
+		return parameterValue(raw.Parameters, opts, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{opts: opts, unresolved: map[string]bool{}, conditions: conds}
 	params := map[string]any{}
 	for k, v := range opts.Parameters {
 		params[k] = v
@@ -163,10 +179,14 @@ func Parse(data []byte, opts Options) (*Template, error) {
 			"Ref":        r.ref,
 			"Fn::GetAtt": r.getAtt,
 			"Fn::Sub":    r.sub,
+			"Fn::If":     r.fnIf,
 		},
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(r.badIf) > 0 {
+		return nil, fmt.Errorf("Fn::If on an unknown condition: %s", strings.Join(r.badIf, ", "))
 	}
 	if len(raw.Resources) == 0 {
 		return nil, errors.New("no Resources")
@@ -182,6 +202,7 @@ func Parse(data []byte, opts Options) (*Template, error) {
 		Globals:    raw.Globals,
 		Outputs:    raw.Outputs,
 		Resources:  raw.Resources,
+		Conditions: conds,
 		resolved:   res.Resources,
 	}
 	globals := res.Globals["Function"]
@@ -262,6 +283,27 @@ func (t *Template) ResourcesOfType(typ string) []string {
 type resolver struct {
 	opts       Options
 	unresolved map[string]bool
+	conditions map[string]bool // evaluated Conditions, for Fn::If
+	badIf      []string        // Fn::If arguments naming no condition
+}
+
+// parameterValue is a parameter's value as a condition compares it (a
+// string): Options.Parameters, else the template default; or a pseudo
+// parameter's (Overrides, else the local default). It returns false when
+// name is neither or has no value.
+func parameterValue(params map[string]map[string]any, opts Options, name string) (string, bool) {
+	if p, ok := params[name]; ok {
+		if v, ok := opts.Parameters[name]; ok {
+			return v, true
+		}
+		d, ok := p["Default"]
+		return Stringify(d), ok
+	}
+	if v, ok := opts.Overrides[name]; ok && strings.HasPrefix(name, "AWS::") {
+		return v, true
+	}
+	v, ok := pseudoDefaults[name]
+	return v, ok
 }
 
 func (r *resolver) lookup(name string, tpl any) any {

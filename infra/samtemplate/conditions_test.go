@@ -1,0 +1,118 @@
+package samtemplate
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestTemplateConditions: the real template's conditions and the Fn::If
+// they drive, with default parameters and with the features switched on.
+func TestTemplateConditions(t *testing.T) {
+	off := map[string]bool{"HasAlarmEmail": false, "HasProvisionedConcurrency": false, "HasJwtAuth": false}
+	tests := []struct {
+		name       string
+		params     map[string]string
+		want       map[string]bool
+		concurrent any // TicketsFunction's resolved ProvisionedConcurrencyConfig
+		routeAuth  any // TicketsFunction's Create route's resolved Auth
+		apiAuth    any // HttpApi's resolved Auth.Authorizers
+	}{
+		{name: "defaults", want: off},
+		{name: "JwtIssuer alone", params: map[string]string{"JwtIssuer": "https://issuer.example"}, want: off},
+		{name: "everything on",
+			params: map[string]string{"ProvisionedConcurrency": "2", "AlarmEmail": "ops@example.com",
+				"JwtIssuer": "https://issuer.example", "JwtAudience": "levqor"},
+			want:       map[string]bool{"HasAlarmEmail": true, "HasProvisionedConcurrency": true, "HasJwtAuth": true},
+			concurrent: map[string]any{"ProvisionedConcurrentExecutions": "2"},
+			routeAuth:  map[string]any{"Authorizer": "LevqorJwt"},
+			apiAuth: map[string]any{"LevqorJwt": map[string]any{
+				"IdentitySource": "$request.header.Authorization",
+				"JwtConfiguration": map[string]any{"issuer": "https://issuer.example", "audience": []any{"levqor"}},
+			}}},
+		// A Number parameter's "0" equals the condition's "0" however it is written.
+		{name: "explicit zero", params: map[string]string{"ProvisionedConcurrency": "0"}, want: off},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl := load(t, Options{Overrides: LocalOverrides("local-tickets"), Parameters: tc.params})
+			if !reflect.DeepEqual(tpl.Conditions, tc.want) {
+				t.Errorf("Conditions = %v, want %v", tpl.Conditions, tc.want)
+			}
+			fn, _ := tpl.ResolvedResource("TicketsFunction")
+			if got := fn.Properties["ProvisionedConcurrencyConfig"]; !reflect.DeepEqual(got, tc.concurrent) {
+				t.Errorf("ProvisionedConcurrencyConfig = %#v, want %#v", got, tc.concurrent)
+			}
+			route := asMap(asMap(asMap(fn.Properties["Events"])["Create"])["Properties"])
+			if got := route["Auth"]; !reflect.DeepEqual(got, tc.routeAuth) {
+				t.Errorf("Create route Auth = %#v, want %#v", got, tc.routeAuth)
+			}
+			api, _ := tpl.ResolvedResource("HttpApi")
+			if got := asMap(api.Properties["Auth"])["Authorizers"]; !reflect.DeepEqual(got, tc.apiAuth) {
+				t.Errorf("HttpApi Authorizers = %#v, want %#v", got, tc.apiAuth)
+			}
+			if r := tpl.Function("TicketsFunction").Routes[0]; r.Auth != "" {
+				t.Errorf("ticket route Auth %q: a JWT route is not AWS_IAM", r.Auth)
+			}
+		})
+	}
+}
+
+// condTemplate is a minimal template with the given Conditions section and
+// one resource whose property P is an Fn::If on condition C.
+func condTemplate(conditions string) []byte {
+	return []byte(`Parameters:
+  Count: {Type: Number, Default: 0}
+  Name: {Type: String, Default: ""}
+  Region: {Type: String}
+Conditions:
+` + conditions + `
+Resources:
+  Thing:
+    Type: AWS::SNS::Topic
+    Properties:
+      P: !If [C, "yes", "no"]
+`)
+}
+
+func TestConditionEvaluation(t *testing.T) {
+	tests := []struct {
+		name       string
+		conditions string
+		params     map[string]string
+		want       string // P's resolved value
+		wantErr    string
+	}{
+		{"number default equals a string", `  C: !Equals [!Ref Count, "0"]`, nil, "yes", ""},
+		{"number default equals a number", `  C: !Equals [!Ref Count, 0]`, nil, "yes", ""},
+		{"override", `  C: !Equals [!Ref Count, "0"]`, map[string]string{"Count": "3"}, "no", ""},
+		{"not", `  C: !Not [!Equals [!Ref Name, ""]]`, map[string]string{"Name": "x"}, "yes", ""},
+		{"and short of one", "  A: !Equals [!Ref Name, x]\n  C: !And [!Condition A, !Equals [!Ref Count, 1]]", map[string]string{"Name": "x"}, "no", ""},
+		{"or", "  A: !Equals [!Ref Name, x]\n  C: !Or [!Condition A, !Equals [!Ref Count, 1]]", map[string]string{"Name": "x"}, "yes", ""},
+		{"pseudo parameter", `  C: !Equals [!Ref "AWS::Region", eu-west-2]`, nil, "yes", ""},
+		{"parameter without a value", `  C: !Equals [!Ref Region, eu-west-2]`, nil, "", `Conditions.C: Ref "Region"`},
+		{"not parameter-only", `  C: !Equals [!GetAtt Thing.Arn, x]`, nil, "", "Conditions.C: only literals and Ref"},
+		{"unknown condition", `  C: !Condition Missing`, nil, "", `no condition named "Missing"`},
+		{"cycle", "  A: !Condition C\n  C: !Condition A", nil, "", "refers to itself"},
+		{"Fn::If on no condition", `  D: !Equals [a, a]`, nil, "", "Fn::If on an unknown condition: C"},
+		{"And with one", `  C: !And [!Equals [a, a]]`, nil, "", "Fn::And takes 2 to 10 conditions"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl, err := Parse(condTemplate(tc.conditions), Options{Parameters: tc.params})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, _ := tpl.ResolvedResource("Thing")
+			if got := res.Properties["P"]; got != tc.want {
+				t.Errorf("P = %v, want %s (conditions %v)", got, tc.want, tpl.Conditions)
+			}
+		})
+	}
+}
