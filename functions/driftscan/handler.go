@@ -82,21 +82,18 @@ func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	var ev event
 	entry := invocation.Entry{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
-	call, err := entry.Begin(ctx, raw, &ev)
-	switch {
-	case call.Kind == invocation.Warmup:
-		return call.Warm(), nil
-	case call.Kind == invocation.HTTP && err != nil:
-		// It looked like HTTP: API Gateway is waiting for a response.
-		return events.APIGatewayV2HTTPResponse(call.Undecodable(err)), nil
-	case err != nil:
-		return nil, err
-	case call.Kind == invocation.HTTP:
-		return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(call.RequestID, ev.RequestContext.RequestID), call.Cold), nil
-	case ev.Source == ScheduleSource || ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
-		return h.Scheduled(ctx, drift.Target{APIURL: ev.APIURL, APIID: ev.APIID}, call.RequestID, call.Cold)
-	}
-	return nil, call.Unsupported(ErrUnsupportedEvent)
+	return entry.Dispatch(ctx, raw, &ev, invocation.Routes{
+		HTTP: func(c invocation.Call) any {
+			return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(c.RequestID, ev.RequestContext.RequestID), c.Cold)
+		},
+		Respond: func(r httpapi.Response) any { return events.APIGatewayV2HTTPResponse(r) },
+		Other: func(c invocation.Call) (any, error) {
+			if ev.Source != ScheduleSource && (ev.Source != "aws.events" || ev.DetailType != "Scheduled Event") {
+				return nil, c.Unsupported(ErrUnsupportedEvent)
+			}
+			return h.Scheduled(ctx, drift.Target{APIURL: ev.APIURL, APIID: ev.APIID}, c.RequestID, c.Cold)
+		},
+	})
 }
 
 // Scheduled runs the daily scan. It returns the report, and an error when the

@@ -67,19 +67,13 @@ func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	var ev event
 	entry := invocation.Entry{Function: h.Function, Service: h.Service, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
-	call, err := entry.Begin(ctx, raw, &ev)
-	switch {
-	case call.Kind == invocation.Warmup:
-		return call.Warm(), nil
-	case call.Kind == invocation.HTTP && err != nil:
-		// It looked like HTTP: API Gateway is waiting for an answer.
-		return events.APIGatewayV2HTTPResponse(call.Undecodable(err)), nil
-	case err != nil:
-		return nil, err
-	case call.Kind == invocation.HTTP:
-		return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(call.RequestID, ev.RequestContext.RequestID), call.Cold)), nil
-	}
-	return h.Scheduled(ctx, raw, call.RequestID, call.Cold)
+	return entry.Dispatch(ctx, raw, &ev, invocation.Routes{
+		HTTP: func(c invocation.Call) any {
+			return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(c.RequestID, ev.RequestContext.RequestID), c.Cold))
+		},
+		Respond: func(r httpapi.Response) any { return events.APIGatewayV2HTTPResponse(r) },
+		Other:   func(c invocation.Call) (any, error) { return h.Scheduled(ctx, raw, c.RequestID, c.Cold) },
+	})
 }
 
 // Scheduled runs the monitor for a scheduled event. The run id is the

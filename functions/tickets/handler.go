@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/invocation"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/tickets"
@@ -64,20 +65,16 @@ func (e *envelope) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.H
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	var ev envelope
 	entry := invocation.Entry{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
-	call, err := entry.Begin(ctx, raw, &ev)
-	switch {
-	case call.Kind == invocation.Warmup:
-		return call.Warm(), nil
-	case call.Kind == invocation.HTTP && err != nil:
-		// Looks like HTTP but does not decode: still answer over HTTP,
-		// API Gateway is waiting.
-		return events.APIGatewayV2HTTPResponse(call.Undecodable(err)), nil
-	case err != nil:
-		return nil, err
-	case call.Kind == invocation.HTTP:
-		return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(call.RequestID, ev.RequestContext.RequestID), call.Cold), nil
-	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb":
-		return h.Stream(ctx, events.DynamoDBEvent{Records: ev.Records}, call.RequestID, call.Cold), nil
-	}
-	return nil, call.Unsupported(ErrUnsupportedEvent)
+	return entry.Dispatch(ctx, raw, &ev, invocation.Routes{
+		HTTP: func(c invocation.Call) any {
+			return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(c.RequestID, ev.RequestContext.RequestID), c.Cold)
+		},
+		Respond: func(r httpapi.Response) any { return events.APIGatewayV2HTTPResponse(r) },
+		Other: func(c invocation.Call) (any, error) {
+			if len(ev.Records) == 0 || ev.Records[0].EventSource != "aws:dynamodb" {
+				return nil, c.Unsupported(ErrUnsupportedEvent)
+			}
+			return h.Stream(ctx, events.DynamoDBEvent{Records: ev.Records}, c.RequestID, c.Cold), nil
+		},
+	})
 }

@@ -129,3 +129,40 @@ func (c Call) Unsupported(err error) error {
 	c.Logger("").Error("unsupported event")
 	return err
 }
+
+// Routes are one function's answers to the kinds of invocation Dispatch
+// tells apart.
+type Routes struct {
+	// HTTP serves the decoded HTTP API request.
+	HTTP func(c Call) any
+	// Respond converts a response Dispatch builds itself (for an HTTP-shaped
+	// event that does not decode) to the function's Lambda response type.
+	Respond func(httpapi.Response) any
+	// Other handles any other decoded event; nil means the function takes
+	// none (Unsupported is returned).
+	Other func(c Call) (any, error)
+	// Unsupported is the error for an event no route takes.
+	Unsupported error
+}
+
+// Dispatch runs one invocation: Begin, then the warm-up answer, r.HTTP for
+// an HTTP API request (an HTTP-shaped event that does not decode is
+// answered with Undecodable's 500 through r.Respond, never a Go error), and
+// r.Other for anything else. It returns Begin's error for an event that is
+// not JSON or does not decode, r.Other's results, or r.Unsupported.
+func (e *Entry) Dispatch(ctx context.Context, raw []byte, ev Event, r Routes) (any, error) {
+	c, err := e.Begin(ctx, raw, ev)
+	switch {
+	case c.Kind == Warmup:
+		return c.Warm(), nil
+	case c.Kind == HTTP && err != nil:
+		return r.Respond(c.Undecodable(err)), nil
+	case err != nil:
+		return nil, err
+	case c.Kind == HTTP:
+		return r.HTTP(c), nil
+	case r.Other != nil:
+		return r.Other(c)
+	}
+	return nil, c.Unsupported(r.Unsupported)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/warmup"
 )
@@ -104,3 +105,46 @@ func TestColdStartMetric(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDispatch(t *testing.T) {
+	errUnsupported := errors.New("unsupported")
+	routes := func(ev *testEvent) Routes {
+		return Routes{
+			HTTP:    func(c Call) any { return "http" },
+			Respond: func(r httpapi.Response) any { return r.StatusCode },
+			Other: func(c Call) (any, error) {
+				if ev.Source == "" {
+					return nil, c.Unsupported(errUnsupported)
+				}
+				return "other " + ev.Source, nil
+			},
+		}
+	}
+	tests := []struct {
+		raw     string
+		want    any
+		wantErr error // nil, errUnsupported, or errAny for a decoding error
+	}{
+		{warmup.Payload, warmup.Response{Warm: true, Function: "fn"}, nil},
+		{`{"routeKey":"GET /health"}`, "http", nil},
+		{`{"routeKey":"GET /health","requestContext":"broken"}`, 500, nil},
+		{`{"source":"levqor.schedule"}`, "other levqor.schedule", nil},
+		{`{}`, nil, errUnsupported},
+		{`nope`, nil, errAny},
+	}
+	for _, tt := range tests {
+		e := &Entry{Function: "fn", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), ColdStart: func() bool { return false }}
+		var ev testEvent
+		got, err := e.Dispatch(context.Background(), []byte(tt.raw), &ev, routes(&ev))
+		if got != tt.want || (tt.wantErr == errAny) != (err != nil && !errors.Is(err, errUnsupported)) || (tt.wantErr == errUnsupported) != errors.Is(err, errUnsupported) {
+			t.Errorf("Dispatch(%s) = %#v, %v; want %#v, %v", tt.raw, got, err, tt.want, tt.wantErr)
+		}
+	}
+	// Without Other, anything that is not HTTP is Unsupported.
+	e := &Entry{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), ColdStart: func() bool { return false }}
+	if _, err := e.Dispatch(context.Background(), []byte(`{"source":"x"}`), &testEvent{}, Routes{Unsupported: errUnsupported}); err != errUnsupported {
+		t.Errorf("no Other route: %v", err)
+	}
+}
+
+var errAny = errors.New("any decoding error")
