@@ -5,14 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/problem"
@@ -20,24 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
-
-func readEvent(t *testing.T, name string, edit func(map[string]any)) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit == nil {
-		return b
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	edit(m)
-	out, _ := json.Marshal(m)
-	return out
-}
 
 // recorder is the real drift.Runner, remembering the target it was given.
 type recorder struct {
@@ -94,7 +75,7 @@ func TestHTTP(t *testing.T) {
 	// One stored report, so that ?latest=1 has something to return whichever
 	// cases run.
 	seed, _ := newHandler(t, nil, table, nil)
-	if _, err := seed.Invoke(context.Background(), readEvent(t, "driftscan.json", nil)); err != nil {
+	if _, err := seed.Invoke(context.Background(), eventfile.Read(t, "driftscan.json", nil)); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -107,17 +88,17 @@ func TestHTTP(t *testing.T) {
 		field       string // a top-level body field
 		value       any
 	}{
-		{"scan in sync", readEvent(t, "driftscan-http.json", nil), nil, table, 200, "application/json", "status", "in_sync"},
-		{"scan drifted", readEvent(t, "driftscan-http.json", nil), &drifted, table, 200, "application/json", "status", "drifted"},
-		{"scan answered even when the report cannot be stored", readEvent(t, "driftscan-http.json", nil), nil, "", 200, "application/json", "status", "in_sync"},
-		{"latest returns the stored report", readEvent(t, "driftscan-latest.json", nil), nil, table, 200, "application/json", "baseline", "v12.12"},
-		{"latest when the store is down", readEvent(t, "driftscan-latest.json", nil), nil, "", 503, problem.ContentType, "type", "https://levqor.ai/problems/service-unavailable"},
-		{"bad latest value", readEvent(t, "driftscan-latest.json", func(m map[string]any) { m["rawQueryString"] = "latest=maybe" }),
+		{"scan in sync", eventfile.Read(t, "driftscan-http.json", nil), nil, table, 200, "application/json", "status", "in_sync"},
+		{"scan drifted", eventfile.Read(t, "driftscan-http.json", nil), &drifted, table, 200, "application/json", "status", "drifted"},
+		{"scan answered even when the report cannot be stored", eventfile.Read(t, "driftscan-http.json", nil), nil, "", 200, "application/json", "status", "in_sync"},
+		{"latest returns the stored report", eventfile.Read(t, "driftscan-latest.json", nil), nil, table, 200, "application/json", "baseline", "v12.12"},
+		{"latest when the store is down", eventfile.Read(t, "driftscan-latest.json", nil), nil, "", 503, problem.ContentType, "type", "https://levqor.ai/problems/service-unavailable"},
+		{"bad latest value", eventfile.Read(t, "driftscan-latest.json", func(m map[string]any) { m["rawQueryString"] = "latest=maybe" }),
 			nil, table, 400, problem.ContentType, "detail", "latest must be 1, true, 0 or false"},
-		{"wrong method", readEvent(t, "driftscan-http.json", func(m map[string]any) {
+		{"wrong method", eventfile.Read(t, "driftscan-http.json", func(m map[string]any) {
 			m["requestContext"].(map[string]any)["http"].(map[string]any)["method"] = "DELETE"
 		}), nil, table, 404, problem.ContentType, "status", float64(404)},
-		{"AWS's own IAM-authorised sample", readEvent(t, "aws/apigw-v2-request-iam.json", nil), nil, table, 200, "application/json", "status", "in_sync"},
+		{"AWS's own IAM-authorised sample", eventfile.Read(t, "aws/apigw-v2-request-iam.json", nil), nil, table, 200, "application/json", "status", "in_sync"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,14 +124,14 @@ func TestHTTP(t *testing.T) {
 	t.Run("latest before any scan", func(t *testing.T) {
 		empty := dynamolocal.Table(t, dynamolocal.Client(t, dynamolocal.Endpoint(t)))
 		h, _ := newHandler(t, nil, empty, nil)
-		out, _ := h.Invoke(context.Background(), readEvent(t, "driftscan-latest.json", nil))
+		out, _ := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-latest.json", nil))
 		if resp, body := decodeResponse(t, out); resp.StatusCode != 404 || !strings.Contains(body["detail"].(string), "no drift report") {
 			t.Errorf("got %d %v, want 404 no drift report", resp.StatusCode, body)
 		}
 	})
 	t.Run("latest does not scan", func(t *testing.T) {
 		h, rec := newHandler(t, nil, table, nil)
-		if _, err := h.Invoke(context.Background(), readEvent(t, "driftscan-latest.json", nil)); err != nil || len(rec.targets) != 0 {
+		if _, err := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-latest.json", nil)); err != nil || len(rec.targets) != 0 {
 			t.Errorf("latest ran %d scans (err %v), want none", len(rec.targets), err)
 		}
 	})
@@ -169,13 +150,13 @@ func TestScheduled(t *testing.T) {
 		wantErr bool
 		target  drift.Target
 	}{
-		{"schedule input", readEvent(t, "driftscan.json", nil), nil, table, drift.InSync, false,
+		{"schedule input", eventfile.Read(t, "driftscan.json", nil), nil, table, drift.InSync, false,
 			drift.Target{APIURL: "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/dev", APIID: "a1b2c3d4e5"}},
-		{"drift is a finding, not a failure", readEvent(t, "driftscan.json", nil), &drifted, table, drift.Drifted, false,
+		{"drift is a finding, not a failure", eventfile.Read(t, "driftscan.json", nil), &drifted, table, drift.Drifted, false,
 			drift.Target{APIURL: "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/dev", APIID: "a1b2c3d4e5"}},
 		{"bare EventBridge scheduled event", []byte(`{"version":"0","id":"89d1a02d-5ec7-412e-82f5-13505f849b41","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-25T12:00:00Z","region":"eu-west-2","resources":["arn:aws:events:eu-west-2:123456789012:rule/levqor-dev-drift-daily"],"detail":{}}`),
 			nil, table, drift.InSync, false, drift.Target{}},
-		{"store failure is returned for a retry", readEvent(t, "driftscan.json", nil), nil, "", drift.InSync, true,
+		{"store failure is returned for a retry", eventfile.Read(t, "driftscan.json", nil), nil, "", drift.InSync, true,
 			drift.Target{APIURL: "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/dev", APIID: "a1b2c3d4e5"}},
 	}
 	for _, tc := range cases {
@@ -201,11 +182,11 @@ func TestScheduled(t *testing.T) {
 func TestScanCannotRun(t *testing.T) {
 	h, _ := newHandler(t, nil, "", nil)
 	h.Runner = &drift.Runner{Scanner: &drift.Scanner{}}
-	out, err := h.Invoke(context.Background(), readEvent(t, "driftscan-http.json", nil))
+	out, err := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-http.json", nil))
 	if resp, body := decodeResponse(t, out); err != nil || resp.StatusCode != 503 || body["type"] != "https://levqor.ai/problems/service-unavailable" {
 		t.Errorf("HTTP = %d %v (%v), want 503 service-unavailable", resp.StatusCode, body, err)
 	}
-	out, err = h.Invoke(context.Background(), readEvent(t, "driftscan.json", nil))
+	out, err = h.Invoke(context.Background(), eventfile.Read(t, "driftscan.json", nil))
 	if rep, ok := out.(drift.Report); err == nil || !ok || rep.Status != drift.Error {
 		t.Errorf("scheduled = %#v, %v; want an error report and an error", out, err)
 	}

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/levqor/serverless/infra/eventfile"
 )
 
 // describeStub is DynamoDB answering DescribeTable in-process over HTTP, so
@@ -44,14 +44,8 @@ func describeStub(b *testing.B) (*dynamodb.Client, *int) {
 // event to the API Gateway response: shallow (no AWS call) and ?deep=1 (one
 // DescribeTable per request, the cache disabled).
 func BenchmarkHealth(b *testing.B) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "health.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	deepRaw, err := os.ReadFile(filepath.Join("..", "..", "events", "health-deep.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw := eventfile.Read(b, "health.json", nil)
+	deepRaw := eventfile.Read(b, "health-deep.json", nil)
 	db, calls := describeStub(b)
 	cases := []struct {
 		name   string

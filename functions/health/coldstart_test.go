@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/metrics"
 )
 
@@ -18,7 +19,7 @@ func TestColdStartMetric(t *testing.T) {
 	cold := true
 	h.ColdStart = func() bool { c := cold; cold = false; return c }
 	for range 3 {
-		if resp := invokeHTTP(t, h, loadEvent(t, "health.json", nil)); resp.StatusCode != 200 {
+		if resp := invokeHTTP(t, h, eventfile.Read(t, "health.json", nil)); resp.StatusCode != 200 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/problem"
@@ -66,27 +65,6 @@ func newHandler(db TableDescriber, logs *bytes.Buffer) *Handler {
 		Prober:    &Prober{Table: "tickets", DB: db, Timeout: 50 * time.Millisecond, CacheFor: -1, Now: func() time.Time { return fixedNow }, Started: fixedNow.Add(-12345 * time.Second)},
 		ColdStart: func() bool { return false },
 	}
-}
-
-// loadEvent reads an event file, applying edit to its decoded form.
-func loadEvent(t *testing.T, name string, edit func(map[string]any)) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit == nil {
-		return b
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	edit(m)
-	if b, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func setHeader(name, v string) func(map[string]any) {
@@ -151,7 +129,7 @@ func TestHTTP(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHandler(tc.db, nil)
-			resp := invokeHTTP(t, h, loadEvent(t, tc.event, tc.edit))
+			resp := invokeHTTP(t, h, eventfile.Read(t, tc.event, tc.edit))
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status = %d, want %d (body %s)", resp.StatusCode, tc.status, resp.Body)
 			}
@@ -277,7 +255,7 @@ func TestLogs(t *testing.T) {
 	h := newHandler(&stubDB{err: errors.New("boom")}, &logs)
 	h.ColdStart = func() bool { return true }
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8f5d1c3e-lambda-req"})
-	if _, err := h.Invoke(ctx, loadEvent(t, "health-deep.json", nil)); err != nil {
+	if _, err := h.Invoke(ctx, eventfile.Read(t, "health-deep.json", nil)); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
@@ -350,7 +328,7 @@ func TestDeepAgainstDynamoDBLocal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHandler(nil, nil)
 			h.Prober.DB, h.Prober.Table, h.Prober.Timeout = client, tc.table, 10*time.Second
-			resp := invokeHTTP(t, h, loadEvent(t, "health-deep.json", nil))
+			resp := invokeHTTP(t, h, eventfile.Read(t, "health-deep.json", nil))
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
 			}

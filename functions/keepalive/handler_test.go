@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
@@ -28,26 +27,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
-
-// sample reads an events/ file, applying edit (a JSON object patch on the
-// decoded map) when given.
-func sample(t *testing.T, name string, edit func(map[string]any)) json.RawMessage {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit == nil {
-		return b
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	edit(m)
-	out, _ := json.Marshal(m)
-	return out
-}
 
 type recorder struct {
 	mu     sync.Mutex
@@ -114,7 +93,7 @@ func lambdaCtx(requestID string) context.Context {
 func TestWarmupTouchesNothing(t *testing.T) {
 	f := newFixture(t, false) // no store: a warm-up that touched DynamoDB would panic
 	f.cold = true
-	out, err := f.h.Invoke(lambdaCtx("req-1"), sample(t, "keepalive-warmup.json", nil))
+	out, err := f.h.Invoke(lambdaCtx("req-1"), eventfile.Read(t, "keepalive-warmup.json", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +105,7 @@ func TestWarmupTouchesNothing(t *testing.T) {
 	if n := strings.Count(f.logs.String(), `"ColdStart":1`); n != 1 {
 		t.Fatalf("%d ColdStart records in %s", n, f.logs.String())
 	}
-	if _, err := f.h.Invoke(lambdaCtx("req-2"), sample(t, "keepalive-warmup.json", nil)); err != nil {
+	if _, err := f.h.Invoke(lambdaCtx("req-2"), eventfile.Read(t, "keepalive-warmup.json", nil)); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(f.logs.String(), `"ColdStart":1`); n != 1 {
@@ -141,7 +120,7 @@ func TestScheduledEvents(t *testing.T) {
 	envelope := func(m map[string]any) { m["detail"] = map[string]any{"api_url": api.URL + "/dev"} }
 
 	t.Run("template input", func(t *testing.T) {
-		out, err := f.h.Invoke(lambdaCtx("req-a"), sample(t, "keepalive.json", withURL))
+		out, err := f.h.Invoke(lambdaCtx("req-a"), eventfile.Read(t, "keepalive.json", withURL))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +143,7 @@ func TestScheduledEvents(t *testing.T) {
 	})
 
 	t.Run("eventbridge envelope delivered twice is one run", func(t *testing.T) {
-		ev := sample(t, "keepalive-eventbridge.json", envelope)
+		ev := eventfile.Read(t, "keepalive-eventbridge.json", envelope)
 		first, err := f.h.Invoke(lambdaCtx("req-b"), ev)
 		if err != nil {
 			t.Fatal(err)
@@ -183,7 +162,7 @@ func TestScheduledEvents(t *testing.T) {
 
 	t.Run("wrong version goes down and alerts once", func(t *testing.T) {
 		old := healthServer(t, "0.9.0")
-		ev := sample(t, "keepalive.json", func(m map[string]any) { m["api_url"] = old.URL + "/dev" })
+		ev := eventfile.Read(t, "keepalive.json", func(m map[string]any) { m["api_url"] = old.URL + "/dev" })
 		for i, req := range []string{"req-d", "req-e"} {
 			out, err := f.h.Invoke(lambdaCtx(req), ev)
 			if err != nil {
@@ -239,7 +218,7 @@ func TestHTTP(t *testing.T) {
 	}
 
 	t.Run("POST runs a check against the API that was called", func(t *testing.T) {
-		r := invokeHTTP(t, f.h, sample(t, "keepalive-http.json", local))
+		r := invokeHTTP(t, f.h, eventfile.Read(t, "keepalive-http.json", local))
 		if r.StatusCode != 200 || r.Headers["Content-Type"] != "application/json" || r.Headers["X-Correlation-ID"] != "keepalive-sample-0001" {
 			t.Fatalf("response %+v", r)
 		}
@@ -253,7 +232,7 @@ func TestHTTP(t *testing.T) {
 	})
 
 	t.Run("GET uptime", func(t *testing.T) {
-		r := invokeHTTP(t, f.h, sample(t, "keepalive-uptime.json", nil))
+		r := invokeHTTP(t, f.h, eventfile.Read(t, "keepalive-uptime.json", nil))
 		var doc UptimeDocument
 		if err := json.Unmarshal([]byte(r.Body), &doc); err != nil {
 			t.Fatal(err)
@@ -265,7 +244,7 @@ func TestHTTP(t *testing.T) {
 	})
 
 	t.Run("GET uptime for an unknown target is 404", func(t *testing.T) {
-		r := invokeHTTP(t, f.h, sample(t, "keepalive-uptime.json", func(m map[string]any) {
+		r := invokeHTTP(t, f.h, eventfile.Read(t, "keepalive-uptime.json", func(m map[string]any) {
 			m["queryStringParameters"] = map[string]any{"target": "nope"}
 		}))
 		if r.StatusCode != 404 || r.Headers["Content-Type"] != "application/problem+json" {
@@ -274,7 +253,7 @@ func TestHTTP(t *testing.T) {
 	})
 
 	t.Run("AWS sample on another route is 404, not an error", func(t *testing.T) {
-		r := invokeHTTP(t, f.h, sample(t, "aws/apigw-v2-request-iam.json", nil))
+		r := invokeHTTP(t, f.h, eventfile.Read(t, "aws/apigw-v2-request-iam.json", nil))
 		if r.StatusCode != 404 || !strings.Contains(r.Body, "not-found") {
 			t.Fatalf("%d %s", r.StatusCode, r.Body)
 		}
@@ -285,7 +264,7 @@ func TestHTTP(t *testing.T) {
 		runner := *f.h.Runner
 		runner.Store = &uptime.Store{Client: f.h.Runner.Store.Client, Table: "missing-table"}
 		broken.Runner = &runner
-		r := invokeHTTP(t, &broken, sample(t, "keepalive-http.json", local))
+		r := invokeHTTP(t, &broken, eventfile.Read(t, "keepalive-http.json", local))
 		if r.StatusCode != 503 || r.Headers["Retry-After"] == "" || strings.Contains(r.Body, "missing-table") {
 			t.Fatalf("%d %v %s", r.StatusCode, r.Headers, r.Body)
 		}

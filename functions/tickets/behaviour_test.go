@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
 )
@@ -20,7 +21,7 @@ import (
 // jwtRequest is AWS's JWT-authorizer payload shape (events/tickets-jwt.json)
 // with the given claims and body.
 func jwtRequest(t *testing.T, claims map[string]string, body string) events.APIGatewayV2HTTPRequest {
-	req := httpEvent(t, "../../events/tickets-jwt.json")
+	req := httpEvent(t, "tickets-jwt.json")
 	req.RequestContext.Authorizer.JWT.Claims = claims
 	req.Body = body
 	return req
@@ -71,7 +72,7 @@ func TestJWTTier(t *testing.T) {
 		})
 	}
 	t.Run("anonymous keeps the seed's behaviour, claimed", func(t *testing.T) {
-		req := httpEvent(t, "../../events/tickets.json")
+		req := httpEvent(t, "tickets.json")
 		req.Body = `{"subject":"S","body":"B","tier":"agency"}`
 		resp := e.send(t, req)
 		var doc tickets.Response
@@ -83,7 +84,7 @@ func TestJWTTier(t *testing.T) {
 }
 
 func withKey(t *testing.T, key, ip, body string) events.APIGatewayV2HTTPRequest {
-	req := httpEvent(t, "../../events/tickets-idempotent.json")
+	req := httpEvent(t, "tickets-idempotent.json")
 	req.Headers["idempotency-key"] = key
 	req.RequestContext.HTTP.SourceIP = ip
 	if body != "" {
@@ -187,7 +188,7 @@ func TestDynamoDBDown(t *testing.T) {
 	t.Run("all of DynamoDB down is 503 with Retry-After", func(t *testing.T) {
 		e := newEnvWith(t, down, down, good.table)
 		for _, f := range []string{"tickets.json", "tickets-idempotent.json"} {
-			resp := e.invoke(t, readEvent(t, "../../events/"+f))
+			resp := e.invoke(t, eventfile.Read(t, f, nil))
 			checkProblemResponse(t, resp, 503, "")
 			if resp.Headers["Retry-After"] == "" {
 				t.Errorf("%s: 503 without Retry-After", f)
@@ -224,7 +225,7 @@ func TestLogsNeverCarryCustomerContent(t *testing.T) {
 		`{"subject":"SUBJMARKER7731","body":"BODYMARKER7731","BODYMARKER7731":"x"}`,                         // refused: unknown field
 	}
 	for _, b := range bodies {
-		req := httpEvent(t, "../../events/tickets.json")
+		req := httpEvent(t, "tickets.json")
 		req.Body = b
 		req.Headers["authorization"] = "Bearer TOKENMARKER7731"
 		e.send(t, req)
@@ -268,7 +269,7 @@ func TestSlowDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 	e := newEnvWith(t, slow, slow, "t")
 	e.h.Budget = 300 * time.Millisecond
 	start := time.Now()
-	resp := e.invoke(t, readEvent(t, "../../events/tickets-idempotent.json"))
+	resp := e.invoke(t, eventfile.Read(t, "tickets-idempotent.json", nil))
 	checkProblemResponse(t, resp, 503, "")
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("answered after %v with a 300ms budget", d)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
@@ -62,7 +63,7 @@ func benchHandler(b *testing.B, endpoint string) *Handler {
 // makes three (claim, ticket, complete). No EventBridge call is on this
 // path: TicketCreated leaves through the table's stream.
 func BenchmarkCreateTicket(b *testing.B) {
-	seed, err := json.Marshal(httpEvent(b, "../../events/tickets.json"))
+	seed, err := json.Marshal(httpEvent(b, "tickets.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func BenchmarkCreateTicket(b *testing.B) {
 				raw := seed
 				if tc.key {
 					b.StopTimer()
-					req := httpEvent(b, "../../events/tickets.json")
+					req := httpEvent(b, "tickets.json")
 					req.Headers["idempotency-key"] = "bench-" + strconv.Itoa(i)
 					raw, _ = json.Marshal(req)
 					b.StartTimer()
@@ -107,7 +108,7 @@ func BenchmarkStreamPublish(b *testing.B) {
 	h := benchHandler(b, "http://127.0.0.1:1")
 	h.Publisher = bus.bus()
 	var one events.DynamoDBEvent
-	if err := json.Unmarshal(readEvent(b, "../../events/tickets-stream.json"), &one); err != nil {
+	if err := json.Unmarshal(eventfile.Read(b, "tickets-stream.json", nil), &one); err != nil {
 		b.Fatal(err)
 	}
 	var batch events.DynamoDBEvent
@@ -137,7 +138,7 @@ func BenchmarkPutItemFloor(b *testing.B) {
 	stub := newAWSStub(b)
 	s := &ticketstore.Store{Client: sdkDynamo(stub.srv.URL), Table: "bench"}
 	var one events.DynamoDBEvent
-	if err := json.Unmarshal(readEvent(b, "../../events/tickets-stream.json"), &one); err != nil {
+	if err := json.Unmarshal(eventfile.Read(b, "tickets-stream.json", nil), &one); err != nil {
 		b.Fatal(err)
 	}
 	tk, err := ticketstore.FromItem(itemOf(one.Records[0].Change.NewImage))

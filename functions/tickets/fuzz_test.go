@@ -39,7 +39,7 @@ func FuzzHTTP(f *testing.F) {
 		ColdStart: func() bool { return false },
 	}
 	f.Fuzz(func(t *testing.T, body, contentType string, b64 bool) {
-		req := httpEvent(t, "../../events/tickets.json")
+		req := httpEvent(t, "tickets.json")
 		req.Body, req.IsBase64Encoded = body, b64
 		req.Headers["content-type"] = contentType
 		resp := h.HTTP(context.Background(), req, "fuzz", false)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
@@ -69,7 +70,7 @@ func TestEventFiles(t *testing.T) {
 	for name, want := range eventCases {
 		t.Run(name, func(t *testing.T) {
 			before := len(e.ticketItems(t))
-			raw := readEvent(t, filepath.Join("../../events", name))
+			raw := eventfile.Read(t, name, nil)
 			resp := e.invoke(t, raw)
 			if resp.StatusCode != want.status {
 				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, want.status, resp.Body)
@@ -132,7 +133,7 @@ func checkProblemResponse(t *testing.T, resp events.APIGatewayV2HTTPResponse, st
 
 func TestSeedAnswer(t *testing.T) {
 	e := newEnv(t)
-	resp := e.invoke(t, readEvent(t, "../../events/tickets.json"))
+	resp := e.invoke(t, eventfile.Read(t, "tickets.json", nil))
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(resp.Body), &doc); err != nil {
 		t.Fatal(err)
@@ -165,7 +166,7 @@ func TestCorrelationID(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req := httpEvent(t, "../../events/tickets-invalid-missing-subject.json")
+			req := httpEvent(t, "tickets-invalid-missing-subject.json")
 			req.Headers["x-correlation-id"] = tc.in
 			resp := e.send(t, req)
 			got := resp.Headers["X-Correlation-ID"]

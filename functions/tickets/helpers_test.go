@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/idempotency"
@@ -100,20 +100,12 @@ func sdkDynamo(endpoint string) *dynamodb.Client {
 	})
 }
 
-func readEvent(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func httpEvent(t testing.TB, path string) events.APIGatewayV2HTTPRequest {
+// httpEvent decodes the HTTP API request in events/<name>.
+func httpEvent(t testing.TB, name string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	var req events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(readEvent(t, path), &req); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	if err := json.Unmarshal(eventfile.Read(t, name, nil), &req); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 	return req
 }

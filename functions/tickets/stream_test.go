@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/tickets"
 )
 
@@ -90,7 +91,7 @@ func remaining(ev events.DynamoDBEvent, resp events.DynamoDBEventResponse) event
 func createTickets(t *testing.T, e *env, n int) []string {
 	var ids []string
 	for i := range n {
-		req := httpEvent(t, "../../events/tickets.json")
+		req := httpEvent(t, "tickets.json")
 		req.Body = fmt.Sprintf(`{"subject":"Ticket %d","body":"SECRETBODY %d","email":"private%d@example.com","tier":"agency"}`, i, i, i)
 		resp := e.send(t, req)
 		var doc tickets.Response
@@ -177,7 +178,7 @@ func TestStreamSampleEvents(t *testing.T) {
 
 	resp := invokeStream(t, e, func() events.DynamoDBEvent {
 		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(readEvent(t, "../../events/tickets-stream.json"), &ev); err != nil {
+		if err := json.Unmarshal(eventfile.Read(t, "tickets-stream.json", nil), &ev); err != nil {
 			t.Fatal(err)
 		}
 		return ev
@@ -197,7 +198,7 @@ func TestStreamSampleEvents(t *testing.T) {
 	t.Run("AWS's sample batch holds no tickets: skipped, nothing published", func(t *testing.T) {
 		before := len(bus.accepted)
 		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(readEvent(t, "../../events/aws/dynamodb-event.json"), &ev); err != nil {
+		if err := json.Unmarshal(eventfile.Read(t, "aws/dynamodb-event.json", nil), &ev); err != nil {
 			t.Fatal(err)
 		}
 		if resp := invokeStream(t, e, ev); len(resp.BatchItemFailures) != 0 || len(bus.accepted) != before {
@@ -206,7 +207,7 @@ func TestStreamSampleEvents(t *testing.T) {
 	})
 	t.Run("an unreadable ticket image is reported, never dropped", func(t *testing.T) {
 		var ev events.DynamoDBEvent
-		_ = json.Unmarshal(readEvent(t, "../../events/tickets-stream.json"), &ev)
+		_ = json.Unmarshal(eventfile.Read(t, "tickets-stream.json", nil), &ev)
 		delete(ev.Records[1].Change.NewImage, "created_at")
 		before := len(bus.accepted)
 		resp := invokeStream(t, e, ev)
