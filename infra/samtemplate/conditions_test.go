@@ -27,7 +27,7 @@ func TestTemplateConditions(t *testing.T) {
 			concurrent: map[string]any{"ProvisionedConcurrentExecutions": "2"},
 			routeAuth:  map[string]any{"Authorizer": "LevqorJwt"},
 			apiAuth: map[string]any{"LevqorJwt": map[string]any{
-				"IdentitySource": "$request.header.Authorization",
+				"IdentitySource":   "$request.header.Authorization",
 				"JwtConfiguration": map[string]any{"issuer": "https://issuer.example", "audience": []any{"levqor"}},
 			}}},
 		// A Number parameter's "0" equals the condition's "0" however it is written.
