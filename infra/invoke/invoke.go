@@ -26,7 +26,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,12 +124,7 @@ func Env(fn *samtemplate.Function, extra map[string]string) []string {
 	for k, v := range extra {
 		m[k] = v
 	}
-	env := make([]string, 0, len(m))
-	for k, v := range m {
-		env = append(env, k+"="+v)
-	}
-	sort.Strings(env)
-	return env
+	return proc.Environ(m)
 }
 
 // Options configures Start.

@@ -9,7 +9,10 @@
 // SignalGroup or KillGroup with cmd.Process.Pid.
 package proc
 
-import "syscall"
+import (
+	"sort"
+	"syscall"
+)
 
 // SignalGroup sends sig to the process group led by pid (a process started
 // with Attr). It returns syscall.Kill's error, ESRCH when the group is gone.
@@ -27,4 +30,16 @@ func KillGroup(pid int) error {
 		return syscall.Kill(pid, syscall.SIGKILL)
 	}
 	return nil
+}
+
+// Environ renders env as a child's environment (cmd.Env): "NAME=value"
+// entries sorted by name, so the child's environment, and any log of it,
+// is the same from run to run.
+func Environ(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -94,3 +94,14 @@ func TestKillGroupWithoutGroup(t *testing.T) {
 		t.Errorf("KillGroup(gone) = %v, want ESRCH", err)
 	}
 }
+
+func TestEnviron(t *testing.T) {
+	got := Environ(map[string]string{"B": "2", "A": "x=y", "EMPTY": ""})
+	want := []string{"A=x=y", "B=2", "EMPTY="}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Environ = %q, want %q", got, want)
+	}
+	if got := Environ(nil); len(got) != 0 {
+		t.Errorf("Environ(nil) = %q", got)
+	}
+}

@@ -8,10 +8,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/levqor/serverless/infra/proc"
 )
 
 // Error types Lambda reports for failures that are not the function's own.
@@ -279,10 +280,5 @@ func (f *Function) environ(runtimeAPI string, envID int) []string {
 	for k, v := range reserved {
 		env[k] = v
 	}
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
+	return proc.Environ(env)
 }
