@@ -21,20 +21,19 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/envconfig"
@@ -74,9 +73,10 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	// LoadDefaultConfig reads the environment only (AWS_ENDPOINT_URL_* too):
-	// credentials resolve lazily, so there is no network call at init.
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
+	// Lambda (or the local stack) sets; no network call at init. See
+	// shared/awsconfig for why not config.LoadDefaultConfig.
+	cfg, err := awsconfig.Load(os.Getenv)
 	if err != nil {
 		fail(fmt.Errorf("AWS configuration: %w", err))
 	}

@@ -22,16 +22,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
@@ -49,9 +48,10 @@ func main() {
 	if err != nil {
 		envconfig.Exit("keepalive", fmt.Errorf("configuration: %w", err))
 	}
-	// LoadDefaultConfig reads the environment only; credentials resolve
-	// lazily on the first call, so there is no network call at init.
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
+	// Lambda (or the local stack) sets; no network call at init. See
+	// shared/awsconfig for why not config.LoadDefaultConfig.
+	cfg, err := awsconfig.Load(os.Getenv)
 	if err != nil {
 		envconfig.Exit("keepalive", fmt.Errorf("AWS configuration: %w", err))
 	}

@@ -29,17 +29,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
@@ -60,11 +59,10 @@ func main() {
 		envconfig.Exit("tickets", err)
 	}
 	function := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "tickets")
-	// LoadDefaultConfig reads the environment only; credentials resolve
-	// lazily on the first call, so there is no network call at init. The SDK
-	// honours AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_EVENTBRIDGE (the
-	// local stack uses them).
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
+	// Lambda (or the local stack) sets; no network call at init. See
+	// shared/awsconfig for why not config.LoadDefaultConfig.
+	cfg, err := awsconfig.Load(os.Getenv)
 	if err != nil {
 		envconfig.Exit("tickets", fmt.Errorf("AWS configuration: %w", err))
 	}
