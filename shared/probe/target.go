@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -50,7 +49,26 @@ type targetJSON struct {
 	Conditions      []string `json:"conditions"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+// validName reports whether s is a target name: 1 to 64 bytes, a lower-case
+// letter or digit first, then lower-case letters, digits, '.', '_' or '-'
+// (the regexp ^[a-z0-9][a-z0-9._-]{0,63}$, which the tests keep as the
+// reference). Written by hand because that regexp's {0,63} compiles into a
+// 64-fold program at package init: about 0.3 ms and 700 allocations of
+// every keepalive cold start, for a check run once per configured target.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ParseTargets reads the KEEPALIVE_TARGETS configuration: a JSON list of
 // objects with the fields name, url, method, timeout_ms, expect_status,
@@ -102,7 +120,7 @@ func ParseTargets(data []byte) ([]Target, error) {
 
 func (r targetJSON) target() (Target, error) {
 	t := Target{Name: r.Name, URL: r.URL, Method: strings.ToUpper(r.Method), Timeout: DefaultTimeout, ExpectStatus: r.ExpectStatus}
-	if !nameRE.MatchString(t.Name) {
+	if !validName(t.Name) {
 		return Target{}, errors.New("name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
 	}
 	if err := ValidURL(t.URL); err != nil {

@@ -1,10 +1,47 @@
 package probe
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
+
+// nameRE is the rule validName implements, kept here as an independent
+// reference for the tests.
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+func TestValidName(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"site", true}, {"api.v1", true}, {"a", true}, {"0", true}, {"a-b_c.d", true}, {long, true},
+		{"", false}, {long + "a", false}, {"-a", false}, {".a", false}, {"_a", false}, {"Site", false},
+		{"a b", false}, {"a/b", false}, {"a\n", false}, {"a\x00", false}, {"é", false}, {"a\u00e9", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := validName(tc.in); got != tc.want || got != nameRE.MatchString(tc.in) {
+				t.Errorf("validName(%q) = %v, want %v (regexp: %v)", tc.in, got, tc.want, nameRE.MatchString(tc.in))
+			}
+		})
+	}
+}
+
+// FuzzValidName checks the hand-written validName against the regexp it
+// replaces.
+func FuzzValidName(f *testing.F) {
+	for _, s := range []string{"site", "", "-a", strings.Repeat("z", 65), "a.b_c-d", "A", "a\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if validName(s) != nameRE.MatchString(s) {
+			t.Fatalf("validName(%q) = %v, regexp says %v", s, validName(s), nameRE.MatchString(s))
+		}
+	})
+}
 
 func TestParseTargets(t *testing.T) {
 	tests := []struct {
