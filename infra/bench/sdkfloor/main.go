@@ -1,8 +1,8 @@
-// Command sdkfloor is the bench's SDK reference: the bare "hello" plus the
-// AWS SDK set the tickets function links, configured the way every function
-// is, with config.LoadDefaultConfig (see package floor). hello -> sdkfloor is
-// what the SDK costs; sdkfloor -> tickets is what the project's own code
-// costs.
+// Command sdkfloor is the bench's SDK reference with config.LoadDefaultConfig:
+// the bare "hello" plus the AWS SDK set the tickets function links (see
+// package floor), configured as the functions were before shared/awsconfig.
+// sdkfloorenv -> sdkfloor is what the default credential chain would cost;
+// the functions' own floor is sdkfloorenv.
 package main
 
 import (
