@@ -2,8 +2,10 @@ package tickets
 
 import (
 	"errors"
+	"net/mail"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/levqor/serverless/shared/problem"
@@ -219,4 +221,59 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// validEmailMail is validEmail as it was written with net/mail, kept as the
+// reference the hand-written addrSpec must agree with.
+func validEmailMail(s string) bool {
+	if s == "" || len(s) > MaxEmailBytes || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+var emailCases = []struct {
+	in   string
+	want bool
+}{
+	{"ada@example.com", true}, {"a.b+tag@mail.example.co.uk", true}, {"x!#$%&'*+/=?^_`{|}~-@example.com", true},
+	{"josé@exämple.com", true}, {"a@[192.0.2.1]", true}, {"a@[::ffff:192.0.2.1]", true}, {"\uFFFD@example.com", true},
+	{"", false}, {"ada", false}, {"@example.com", false}, {"ada@", false}, {"ada@example", false},
+	{".ada@example.com", false}, {"ada.@example.com", false}, {"a..b@example.com", false}, {"ada@.example.com", false},
+	{"ada@example.com.", false}, {"ada@example..com", false}, {"a@b@example.com", false}, {`"ada"@example.com`, false},
+	{`"a b"@example.com`, false}, {"<ada@example.com>", false}, {"Ada <ada@example.com>", false}, {"ada@example.com(Ada)", false},
+	{"ada@example.com()", false}, {"ada@[::1]", false}, {"ada@[300.1.1.1]", false}, {"ada@[1.2.3.4]]", false},
+	{"ada@[1.2.3.4", false}, {"ada@[]", false}, {"a(b)@example.com", false}, {"a\\b@example.com", false}, {"a,b@example.com", false},
+	{"a;b@example.com", false}, {"a:b@example.com", false}, {"a[b@example.com", false}, {"ada@exa mple.com", false},
+	{"ada@example.com\r\n", false}, {"\xff@example.com", false}, {"ada@\xc3.com", false}, {"grp:ada@example.com;", false},
+	{"ada@example.com\u00a0", false}, {"ada@example.com\u0085", false}, {strings.Repeat("a", 250) + "@b.co", false},
+}
+
+func TestValidEmail(t *testing.T) {
+	for _, tc := range emailCases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, ref := validEmail(tc.in), validEmailMail(tc.in)
+			if got != tc.want || ref != tc.want {
+				t.Errorf("validEmail(%q) = %v, net/mail reference %v, want %v", tc.in, got, ref, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzValidEmail checks the hand-written address check against net/mail.
+func FuzzValidEmail(f *testing.F) {
+	for _, tc := range emailCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, ref := validEmail(s), validEmailMail(s); got != ref {
+			t.Fatalf("validEmail(%q) = %v, net/mail reference says %v", s, got, ref)
+		}
+	})
 }
