@@ -251,7 +251,7 @@ func TestLogsThroughStack(t *testing.T) {
 		t.Fatalf("ticket: %d %s", a.Status, a.Body)
 	}
 	time.Sleep(500 * time.Millisecond) // the stream invocation logs too
-	out := s.Log.String()
+	out := s.Log()
 	for _, m := range []string{"SUBJ-MARK-5521", "BODY-MARK-5521", "MAIL-MARK-5521", "TOKEN-MARK-5521", "forged"} {
 		if strings.Contains(out, m) {
 			t.Errorf("log output contains %s", m)

@@ -9,12 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/e2e/stacktest"
 )
 
 // repoRoot is where template.yaml lives, seen from this package.
@@ -71,15 +70,15 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// stack is the local stack (infra/devstack) with the real function binaries,
-// talking to DynamoDB Local through a Proxy. DynamoDB Local persists to a
-// folder so it can be killed and restarted with its data.
+// stack is the local stack (infra/devstack, run by stacktest) with the real
+// function binaries, talking to DynamoDB Local through a Proxy. DynamoDB
+// Local persists to a folder so it can be killed and restarted with its data.
 type stack struct {
 	URL   string
 	Table string
 	Proxy *Proxy
 	DB    *dynamodb.Client // straight to DynamoDB Local, for checking the table
-	Log   *syncBuffer      // devstack's output: every function's log lines
+	Dev   *stacktest.Stack // the devstack: its output holds every function's log lines
 
 	ddbOpts dynamolocal.Options
 	mu      sync.Mutex
@@ -89,7 +88,11 @@ type stack struct {
 func newStack(t *testing.T, args ...string) *stack {
 	t.Helper()
 	binDir, devstack := built(t)
-	s := &stack{Table: "levqor-faults", Log: &syncBuffer{}}
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{}
 	s.ddbOpts = dynamolocal.Options{DBPath: t.TempDir(), Port: freePort(t)}
 	s.startDynamoDB(t)
 	t.Cleanup(func() { s.KillDynamoDB(t) })
@@ -100,53 +103,21 @@ func newStack(t *testing.T, args ...string) *stack {
 	t.Cleanup(s.Proxy.Close)
 	s.DB = dynamolocal.NewClient("http://127.0.0.1:" + strconv.Itoa(s.ddbOpts.Port))
 
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	s.URL = "http://" + addr
-	cmd := exec.Command(devstack, append([]string{
-		"-template", "template.yaml", "-bin", binDir, "-addr", addr, "-table", s.Table,
-		"-dynamodb-endpoint", "http://" + s.Proxy.Addr(), "-schedules=false",
-	}, args...)...)
-	cmd.Dir = repoRoot
-	cmd.Stdout, cmd.Stderr = s.Log, s.Log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its functions are its children: stop them together
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	// Start waits for the ready line and, at cleanup, sends Ctrl-C and
+	// fails the test if a function process outlives the devstack.
+	bins := stacktest.Binaries{Root: root, Template: filepath.Join(root, "template.yaml"), Bin: binDir, Devstack: devstack}
+	s.Dev = stacktest.Start(t, bins, append([]string{"-dynamodb-endpoint", "http://" + s.Proxy.Addr(), "-schedules=false"}, args...)...)
+	s.URL, s.Table = s.Dev.URL, s.Dev.Table
 	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
 		if t.Failed() {
-			t.Logf("devstack output (last 8 KiB):\n%s", tail(s.Log.String(), 8<<10))
+			t.Logf("devstack output (last 8 KiB):\n%s", tail(s.Log(), 8<<10))
 		}
 	})
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(s.URL + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("devstack exited:\n%s", s.Log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("devstack not ready in 90s:\n%s", s.Log.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 	return s
 }
+
+// Log is the devstack's output so far, one printed line per line.
+func (s *stack) Log() string { return strings.Join(s.Dev.Lines(0), "\n") }
 
 func tail(s string, n int) string {
 	if len(s) > n {
@@ -272,7 +243,7 @@ func checkUnavailable(t *testing.T, a answer) {
 // process that died, and returns how many times fn's environments ran init.
 func noCrashes(t *testing.T, s *stack, fn string) int {
 	t.Helper()
-	out := s.Log.String()
+	out := s.Log()
 	for _, bad := range []string{"panic:", "goroutine ", "Runtime.ExitError", "Task timed out"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("devstack output contains %q", bad)

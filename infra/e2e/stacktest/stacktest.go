@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -81,6 +82,8 @@ func goCmd(t testing.TB, dir string, args ...string) {
 type Stack struct {
 	// URL is the local API's base URL.
 	URL string
+	// Table is the name of the table Start gave the devstack.
+	Table string
 
 	t       testing.TB
 	bin     string
@@ -97,27 +100,29 @@ var readyLine = regexp.MustCompile(`\[devstack\] ready: API on (http://\S+)`)
 
 // Start runs the devstack from b on free ports with a fresh table (reusing
 // $DYNAMODB_ENDPOINT when set, as `make test` sets it) and waits until it
-// says it is ready. extra flags are appended. The stack is stopped when the
-// test ends; call Stop to check the shutdown yourself.
+// says it is ready. extra flags are appended, so they override Start's own
+// (the flag package keeps a flag's last value; the fault tests put their
+// DynamoDB proxy in -dynamodb-endpoint that way). The stack is stopped when
+// the test ends; call Stop to check the shutdown yourself.
 func Start(t testing.TB, b Binaries, extra ...string) *Stack {
 	t.Helper()
-	args := []string{
-		"-template", b.Template, "-bin", b.Bin, "-addr", "127.0.0.1:0",
-		"-table", fmt.Sprintf("e2e-%d-%06d", time.Now().Unix(), rand.IntN(1_000_000)),
-	}
+	table := fmt.Sprintf("e2e-%d-%06d", time.Now().Unix(), rand.IntN(1_000_000))
+	args := []string{"-template", b.Template, "-bin", b.Bin, "-addr", "127.0.0.1:0", "-table", table}
 	if ep := os.Getenv("DYNAMODB_ENDPOINT"); ep != "" {
 		args = append(args, "-dynamodb-endpoint", ep)
 	}
 	args = append(args, extra...)
 	cmd := exec.Command(b.Devstack, args...)
 	cmd.Dir = b.Root
-	cmd.SysProcAttr = childAttr()
+	// A process group of its own and, on Linux, the parent-death signal:
+	// a crashed test binary leaves no devstack (and so no functions) behind.
+	cmd.SysProcAttr = proc.Attr()
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
-	s := &Stack{t: t, bin: b.Bin, cmd: cmd, exited: make(chan struct{}), changed: make(chan struct{})}
+	s := &Stack{Table: table, t: t, bin: b.Bin, cmd: cmd, exited: make(chan struct{}), changed: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start devstack: %v", err)
 	}
@@ -221,7 +226,7 @@ func (s *Stack) Stop() error {
 	select {
 	case <-s.exited:
 	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
+		_ = proc.KillGroup(s.cmd.Process.Pid)
 		<-s.exited
 		return fmt.Errorf("devstack did not stop within 20 s of SIGINT; output:\n%s", s.Tail(30))
 	}
