@@ -3,7 +3,10 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/levqor/serverless/infra/samtemplate"
 )
 
 func TestSummarize(t *testing.T) {
@@ -78,5 +81,35 @@ func TestPairs(t *testing.T) {
 	p, err := pairs([]string{"a=x", "b=y=z"})
 	if err != nil || p[0] != [2]string{"a", "x"} || p[1] != [2]string{"b", "y=z"} {
 		t.Errorf("%v %v", p, err)
+	}
+}
+
+// TestFunctionEnv: the bench gives a function Lambda's variables, pointed at
+// the local Runtime API and canary, then its own template variables (sorted,
+// each once) and no other function's.
+func TestFunctionEnv(t *testing.T) {
+	tpl := &samtemplate.Template{Functions: []samtemplate.Function{
+		{Dir: "other", Env: map[string]string{"OTHER": "x"}},
+		{Dir: "tickets", Env: map[string]string{"TABLE_NAME": "t", "A_B": "2", "STAGE": "dev=local"}},
+	}}
+	for _, tc := range []struct {
+		dir  string
+		tail []string
+	}{
+		{"tickets", []string{"A_B=2", "STAGE=dev=local", "TABLE_NAME=t"}},
+		{"missing", nil},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			env := functionEnv(tpl, tc.dir, "127.0.0.1:1", "127.0.0.1:2")
+			if !slices.Contains(env, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1") || !slices.Contains(env, "AWS_ENDPOINT_URL=http://127.0.0.1:2") {
+				t.Errorf("env %q lacks the Runtime API or the canary", env)
+			}
+			if len(env) < len(tc.tail) || !slices.Equal(env[len(env)-len(tc.tail):], tc.tail) {
+				t.Errorf("env %q does not end with the template's variables %q", env, tc.tail)
+			}
+			if slices.Contains(env, "OTHER=x") {
+				t.Errorf("env %q has another function's variable", env)
+			}
+		})
 	}
 }

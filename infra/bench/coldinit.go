@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/infra/bench/runtimeapi"
+	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -170,14 +171,7 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 		if fn.Dir != dir {
 			continue
 		}
-		keys := make([]string, 0, len(fn.Env))
-		for k := range fn.Env {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			env = append(env, k+"="+fn.Env[k])
-		}
+		env = append(env, proc.Environ(fn.Env)...)
 	}
 	return env
 }
