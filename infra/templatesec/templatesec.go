@@ -51,6 +51,7 @@ type Finding struct {
 	Message  string
 }
 
+// String renders the finding as one line: rule, resource, message.
 func (f Finding) String() string { return f.Rule + ": " + f.Resource + ": " + f.Message }
 
 // Rule is one named check over a template.

@@ -49,6 +49,7 @@ type FailedError struct {
 	First  string // error code of the first failed entry
 }
 
+// Error says how many entries failed and the first one's error code.
 func (e *FailedError) Error() string {
 	return fmt.Sprintf("eventbus: %d entries failed (first: %s)", e.Failed, e.First)
 }
