@@ -84,10 +84,12 @@ fuzz:
 faults: deps
 	@bash infra/scripts/faults.sh
 
+# samconfig.toml: [default] is the dev stack, [prod] the production one.
 STAGE ?= dev
+SAM_CONFIG_ENV := $(if $(filter dev,$(STAGE)),default,$(STAGE))
 deploy:
-	sam build
-	sam deploy --config-env $(STAGE)
+	sam build --config-env $(SAM_CONFIG_ENV)
+	sam deploy --config-env $(SAM_CONFIG_ENV)
 
 clean:
 	rm -rf $(BIN) .aws-sam
