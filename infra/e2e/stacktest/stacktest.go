@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/invoke"
 	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
@@ -33,9 +34,10 @@ type Binaries struct {
 	Devstack string // the devstack command
 }
 
-// Build compiles every function in template.yaml (with -tags lambda.norpc,
-// as for Lambda) and infra/devstack into t.TempDir(). It fails the test with
-// the compiler's output when something does not build.
+// Build compiles every function in template.yaml for this machine with the
+// Lambda build's flags (invoke.BuildHost: the same flags and stamps as
+// `make invoke`), concurrently, and infra/devstack into t.TempDir(). It
+// fails the test with the compiler's output when something does not build.
 func Build(t testing.TB) Binaries {
 	t.Helper()
 	root, err := samtemplate.FindModuleRoot(".")
@@ -50,18 +52,20 @@ func Build(t testing.TB) Binaries {
 	dir := t.TempDir()
 	b.Bin = filepath.Join(dir, "bin")
 	b.Devstack = filepath.Join(dir, "devstack")
-	out := filepath.Join(dir, "out")
-	args := []string{"build", "-tags", "lambda.norpc", "-o", out + string(filepath.Separator)}
-	for _, fn := range tpl.Functions {
-		args = append(args, "./functions/"+fn.Dir)
+	errs := make([]error, len(tpl.Functions))
+	var wg sync.WaitGroup
+	for i, fn := range tpl.Functions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := filepath.Join(b.Bin, fn.Dir, "bootstrap")
+			errs[i] = invoke.BuildHost(context.Background(), root, "./functions/"+fn.Dir, out)
+		}()
 	}
-	goCmd(t, root, args...)
-	for _, fn := range tpl.Functions {
-		if err := os.MkdirAll(filepath.Join(b.Bin, fn.Dir), 0o755); err != nil {
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			t.Fatal(err)
-		}
-		if err := os.Rename(filepath.Join(out, fn.Dir), filepath.Join(b.Bin, fn.Dir, "bootstrap")); err != nil {
-			t.Fatalf("function %s: %v", fn.LogicalID, err)
 		}
 	}
 	goCmd(t, root, "build", "-o", b.Devstack, "./infra/devstack")
