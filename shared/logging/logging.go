@@ -59,13 +59,12 @@ func replace(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-var cold atomic.Bool
-
-func init() { cold.Store(true) }
+// started flips on the first call; its zero value needs no init function.
+var started atomic.Bool
 
 // ColdStart reports true exactly once per process: on the first invocation
 // of the execution environment.
-func ColdStart() bool { return cold.Swap(false) }
+func ColdStart() bool { return !started.Swap(true) }
 
 // Invocation returns a logger carrying one invocation's ids and whether it is
 // the environment's cold start.
