@@ -285,7 +285,7 @@ func makeTarget(root string, fn samtemplate.Function) string {
 	}
 	s := string(out)
 	for _, want := range []string{
-		"./functions/" + fn.Dir, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc",
+		"./functions/" + fn.Dir, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc,nethttpomithttp2",
 		"-trimpath", "-o /artifacts/bootstrap",
 	} {
 		if !containsWord(s, want) {
