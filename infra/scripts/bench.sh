@@ -154,10 +154,10 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true
   echo
   echo "## 1. Binary size (linux/arm64, the Makefile's flags: \`$flags\`)"
   echo
-  echo "Zipped = the binary alone as \`bootstrap\` in a deflate zip, as deployed. Targets: tickets ≤ 8 MiB stripped, ≤ 3 MiB zipped."
+  echo "Zipped = the binary alone as \`bootstrap\` in a zip made as SAM CLI makes the deployment artifact. Targets: tickets ≤ 8 MiB stripped, ≤ 3 MiB zipped."
   echo
   cat "$OUT/md/1-size.md"
-  echo "## 2. Cold init (host build, CGO_ENABLED=0, -tags lambda.norpc, same ldflags)"
+  echo "## 2. Cold init (host build, CGO_ENABLED=0, the Makefile's tags, same ldflags)"
   echo
   echo "Measured by \`infra/bench coldinit\`: its own Runtime API on loopback; the clock runs from just before exec to the"
   echo "function's first \`GET /2018-06-01/runtime/invocation/next\`. Target: within 3 ms of the hello's median."
