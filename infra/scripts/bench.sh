@@ -60,6 +60,8 @@ build ./infra/bench/sdkfloor "$OUT/arm64/sdkfloor/bootstrap" arm64
 build ./infra/bench/sdkfloor "$OUT/host/sdkfloor/bootstrap" host
 build ./infra/bench/sdkfloorenv "$OUT/arm64/sdkfloorenv/bootstrap" arm64
 build ./infra/bench/sdkfloorenv "$OUT/host/sdkfloorenv/bootstrap" host
+build ./infra/bench/sdkfloordrift "$OUT/arm64/sdkfloordrift/bootstrap" arm64
+build ./infra/bench/sdkfloordrift "$OUT/host/sdkfloordrift/bootstrap" host
 for f in "${fns[@]}"; do
   build "./functions/$f" "$OUT/arm64/$f/bootstrap" arm64
   build "./functions/$f" "$OUT/host/$f/bootstrap" host
@@ -69,13 +71,13 @@ B="$OUT/benchcmd"
 
 # --- 1. size -------------------------------------------------------------
 log "1/4 binary size"
-args=(hello="$OUT/arm64/hello/bootstrap" sdkfloor="$OUT/arm64/sdkfloor/bootstrap" sdkfloorenv="$OUT/arm64/sdkfloorenv/bootstrap")
+args=(hello="$OUT/arm64/hello/bootstrap" sdkfloor="$OUT/arm64/sdkfloor/bootstrap" sdkfloorenv="$OUT/arm64/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/arm64/sdkfloordrift/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/arm64/$f/bootstrap"); done
 "$B" size -md "$OUT/md/1-size.md" "${args[@]}" | tee -a "$RAW"
 
 # --- 2. cold init --------------------------------------------------------
 log "2/4 cold init ($COLD_STARTS starts each)"
-args=(hello="$OUT/host/hello/bootstrap" sdkfloor="$OUT/host/sdkfloor/bootstrap" sdkfloorenv="$OUT/host/sdkfloorenv/bootstrap")
+args=(hello="$OUT/host/hello/bootstrap" sdkfloor="$OUT/host/sdkfloor/bootstrap" sdkfloorenv="$OUT/host/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/host/sdkfloordrift/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/host/$f/bootstrap"); done
 "$B" coldinit -n "$COLD_STARTS" -md "$OUT/md/2-coldinit.md" "${args[@]}" | tee -a "$RAW"
 
