@@ -80,25 +80,24 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 // EventBridge event id when the event is an envelope (the same on
 // redelivery), else the Lambda request id (the same on async retries).
 func (h *Handler) Scheduled(ctx context.Context, raw []byte, requestID string, cold bool) (*uptime.Report, error) {
-	l := logging.Invocation(h.Logger, requestID, "", cold)
-	tr, err := uptime.ParseScheduled(raw)
-	if err != nil {
-		l.Error("unsupported event", "error", err.Error())
-		return nil, err
-	}
-	runID := tr.EventID
-	if runID == "" {
-		runID = requestID
-	}
+	tr, perr := uptime.ParseScheduled(raw)
+	runID := cmp.Or(tr.EventID, requestID)
 	if runID == "" {
 		runID = "run-" + correlation.New() // invoked outside Lambda: every call is its own run
+	}
+	// A scheduled run has no caller to send a correlation id: the run id
+	// is the one a log search, the run record and an alert all share.
+	l := logging.Invocation(h.Logger, requestID, runID, cold)
+	if perr != nil {
+		l.Error("unsupported event", "error", perr.Error())
+		return nil, perr
 	}
 	targets, err := h.targets(tr.APIURL)
 	if err != nil {
 		l.Error("no targets", "error", err.Error())
 		return nil, err
 	}
-	ctx, cancel := runContext(ctx, 0)
+	ctx, cancel := runContext(logging.With(correlation.With(ctx, runID), l), 0)
 	defer cancel()
 	rep, err := h.Runner.Run(ctx, runID, targets)
 	h.logRun(l, rep, err)

@@ -144,6 +144,7 @@ func TestScheduledEvents(t *testing.T) {
 
 	t.Run("eventbridge envelope delivered twice is one run", func(t *testing.T) {
 		ev := eventfile.Read(t, "keepalive-eventbridge.json", envelope)
+		f.logs.Reset()
 		first, err := f.h.Invoke(lambdaCtx("req-b"), ev)
 		if err != nil {
 			t.Fatal(err)
@@ -157,6 +158,22 @@ func TestScheduledEvents(t *testing.T) {
 		}
 		if id := second.(*uptime.Report).RunID; id != "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa" {
 			t.Fatalf("run id %q", id)
+		}
+		// A schedule sends no correlation id: every log record of the run
+		// carries the run id instead, so one search finds the whole run.
+		logs := 0
+		for _, line := range bytes.Split(bytes.TrimSpace(f.logs.Bytes()), []byte("\n")) {
+			var rec map[string]any
+			if json.Unmarshal(line, &rec) != nil || rec["level"] == nil {
+				continue // EMF metric documents are not log records
+			}
+			logs++
+			if rec["correlation_id"] != "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa" {
+				t.Errorf("log record without the run's correlation id: %s", line)
+			}
+		}
+		if logs == 0 {
+			t.Fatal("no log records captured")
 		}
 	})
 
