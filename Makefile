@@ -11,7 +11,7 @@ LDFLAGS  := -s -w -X $(MODULE)/shared/buildinfo.Version=$(VERSION) -X $(MODULE)/
 # Nothing a function calls needs it: the Lambda Runtime API, DynamoDB,
 # EventBridge, Lambda, CloudFormation and API Gateway endpoints all speak
 # HTTP/1.1, and keepalive/webhook targets are HTTPS servers that must too.
-# It saves ~0.37 MiB per binary (BENCHMARKS.md).
+# It saves ~0.37 MiB per binary (BENCHMARKS.md: hello against hello-http2).
 LAMBDA_TAGS  := lambda.norpc,nethttpomithttp2
 LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags "$(LDFLAGS)"
 FUNCTIONS := health tickets keepalive driftscan

@@ -56,6 +56,14 @@ flags=${flags% -o *}
 log "build (flags: $flags)"
 build ./infra/bench/hello "$OUT/arm64/hello/bootstrap" arm64
 build ./infra/bench/hello "$OUT/host/hello/bootstrap" host
+# The hello again with net/http's HTTP/2 left in (the Makefile's
+# nethttpomithttp2 tag removed): what that tag saves, measured.
+if [[ $lambda_cmd == *nethttpomithttp2* ]]; then
+  h2_cmd=${lambda_cmd//,nethttpomithttp2/}
+  h2_cmd=${h2_cmd//nethttpomithttp2,/}
+  h2_cmd=${h2_cmd//@OUT@\/bootstrap/$OUT/arm64/hello-http2/bootstrap}
+  eval "${h2_cmd//.\/functions\/health/./infra/bench/hello}"
+fi
 build ./infra/bench/sdkfloor "$OUT/arm64/sdkfloor/bootstrap" arm64
 build ./infra/bench/sdkfloor "$OUT/host/sdkfloor/bootstrap" host
 build ./infra/bench/sdkfloorenv "$OUT/arm64/sdkfloorenv/bootstrap" arm64
@@ -71,7 +79,9 @@ B="$OUT/benchcmd"
 
 # --- 1. size -------------------------------------------------------------
 log "1/4 binary size"
-args=(hello="$OUT/arm64/hello/bootstrap" sdkfloor="$OUT/arm64/sdkfloor/bootstrap" sdkfloorenv="$OUT/arm64/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/arm64/sdkfloordrift/bootstrap")
+args=(hello="$OUT/arm64/hello/bootstrap")
+[[ -f $OUT/arm64/hello-http2/bootstrap ]] && args+=(hello-http2="$OUT/arm64/hello-http2/bootstrap")
+args+=(sdkfloor="$OUT/arm64/sdkfloor/bootstrap" sdkfloorenv="$OUT/arm64/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/arm64/sdkfloordrift/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/arm64/$f/bootstrap"); done
 "$B" size -md "$OUT/md/1-size.md" "${args[@]}" | tee -a "$RAW"
 
