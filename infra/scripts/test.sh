@@ -12,6 +12,14 @@ echo "== go vet ./..."
 go vet ./...
 vet=$?
 
+# go.mod and go.sum must be what `go mod tidy` makes of the imports, so a
+# dependency added or dropped in code is never left out of (or in) them.
+echo "== go mod tidy -diff"
+if ! go mod tidy -diff; then
+  echo "go.mod/go.sum are not tidy: run go mod tidy and commit" >&2
+  vet=1
+fi
+
 mkdir -p bin/tools
 go build -o bin/tools/ddblocal ./infra/dynamolocal/cmd/ddblocal || exit 2
 
