@@ -2,8 +2,8 @@
 # Runs every test: go vet, then go test over the whole module with ONE
 # DynamoDB Local shared by all packages (DYNAMODB_ENDPOINT). ddblocal stops
 # DynamoDB Local when go test ends, however it ends; the java process also
-# dies with ddblocal if that is killed. Exit code: go test's, or go vet's
-# when only vet failed.
+# dies with ddblocal if that is killed. Exit code: go test's, or 1 when only
+# go vet or the go.mod tidiness check failed.
 # GOTESTFLAGS adds flags, e.g. GOTESTFLAGS="-run TestX -v" make test.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
