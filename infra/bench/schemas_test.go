@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEagerSDKSchemas pins which aws-sdk-go-v2 service packages each
+// function links with a generated schemas package. Each one builds every
+// shape of its service at package init (0.3-0.7 ms of cold init here), so
+// the cold-init figures in BENCHMARKS.md hold only for this set. go.mod
+// holds cloudformation and lambda at their last releases without one; a
+// dependency bump that brings one in must come with a `make bench` showing
+// every function still within its cold-init target, and then this table.
+func TestEagerSDKSchemas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const sdk = "github.com/aws/aws-sdk-go-v2/service/"
+	cases := []struct {
+		fn   string
+		want []string
+	}{
+		{"health", []string{"dynamodb"}},
+		{"tickets", []string{"dynamodb", "eventbridge"}},
+		{"keepalive", []string{"dynamodb", "eventbridge"}},
+		{"driftscan", []string{"dynamodb", "eventbridge"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fn, func(t *testing.T) {
+			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc,nethttpomithttp2", "./functions/"+tc.fn)
+			cmd.Dir = "../.."
+			cmd.Env = append(cmd.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			var got []string
+			for _, p := range strings.Fields(string(out)) {
+				if svc, ok := strings.CutPrefix(p, sdk); ok {
+					if name, ok := strings.CutSuffix(svc, "/schemas"); ok {
+						got = append(got, name)
+					}
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s links eager SDK schemas for %v, want %v: measure cold init with make bench before changing this", tc.fn, got, tc.want)
+			}
+		})
+	}
+}
