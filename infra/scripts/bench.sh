@@ -10,13 +10,13 @@
 #   4. end to end through the local stack (infra/devstack, DynamoDB Local):
 #      load at fixed concurrency, and the gateway's overhead vs direct invokes
 #
-# Tunables (environment): COLD_STARTS (20), BENCH_COUNT (6), BENCH_TIME (300ms),
+# Tunables (environment): COLD_STARTS (40), BENCH_COUNT (6), BENCH_TIME (300ms),
 # LOAD_C (4), LOAD_D (5s), LOAD_ROUNDS (3), DIRECT_N (500), OUT (bin/bench).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT="${OUT:-bin/bench}"
-COLD_STARTS="${COLD_STARTS:-20}"
+COLD_STARTS="${COLD_STARTS:-40}"
 BENCH_COUNT="${BENCH_COUNT:-6}"
 BENCH_TIME="${BENCH_TIME:-300ms}"
 LOAD_C="${LOAD_C:-4}"
