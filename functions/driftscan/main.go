@@ -82,7 +82,7 @@ func main() {
 	}
 	service := envconfig.String("SERVICE_NAME", "levqor")
 	logger := logging.New(os.Stdout, service, self)
-	ddb := dynamodb.NewFromConfig(cfg)
+	ddb, events := dynamodb.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
 	s := &drift.Scanner{
 		Baseline:      baseline,
 		TableName:     table,
@@ -100,7 +100,7 @@ func main() {
 		s.Table = ddb
 	}
 	if on(drift.ServiceEvents) {
-		s.Rules = eventbridge.NewFromConfig(cfg)
+		s.Rules = events
 	}
 	if on(drift.ServiceLambda) {
 		s.Functions = lambdasvc.NewFromConfig(cfg)
@@ -123,7 +123,7 @@ func main() {
 		Runner: &drift.Runner{
 			Scanner: s,
 			Store:   store,
-			Bus:     &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: bus},
+			Bus:     &eventbus.Bus{Client: events, Name: bus},
 			Monitor: monitor.FromEnv(logger, os.Getenv("ERROR_WEBHOOK_URL")),
 		},
 		Reports: store,

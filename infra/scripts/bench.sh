@@ -154,7 +154,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true
   echo "| --- | --- |"
   echo "| command | \`make bench\` (COLD_STARTS=$COLD_STARTS BENCH_COUNT=$BENCH_COUNT BENCH_TIME=$BENCH_TIME LOAD_C=$LOAD_C LOAD_D=$LOAD_D LOAD_ROUNDS=$LOAD_ROUNDS DIRECT_N=$DIRECT_N) |"
   echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') (took ${elapsed}s) |"
-  echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)') |"
+  echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || echo ' (with uncommitted changes)') |"
   echo "| CPU | ${cpu:-unknown}, \`nproc\` = $(nproc) |"
   echo "| memory | $(free -h | awk '/^Mem:/{print $2" total, "$7" available"}') |"
   echo "| go | $(go version) |"
