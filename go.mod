@@ -10,10 +10,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/apigatewayv2 v1.35.2
 	// cloudformation and lambda are held at their last releases before
 	// schema-based (de)serialization (aws/aws-sdk-go-v2#3432): its generated
-	// schemas package builds every shape of the service at package init,
-	// ~0.7 ms of cold init per service (BENCHMARKS.md, inittrace). Together
-	// they put driftscan over issue 6's cold-init target. Bump them only with
-	// a `make bench` that shows driftscan still within 3 ms of the hello.
+	// schemas package builds every shape of the service at package init
+	// (BENCHMARKS.md's inittrace table; infra/bench/notes.md). Together they
+	// put driftscan over issue 6's cold-init target. Bump them only with a
+	// `make bench` that shows driftscan still within 3 ms of the hello.
 	github.com/aws/aws-sdk-go-v2/service/cloudformation v1.82.6
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0
 	github.com/aws/aws-sdk-go-v2/service/dynamodbstreams v1.47.0
