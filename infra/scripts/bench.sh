@@ -166,7 +166,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true
   echo
   echo "## 1. Binary size (linux/arm64, the Makefile's flags: \`$flags\`)"
   echo
-  echo "Zipped = the binary alone as \`bootstrap\` in a zip made as SAM CLI makes the deployment artifact. Targets: tickets ≤ 8 MiB stripped, ≤ 3 MiB zipped."
+  echo "Zipped = the binary alone as \`bootstrap\` in a zip made as SAM CLI makes the deployment artifact (Python zipfile, ZIP_DEFLATED, zlib's default level). Targets: tickets ≤ 8 MiB stripped, ≤ 3 MiB zipped."
   echo
   cat "$OUT/md/1-size.md"
   echo "## 2. Cold init (host build, CGO_ENABLED=0, the Makefile's tags, same ldflags)"
