@@ -85,7 +85,7 @@ func BenchmarkCreateTicket(b *testing.B) {
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			mem := &memStub{}
-			calls, db := mem.calls.Load, memDynamo(mem)
+			calls, db := mem.calls.Load, memDynamo(b, mem)
 			if tc.loopback {
 				stub := newAWSStub(b)
 				calls, db = stub.calls.Load, sdkDynamo(stub.srv.URL)
@@ -149,7 +149,7 @@ func BenchmarkStreamPublish(b *testing.B) {
 // difference between the two is what this function adds per request.
 func BenchmarkPutItemFloor(b *testing.B) {
 	stub := &memStub{}
-	s := &ticketstore.Store{Client: memDynamo(stub), Table: "bench"}
+	s := &ticketstore.Store{Client: memDynamo(b, stub), Table: "bench"}
 	var one events.DynamoDBEvent
 	if err := json.Unmarshal(eventfile.Read(b, "tickets-stream.json", nil), &one); err != nil {
 		b.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -45,11 +46,12 @@ func (s *memStub) Do(r *http.Request) (*http.Response, error) {
 
 // memDynamo is the DynamoDB client as main builds it (shared/awsconfig,
 // one attempt per call) with the in-process stub as its HTTP client.
-func memDynamo(stub *memStub) *dynamodb.Client {
+func memDynamo(tb testing.TB, stub *memStub) *dynamodb.Client {
+	tb.Helper()
 	env := map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench"}
 	cfg, err := awsconfig.Load(func(k string) string { return env[k] })
 	if err != nil {
-		panic(err)
+		tb.Fatal(err)
 	}
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.RetryMaxAttempts = 1
