@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/levqor/serverless/infra/invoke"
 )
 
 // TestEagerSDKSchemas pins which aws-sdk-go-v2 service packages each
@@ -30,7 +32,7 @@ func TestEagerSDKSchemas(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fn, func(t *testing.T) {
-			cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc,nethttpomithttp2", "./functions/"+tc.fn)
+			cmd := exec.Command("go", "list", "-deps", "-tags", invoke.Tags, "./functions/"+tc.fn)
 			cmd.Dir = "../.."
 			cmd.Env = append(cmd.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 			out, err := cmd.Output()

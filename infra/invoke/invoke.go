@@ -39,9 +39,13 @@ import (
 // Module is the module path the build stamps (-X) are set under.
 const Module = "github.com/levqor/serverless"
 
+// Tags are the build tags of every Lambda binary: the Go copy of the
+// Makefile's LAMBDA_TAGS (the template test checks the two agree).
+const Tags = "lambda.norpc,nethttpomithttp2"
+
 // BuildHost compiles the package pkg (e.g. "./functions/health", relative
 // to root) for this machine into out with the
-// Lambda build's flags (CGO_ENABLED=0, -tags lambda.norpc,nethttpomithttp2, -trimpath, -s -w
+// Lambda build's flags (CGO_ENABLED=0, -tags Tags, -trimpath, -s -w
 // and the version/build stamps; the Makefile's LAMBDA_FLAGS). VERSION and
 // BUILD from the environment override the stamps (defaults 1.0.0 and the
 // short git commit, or "dev"). It returns the compiler's output on failure.
@@ -63,7 +67,7 @@ func BuildHost(ctx context.Context, root, pkg, out string) error {
 		}
 	}
 	ldflags := fmt.Sprintf("-s -w -X %s/shared/buildinfo.Version=%s -X %s/shared/buildinfo.Build=%s", Module, version, Module, build)
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags", ldflags,
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", Tags, "-trimpath", "-ldflags", ldflags,
 		"-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

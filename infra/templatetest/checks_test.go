@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/levqor/serverless/infra/invoke"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
@@ -285,7 +286,7 @@ func makeTarget(root string, fn samtemplate.Function) string {
 	}
 	s := string(out)
 	for _, want := range []string{
-		"./functions/" + fn.Dir, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc,nethttpomithttp2",
+		"./functions/" + fn.Dir, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags " + invoke.Tags,
 		"-trimpath", "-o /artifacts/bootstrap",
 	} {
 		if !containsWord(s, want) {
