@@ -68,14 +68,21 @@ func Default() Calendar {
 	if err != nil { // unreachable: the zone database is embedded.
 		loc = time.UTC
 	}
-	c := Calendar{Location: loc, Open: 9 * time.Hour, Close: 17 * time.Hour, Holidays: make(map[string]bool, len(DefaultHolidays))}
+	c := Calendar{Location: loc, Open: 9 * time.Hour, Close: 17 * time.Hour, Holidays: defaultHolidays()}
 	for d := time.Monday; d <= time.Friday; d++ {
 		c.Weekdays[d] = true
 	}
-	for _, h := range DefaultHolidays {
-		c.Holidays[h] = true
-	}
 	return c
+}
+
+// defaultHolidays is a fresh set of DefaultHolidays; ParseHolidays takes it
+// without Default, which would load a zone only to drop it at cold start.
+func defaultHolidays() map[string]bool {
+	m := make(map[string]bool, len(DefaultHolidays))
+	for _, h := range DefaultHolidays {
+		m[h] = true
+	}
+	return m
 }
 
 var dayNames = map[string]time.Weekday{
@@ -132,7 +139,7 @@ func ParseHolidays(s string) (map[string]bool, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return Default().Holidays, nil
+		return defaultHolidays(), nil
 	case strings.EqualFold(s, "none"):
 		return map[string]bool{}, nil
 	}
