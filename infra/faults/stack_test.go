@@ -22,6 +22,7 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/e2e/stacktest"
+	"github.com/levqor/serverless/infra/invoke"
 )
 
 // repoRoot is where template.yaml lives, seen from this package.
@@ -31,15 +32,15 @@ const repoRoot = "../.."
 // binary that infra/scripts/faults.sh builds, or skips the test.
 func built(t *testing.T) (binDir, devstack string) {
 	t.Helper()
-	binDir, devstack = os.Getenv("FAULTS_BIN"), os.Getenv("FAULTS_DEVSTACK")
-	if binDir == "" || devstack == "" {
-		t.Skip("fault tests need the binaries built by `make faults` (infra/scripts/faults.sh sets FAULTS_BIN and FAULTS_DEVSTACK)")
+	dir := os.Getenv(invoke.PrebuiltEnv)
+	if dir == "" {
+		t.Skip("fault tests need the binaries built by `make faults` (infra/scripts/faults.sh sets " + invoke.PrebuiltEnv + ")")
 	}
-	abs, err := filepath.Abs(binDir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return abs, devstack
+	return abs, filepath.Join(abs, "devstack")
 }
 
 // syncBuffer collects a process's output for assertions.

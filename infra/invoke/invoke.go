@@ -77,6 +77,27 @@ func BuildHost(ctx context.Context, root, pkg, out string) error {
 	return nil
 }
 
+// PrebuiltEnv names the variable `make test` and `make faults` set to the
+// folder of host binaries they built before `go test` starts: a compile on a
+// cold build cache then costs build time, never a test timeout.
+const PrebuiltEnv = "LEVQOR_PREBUILT"
+
+// Binary returns the host build of pkg (e.g. "./functions/health"): the
+// prebuilt <$LEVQOR_PREBUILT>/<last element of pkg>/bootstrap when that
+// variable is set, else a fresh BuildHost into out. It returns an error
+// when the prebuilt binary is missing (never a silent rebuild) or the
+// build fails.
+func Binary(ctx context.Context, root, pkg, out string) (string, error) {
+	if dir := os.Getenv(PrebuiltEnv); dir != "" {
+		p := filepath.Join(dir, filepath.Base(pkg), "bootstrap")
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("invoke: %s=%s has no %s (make build-host BIN=...): %w", PrebuiltEnv, dir, filepath.Base(pkg), err)
+		}
+		return filepath.Abs(p)
+	}
+	return out, BuildHost(ctx, root, pkg, out)
+}
+
 // RIE returns the runtime interface emulator binary: bin/tools/aws-lambda-rie
 // under root when `make deps` built it, else the go.mod tool's cached build
 // (`go tool -n aws-lambda-rie`). It returns go's error when neither works.

@@ -21,8 +21,8 @@ func startHello(t *testing.T, out *bytes.Buffer) *Emulator {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	if err := BuildHost(ctx, root, "./infra/invoke/testdata/hello", bin); err != nil {
+	bin, err := Binary(ctx, root, "./infra/invoke/testdata/hello", filepath.Join(t.TempDir(), "bootstrap"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	rie, err := RIE(root)

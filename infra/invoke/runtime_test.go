@@ -57,8 +57,8 @@ func TestFunctionsAnswerTheirEvents(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			bin := filepath.Join(bins, fn.Dir, "bootstrap")
-			if err := BuildHost(ctx, root, "./functions/"+fn.Dir, bin); err != nil {
+			bin, err := Binary(ctx, root, "./functions/"+fn.Dir, filepath.Join(bins, fn.Dir, "bootstrap"))
+			if err != nil {
 				t.Fatal(err)
 			}
 			var logs bytes.Buffer

@@ -15,10 +15,8 @@ cd "$(dirname "$0")/../.."
 OUT="${OUT:-bin/faults}"
 mkdir -p "$OUT"
 echo "faults: building the functions for this machine and the local stack"
-make -s build-host BIN="$OUT"
-go build -o "$OUT/devstack" ./infra/devstack
-
-export FAULTS_BIN="$PWD/$OUT/host" FAULTS_DEVSTACK="$PWD/$OUT/devstack"
+make -s build-test-bins
+export LEVQOR_PREBUILT="$PWD/bin/test"
 go test -count=1 -timeout 15m -v ./infra/faults 2>&1 | tee "$OUT/faults.log" | grep -E '^(=== RUN|--- |\s+\S+_test.go:|PASS|FAIL|ok)' || true
 if ! grep -qE '^ok\s' "$OUT/faults.log"; then
   echo "faults: FAILED (full output in $OUT/faults.log)" >&2

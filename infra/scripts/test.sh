@@ -23,6 +23,12 @@ fi
 mkdir -p bin/tools
 go build -o bin/tools/ddblocal ./infra/dynamolocal/cmd/ddblocal || exit 2
 
+# Every binary a test runs is built here, outside the per-package timeout:
+# on a cold build cache compiling them inside a test took minutes.
+echo "== build the binaries the tests run (bin/test)"
+make -s build-test-bins || exit 2
+export LEVQOR_PREBUILT="$PWD/bin/test"
+
 echo "== go test ./... (DynamoDB Local shared)"
 # -p 2: two packages at a time keeps a 2-core machine responsive; -timeout
 # bounds one package so a hung test cannot eat the whole run.

@@ -36,8 +36,11 @@ type Binaries struct {
 
 // Build compiles every function in template.yaml for this machine with the
 // Lambda build's flags (invoke.BuildHost: the same flags and stamps as
-// `make invoke`), concurrently, and infra/devstack into t.TempDir(). It
-// fails the test with the compiler's output when something does not build.
+// `make invoke`), concurrently, and infra/devstack into t.TempDir(). When
+// $LEVQOR_PREBUILT is set (make test, make faults), it uses the binaries
+// built there instead and compiles nothing. It fails the test with the
+// compiler's output when something does not build or a prebuilt binary is
+// missing.
 func Build(t testing.TB) Binaries {
 	t.Helper()
 	root, err := samtemplate.FindModuleRoot(".")
@@ -48,6 +51,9 @@ func Build(t testing.TB) Binaries {
 	tpl, err := samtemplate.Load(b.Template, samtemplate.Options{})
 	if err != nil {
 		t.Fatalf("template.yaml: %v", err)
+	}
+	if dir := os.Getenv(invoke.PrebuiltEnv); dir != "" {
+		return prebuilt(t, b, dir, tpl.Functions)
 	}
 	dir := t.TempDir()
 	b.Bin = filepath.Join(dir, "bin")
@@ -69,6 +75,26 @@ func Build(t testing.TB) Binaries {
 		}
 	}
 	goCmd(t, root, "build", "-o", b.Devstack, "./infra/devstack")
+	return b
+}
+
+// prebuilt points b at dir's <function dir>/bootstrap files and dir/devstack.
+func prebuilt(t testing.TB, b Binaries, dir string, fns []samtemplate.Function) Binaries {
+	t.Helper()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Bin, b.Devstack = abs, filepath.Join(abs, "devstack")
+	need := []string{b.Devstack}
+	for _, fn := range fns {
+		need = append(need, filepath.Join(abs, fn.Dir, "bootstrap"))
+	}
+	for _, p := range need {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s=%s: %v (make build-test-bins builds them)", invoke.PrebuiltEnv, dir, err)
+		}
+	}
 	return b
 }
 
