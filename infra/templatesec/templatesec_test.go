@@ -177,6 +177,32 @@ func TestRulesCatchBrokenTemplates(t *testing.T) {
 		{"table-retained", "table deleted with stack", func(t *testing.T, d doc) {
 			at(t, d, "Resources", "TicketsTable")["DeletionPolicy"] = "Delete"
 		}},
+		{"failure-destination-writable", "stream OnFailure without Type", func(t *testing.T, d doc) {
+			delete(at(t, d, "Resources", "TicketsFunction", "Properties", "Events", "Stream", "Properties", "DestinationConfig", "OnFailure"), "Type")
+		}},
+		{"failure-destination-writable", "async OnFailure without Type", func(t *testing.T, d doc) {
+			delete(at(t, d, "Resources", "KeepaliveFunction", "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure"), "Type")
+		}},
+		{"failure-destination-writable", "no queue policy", func(t *testing.T, d doc) {
+			delete(at(t, d, "Resources"), "DeadLetterQueuePolicy")
+		}},
+		{"failure-destination-writable", "queue policy misses the drift rule", func(t *testing.T, d doc) {
+			c := at(t, d, "Resources", "DeadLetterQueuePolicy", "Properties", "PolicyDocument", "Statement", 0, "Condition", "ArnEquals")
+			c["aws:SourceArn"] = c["aws:SourceArn"].([]any)[:1]
+		}},
+		{"failure-destination-writable", "queue policy for another service", func(t *testing.T, d doc) {
+			at(t, d, "Resources", "DeadLetterQueuePolicy", "Properties", "PolicyDocument", "Statement", 0, "Principal")["Service"] = "sns.amazonaws.com"
+		}},
+		{"failure-destination-writable", "queue policy without aws:SourceArn", func(t *testing.T, d doc) {
+			delete(at(t, d, "Resources", "DeadLetterQueuePolicy", "Properties", "PolicyDocument", "Statement", 0), "Condition")
+		}},
+		{"alarm-topic-publishable", "AWS managed SNS key", func(t *testing.T, d doc) {
+			at(t, d, "Resources", "AlarmTopic", "Properties")["KmsMasterKeyId"] = "alias/aws/sns"
+		}},
+		{"alarm-topic-publishable", "key policy without CloudWatch", func(t *testing.T, d doc) {
+			kp := at(t, d, "Resources", "AlarmTopicKey", "Properties", "KeyPolicy")
+			kp["Statement"] = kp["Statement"].([]any)[:1]
+		}},
 	}
 	rules := map[string]Rule{}
 	for _, r := range Rules() {

@@ -287,7 +287,7 @@ func makeTarget(root string, fn samtemplate.Function) string {
 	s := string(out)
 	for _, want := range []string{
 		"./functions/" + fn.Dir, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags " + invoke.Tags,
-		"-trimpath", "-o /artifacts/bootstrap",
+		"-trimpath", `-o "/artifacts/bootstrap"`,
 	} {
 		if !containsWord(s, want) {
 			return fmt.Sprintf("make %s does not run %q:\n%s", target, want, s)

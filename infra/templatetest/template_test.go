@@ -128,7 +128,7 @@ func TestChecksFailOnBrokenCopies(t *testing.T) {
 			edit(t, d, mk, "build-KeepaliveFunction:\n", "build-Keepalive:\n")
 		}},
 		{"makefile target builds the folder", "not for arm64", func(t *testing.T, d string) {
-			edit(t, d, mk, "GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)", "GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)")
+			edit(t, d, mk, "GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o \"$(ARTIFACTS_DIR)", "GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o \"$(ARTIFACTS_DIR)")
 		}},
 		{"sample events per folder", "no events", func(t *testing.T, d string) {
 			removeGlob(t, filepath.Join(d, "events", "health*.json"))
