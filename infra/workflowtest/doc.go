@@ -1,0 +1,5 @@
+// Package workflowtest holds the tests over .github/workflows: actionlint
+// (github.com/rhysd/actionlint, as a library) finds nothing in them, and
+// each workflow still does its job (CI runs .ci/run on push and pull
+// request; deployment health runs make smoke hourly and on demand).
+package workflowtest
