@@ -1,19 +1,19 @@
 package main
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 
 // TestTemplateJWTAuthorizer checks the optional JWT authorizer's wiring in
-// template.yaml: AWS::LanguageExtensions runs before the SAM transform (it
-// resolves the Fn::If that SAM alone rejects in Auth), and once the
-// conditions are decided as CloudFormation decides them (samtemplate
-// evaluates the template's parameter-only Conditions and Fn::If), the
-// tickets route is guarded by LevqorJwt exactly when both JwtIssuer and
-// JwtAudience are set, with the issuer and audience taken from those
-// parameters.
+// template.yaml: with the conditions decided as CloudFormation decides them
+// (samtemplate evaluates the template's parameter-only Conditions and
+// Fn::If), the tickets route in the HttpApi's OpenAPI body is guarded by
+// LevqorJwt exactly when both JwtIssuer and JwtAudience are set, with the
+// issuer and audience taken from those parameters. The template needs no
+// AWS::LanguageExtensions: SAM and cfn-lint must read it as it is.
 func TestTemplateJWTAuthorizer(t *testing.T) {
 	path, err := samtemplate.FindTemplate(".")
 	if err != nil {
@@ -35,30 +35,36 @@ func TestTemplateJWTAuthorizer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			transforms, _ := tpl.Transform.([]any)
-			if len(transforms) != 2 || transforms[0] != "AWS::LanguageExtensions" || transforms[1] != "AWS::Serverless-2016-10-31" {
-				t.Fatalf("Transform = %v; AWS::LanguageExtensions must run before the SAM transform", tpl.Transform)
+			if tpl.Transform != "AWS::Serverless-2016-10-31" {
+				t.Fatalf("Transform = %v, want AWS::Serverless-2016-10-31 alone", tpl.Transform)
 			}
 			fnRes, _ := tpl.ResolvedResource("TicketsFunction")
 			apiRes, _ := tpl.ResolvedResource("HttpApi")
 			fn, api := fnRes.Properties, apiRes.Properties
-			routeAuth, _ := dig(fn, "Events", "Create", "Properties", "Auth")["Authorizer"].(string)
-			jwt := dig(api, "Auth", "Authorizers", "LevqorJwt")
+			if auth := dig(fn, "Events", "Create", "Properties")["Auth"]; auth != nil {
+				t.Fatalf("Create event Auth = %v: SAM rejects a conditional one; the body carries it", auth)
+			}
 			if dig(api, "Auth")["EnableIamAuthorizer"] != true {
 				t.Error("the IAM authorizer of /api/ops/* was lost")
 			}
+			body := dig(api, "DefinitionBody")
+			security, hasSecurity := dig(body, "paths", "/api/support/tickets", "post")["security"]
+			jwt := dig(body, "components", "securitySchemes", "LevqorJwt")
 			if !tc.on {
-				if routeAuth != "" || jwt != nil {
-					t.Fatalf("authorizer present with JWT off: route %q, authorizer %v", routeAuth, jwt)
+				if hasSecurity || jwt != nil {
+					t.Fatalf("JWT off, but the route has security %v and the scheme is %v", security, jwt)
 				}
 				return
 			}
-			if routeAuth != "LevqorJwt" {
-				t.Fatalf("route authorizer = %q, want LevqorJwt", routeAuth)
+			want := []any{map[string]any{"LevqorJwt": []any{}}}
+			if !reflect.DeepEqual(security, want) {
+				t.Fatalf("route security = %#v, want %#v", security, want)
 			}
-			cfg := dig(jwt, "JwtConfiguration")
+			authz := dig(jwt, "x-amazon-apigateway-authorizer")
+			cfg := dig(authz, "jwtConfiguration")
 			aud, _ := cfg["audience"].([]any)
-			if cfg["issuer"] != tc.params["JwtIssuer"] || len(aud) != 1 || aud[0] != tc.params["JwtAudience"] || jwt["IdentitySource"] != "$request.header.Authorization" {
+			if jwt["type"] != "oauth2" || authz["type"] != "jwt" || authz["identitySource"] != "$request.header.Authorization" ||
+				cfg["issuer"] != tc.params["JwtIssuer"] || len(aud) != 1 || aud[0] != tc.params["JwtAudience"] {
 				t.Fatalf("LevqorJwt = %v", jwt)
 			}
 		})

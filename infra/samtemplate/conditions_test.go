@@ -15,8 +15,8 @@ func TestTemplateConditions(t *testing.T) {
 		params     map[string]string
 		want       map[string]bool
 		concurrent any // TicketsFunction's resolved ProvisionedConcurrencyConfig
-		routeAuth  any // TicketsFunction's Create route's resolved Auth
-		apiAuth    any // HttpApi's resolved Auth.Authorizers
+		security   any // the tickets route's resolved security in HttpApi's DefinitionBody
+		scheme     any // HttpApi's resolved LevqorJwt security scheme
 	}{
 		{name: "defaults", want: off},
 		{name: "JwtIssuer alone", params: map[string]string{"JwtIssuer": "https://issuer.example"}, want: off},
@@ -25,10 +25,11 @@ func TestTemplateConditions(t *testing.T) {
 				"JwtIssuer": "https://issuer.example", "JwtAudience": "levqor"},
 			want:       map[string]bool{"HasAlarmEmail": true, "HasProvisionedConcurrency": true, "HasJwtAuth": true},
 			concurrent: map[string]any{"ProvisionedConcurrentExecutions": "2"},
-			routeAuth:  map[string]any{"Authorizer": "LevqorJwt"},
-			apiAuth: map[string]any{"LevqorJwt": map[string]any{
-				"IdentitySource":   "$request.header.Authorization",
-				"JwtConfiguration": map[string]any{"issuer": "https://issuer.example", "audience": []any{"levqor"}},
+			security:   []any{map[string]any{"LevqorJwt": []any{}}},
+			scheme: map[string]any{"type": "oauth2", "x-amazon-apigateway-authorizer": map[string]any{
+				"type":             "jwt",
+				"identitySource":   "$request.header.Authorization",
+				"jwtConfiguration": map[string]any{"issuer": "https://issuer.example", "audience": []any{"levqor"}},
 			}}},
 		// A Number parameter's "0" equals the condition's "0" however it is written.
 		{name: "explicit zero", params: map[string]string{"ProvisionedConcurrency": "0"}, want: off},
@@ -43,13 +44,13 @@ func TestTemplateConditions(t *testing.T) {
 			if got := fn.Properties["ProvisionedConcurrencyConfig"]; !reflect.DeepEqual(got, tc.concurrent) {
 				t.Errorf("ProvisionedConcurrencyConfig = %#v, want %#v", got, tc.concurrent)
 			}
-			route := asMap(asMap(asMap(fn.Properties["Events"])["Create"])["Properties"])
-			if got := route["Auth"]; !reflect.DeepEqual(got, tc.routeAuth) {
-				t.Errorf("Create route Auth = %#v, want %#v", got, tc.routeAuth)
-			}
 			api, _ := tpl.ResolvedResource("HttpApi")
-			if got := asMap(api.Properties["Auth"])["Authorizers"]; !reflect.DeepEqual(got, tc.apiAuth) {
-				t.Errorf("HttpApi Authorizers = %#v, want %#v", got, tc.apiAuth)
+			body := asMap(api.Properties["DefinitionBody"])
+			if got := asMap(asMap(asMap(body["paths"])["/api/support/tickets"])["post"])["security"]; !reflect.DeepEqual(got, tc.security) {
+				t.Errorf("tickets route security = %#v, want %#v", got, tc.security)
+			}
+			if got := asMap(asMap(body["components"])["securitySchemes"])["LevqorJwt"]; !reflect.DeepEqual(got, tc.scheme) {
+				t.Errorf("LevqorJwt scheme = %#v, want %#v", got, tc.scheme)
 			}
 			if r := tpl.Function("TicketsFunction").Routes[0]; r.Auth != "" {
 				t.Errorf("ticket route Auth %q: a JWT route is not AWS_IAM", r.Auth)
@@ -114,5 +115,29 @@ func TestConditionEvaluation(t *testing.T) {
 				t.Errorf("P = %v, want %s (conditions %v)", got, tc.want, tpl.Conditions)
 			}
 		})
+	}
+}
+
+// TestNoValueIsDropped: a property or list element that resolves to Ref
+// AWS::NoValue is not there at all, as in CloudFormation.
+func TestNoValueIsDropped(t *testing.T) {
+	src := []byte(`Conditions:
+  Off: !Equals [a, b]
+Resources:
+  Thing:
+    Type: AWS::SNS::Topic
+    Properties:
+      Gone: !If [Off, x, !Ref AWS::NoValue]
+      Nested: {Keep: 1, Gone: !Ref AWS::NoValue}
+      List: [a, !If [Off, b, !Ref AWS::NoValue], c]
+`)
+	tpl, err := Parse(src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := tpl.ResolvedResource("Thing")
+	want := map[string]any{"Nested": map[string]any{"Keep": float64(1)}, "List": []any{"a", "c"}}
+	if !reflect.DeepEqual(res.Properties, want) {
+		t.Errorf("Properties = %#v, want %#v", res.Properties, want)
 	}
 }

@@ -108,8 +108,9 @@ type Template struct {
 	Resources map[string]Resource
 	// Conditions holds the value of each of the template's conditions for
 	// the parameter values in use (Options.Parameters, else defaults).
-	// Only parameter-only conditions are supported, which is what
-	// AWS::LanguageExtensions needs to resolve Fn::If before SAM runs.
+	// Only parameter-only conditions are supported: the template's
+	// features (alarm e-mail, provisioned concurrency, the JWT authorizer)
+	// are switched by parameters alone.
 	Conditions map[string]bool
 	// Functions holds every AWS::Serverless::Function, sorted by logical id,
 	// with Globals merged in and values resolved for local use.
@@ -188,6 +189,10 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	if len(r.badIf) > 0 {
 		return nil, fmt.Errorf("Fn::If on an unknown condition: %s", strings.Join(r.badIf, ", "))
 	}
+	for id, rs := range res.Resources {
+		rs.Properties, _ = dropNoValue(rs.Properties).(map[string]any)
+		res.Resources[id] = rs
+	}
 	if len(raw.Resources) == 0 {
 		return nil, errors.New("no Resources")
 	}
@@ -223,6 +228,30 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	}
 	t.Unresolved = sortedKeys(r.unresolved)
 	return t, nil
+}
+
+// dropNoValue removes what resolved to Ref AWS::NoValue (nil), as
+// CloudFormation does: the map key, or the list element, is not there.
+func dropNoValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			x[k] = dropNoValue(e)
+		}
+	case []any:
+		out := x[:0]
+		for _, e := range x {
+			if e != nil {
+				out = append(out, dropNoValue(e))
+			}
+		}
+		return out
+	}
+	return v
 }
 
 func process(data []byte, po *intrinsics.ProcessorOptions) (*template, error) {

@@ -112,10 +112,20 @@ var checks = []check{
 			}
 		}
 		// Routes declared on raw HttpApi resources (Routes / DefinitionBody)
-		// would bypass the functions: there must be none.
+		// would bypass the functions: a DefinitionBody may only add to the
+		// routes the function events declare (security), never integrate one.
 		for _, id := range p.tpl.ResourcesOfType("AWS::Serverless::HttpApi") {
-			if _, ok := p.tpl.Resources[id].Properties["DefinitionBody"]; ok {
-				out = append(out, id+" has a DefinitionBody; routes must come from function events")
+			paths := asMap(asMap(p.tpl.Resources[id].Properties["DefinitionBody"])["paths"])
+			for path, ops := range paths {
+				for method, op := range asMap(ops) {
+					key := strings.ToUpper(method) + " " + path
+					if _, ok := seen[key]; !ok {
+						out = append(out, fmt.Sprintf("%s's DefinitionBody declares %s, which no function event serves", id, key))
+					}
+					if _, ok := asMap(op)["x-amazon-apigateway-integration"]; ok {
+						out = append(out, fmt.Sprintf("%s's DefinitionBody integrates %s itself; routes must come from function events", id, key))
+					}
+				}
 			}
 		}
 		for _, id := range p.tpl.ResourcesOfType("AWS::ApiGatewayV2::Route") {
@@ -320,3 +330,5 @@ func names() []string {
 	sort.Strings(n)
 	return n
 }
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }

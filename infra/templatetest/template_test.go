@@ -148,6 +148,12 @@ func TestChecksFailOnBrokenCopies(t *testing.T) {
 		{"routes belong to existing functions", "route served twice", func(t *testing.T, d string) {
 			edit(t, d, tpl, "Path: /api/support/tickets\n            Method: POST", "Path: /health\n            Method: GET")
 		}},
+		{"routes belong to existing functions", "route only in the OpenAPI body", func(t *testing.T, d string) {
+			edit(t, d, "template.yaml", "          /api/support/tickets:\n            post:\n", "          /api/support/tickets:\n            put:\n")
+		}},
+		{"routes belong to existing functions", "route integrated by the OpenAPI body", func(t *testing.T, d string) {
+			edit(t, d, "template.yaml", "            post:\n              security: !If\n", "            post:\n              x-amazon-apigateway-integration: {type: mock}\n              security: !If\n")
+		}},
 		{"routes belong to existing functions", "route of a missing folder", func(t *testing.T, d string) {
 			removeGlob(t, filepath.Join(d, "functions", "driftscan"))
 		}},
