@@ -17,7 +17,8 @@
 //	                          apigateway, cloudformation, health (the local stack sets it)
 //	DRIFT_BUDGET              whole-scan time budget, a Go duration (default 40s)
 //	ERROR_WEBHOOK_URL         optional webhook for drift incidents
-//	SERVICE_NAME, LOG_LEVEL   logging (defaults "levqor", info)
+//	SERVICE_NAME, LOG_LEVEL   logging (defaults "levqor"; LOG_LEVEL overrides Lambda's
+//	                          AWS_LAMBDA_LOG_LEVEL, default info)
 package main
 
 import (
@@ -76,12 +77,12 @@ func main() {
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
-	cfg, err := awsconfig.Load(os.Getenv)
+	service := envconfig.String("SERVICE_NAME", "levqor")
+	logger := logging.New(os.Stdout, service, self)
+	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
 		fail(fmt.Errorf("AWS configuration: %w", err))
 	}
-	service := envconfig.String("SERVICE_NAME", "levqor")
-	logger := logging.New(os.Stdout, service, self)
 	ddb, events := dynamodb.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
 	s := &drift.Scanner{
 		Baseline:      baseline,

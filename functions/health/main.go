@@ -10,7 +10,8 @@
 //	                          200 until someone asks for a deep check.
 //	SERVICE_NAME              log field "service" (default "levqor")
 //	AWS_LAMBDA_FUNCTION_NAME  set by Lambda; log field "function_name" (default "health")
-//	LOG_LEVEL                 debug, info (default), warn, error
+//	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
+//	                          Lambda sets from ApplicationLogLevel (default info)
 package main
 
 import (
@@ -36,14 +37,15 @@ func main() {
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
-	cfg, err := awsconfig.Load(os.Getenv)
+	logger := logging.New(os.Stdout, service, function)
+	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
 		envconfig.Exit("health", fmt.Errorf("AWS configuration: %w", err))
 	}
 	h := &Handler{
 		Function:    function,
 		ServiceName: service,
-		Logger:      logging.New(os.Stdout, service, function),
+		Logger:      logger,
 		Prober:      &Prober{Table: table, DB: dynamodb.NewFromConfig(cfg)},
 		Metrics:     &metrics.Writer{W: os.Stdout},
 	}

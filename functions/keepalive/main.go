@@ -18,7 +18,8 @@
 //	ERROR_WEBHOOK_URL         optional webhook for alerts (besides the log)
 //	SERVICE_NAME              log field and metric dimension (default "levqor")
 //	AWS_LAMBDA_FUNCTION_NAME  set by Lambda (default "keepalive")
-//	LOG_LEVEL                 debug, info (default), warn, error
+//	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
+//	                          Lambda sets from ApplicationLogLevel (default info)
 package main
 
 import (
@@ -51,11 +52,11 @@ func main() {
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
-	cfg, err := awsconfig.Load(os.Getenv)
+	logger := logging.New(os.Stdout, c.Service, c.Function)
+	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
 		envconfig.Exit("keepalive", fmt.Errorf("AWS configuration: %w", err))
 	}
-	logger := logging.New(os.Stdout, c.Service, c.Function)
 	emf := &metrics.Writer{W: os.Stdout}
 	runner := &uptime.Runner{
 		Checker:    &probe.Checker{},

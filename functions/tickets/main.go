@@ -14,7 +14,8 @@
 //	                          duration (default 24h; 1m to 720h)
 //	SERVICE_NAME              log field "service" (default "levqor")
 //	AWS_LAMBDA_FUNCTION_NAME  set by Lambda; log field "function_name" (default "tickets")
-//	LOG_LEVEL                 debug, info (default), warn, error
+//	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
+//	                          Lambda sets from ApplicationLogLevel (default info)
 //
 // Retries and deadlines: the DynamoDB client's own retryer is limited to one
 // attempt (RetryMaxAttempts 1) so that shared/retry's policy (3 attempts,
@@ -62,7 +63,9 @@ func main() {
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
-	cfg, err := awsconfig.Load(os.Getenv)
+	service := envconfig.String("SERVICE_NAME", "levqor")
+	logger := logging.New(os.Stdout, service, function)
+	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
 		envconfig.Exit("tickets", fmt.Errorf("AWS configuration: %w", err))
 	}
@@ -70,11 +73,10 @@ func main() {
 		o.RetryMaxAttempts = 1
 		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(attemptTimeout)
 	})
-	service := envconfig.String("SERVICE_NAME", "levqor")
 	h := &Handler{
 		Function:    function,
 		ServiceName: service,
-		Logger:      logging.New(os.Stdout, service, function),
+		Logger:      logger,
 		Metrics:     &metrics.Writer{W: os.Stdout},
 		Service: &tickets.Service{
 			Store:       &ticketstore.Store{Client: db, Table: set.table},

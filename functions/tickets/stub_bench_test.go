@@ -49,7 +49,7 @@ func (s *memStub) Do(r *http.Request) (*http.Response, error) {
 func memDynamo(tb testing.TB, stub *memStub) *dynamodb.Client {
 	tb.Helper()
 	env := map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench"}
-	cfg, err := awsconfig.Load(func(k string) string { return env[k] })
+	cfg, err := awsconfig.Load(func(k string) string { return env[k] }, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -262,6 +262,9 @@ func newFunction(fn samtemplate.Function, cfg config, endpoints map[string]strin
 	for k, v := range fn.Env {
 		env[k] = v
 	}
+	for k, v := range fn.LambdaEnv() {
+		env[k] = v
+	}
 	for k, v := range endpoints {
 		env[k] = v
 	}

@@ -139,6 +139,9 @@ func Env(fn *samtemplate.Function, extra map[string]string) []string {
 	for k, v := range fn.Env {
 		m[k] = v
 	}
+	for k, v := range fn.LambdaEnv() {
+		m[k] = v
+	}
 	m["AWS_LAMBDA_FUNCTION_NAME"] = fn.LogicalID
 	if fn.Timeout > 0 {
 		m["AWS_LAMBDA_FUNCTION_TIMEOUT"] = strconv.Itoa(fn.Timeout)

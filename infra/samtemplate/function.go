@@ -21,6 +21,10 @@ type Function struct {
 	// Env is Globals' Environment.Variables overlaid with the function's own,
 	// every value resolved to a string.
 	Env map[string]string
+	// LogFormat and LogLevel are LoggingConfig's LogFormat and, for JSON,
+	// ApplicationLogLevel ("" when unset): Lambda passes them to the
+	// function as AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL.
+	LogFormat, LogLevel string
 	// Routes are the HttpApi events, sorted by path then method.
 	Routes []Route
 	// Schedules are the Schedule / ScheduleV2 events, sorted by event name.
@@ -68,6 +72,20 @@ type Stream struct {
 	ReportBatchItemFailures bool     // FunctionResponseTypes has ReportBatchItemFailures
 }
 
+// LambdaEnv returns the variables Lambda itself sets from the function's
+// configuration (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL), for the
+// local hosts to add to Env.
+func (f *Function) LambdaEnv() map[string]string {
+	m := map[string]string{}
+	if f.LogFormat != "" {
+		m["AWS_LAMBDA_LOG_FORMAT"] = f.LogFormat
+	}
+	if f.LogLevel != "" {
+		m["AWS_LAMBDA_LOG_LEVEL"] = f.LogLevel
+	}
+	return m
+}
+
 // DirFor returns the functions/ folder name for a logical id:
 // "DriftScanFunction" -> "driftscan".
 func DirFor(logicalID string) string {
@@ -89,6 +107,12 @@ func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]an
 		Policies:          raw.Properties["Policies"],
 		Raw:               raw,
 		EventInvokeConfig: asMap(raw.Properties["EventInvokeConfig"]),
+	}
+	if lc := asMap(p["LoggingConfig"]); lc != nil {
+		fn.LogFormat = str(lc["LogFormat"])
+		if fn.LogFormat == "JSON" {
+			fn.LogLevel = str(lc["ApplicationLogLevel"])
+		}
 	}
 	for _, a := range asList(p["Architectures"]) {
 		fn.Architectures = append(fn.Architectures, str(a))

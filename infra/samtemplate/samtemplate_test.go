@@ -71,6 +71,9 @@ func TestFunctions(t *testing.T) {
 				fn.BuildMethod != "makefile" || !reflect.DeepEqual(fn.Architectures, []string{"arm64"}) {
 				t.Errorf("Globals not merged: %q %q %q %q %v", fn.Runtime, fn.Handler, fn.CodeUri, fn.BuildMethod, fn.Architectures)
 			}
+			if got := fn.LambdaEnv(); !reflect.DeepEqual(got, map[string]string{"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO"}) {
+				t.Errorf("LambdaEnv = %v, want the template's LoggingConfig", got)
+			}
 			if fn.Timeout != tc.timeout || fn.MemorySize != 256 {
 				t.Errorf("Timeout, MemorySize = %d, %d; want %d, 256", fn.Timeout, fn.MemorySize, tc.timeout)
 			}

@@ -34,22 +34,27 @@ package awsconfig
 import (
 	"context"
 	"fmt"
-	"os"
+	"log/slog"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/smithy-go/logging"
+	smithylog "github.com/aws/smithy-go/logging"
+
+	"github.com/levqor/serverless/shared/logging"
 )
 
 // Load returns the aws.Config described in the package comment, reading
 // variables through getenv (os.Getenv in a function's main; an empty value
-// counts as unset). It returns an error naming the variable when the region
+// counts as unset). The SDK's own log lines (its rare warnings) go to l as
+// structured records, through the invocation's logger when the call's
+// context carries one (shared/logging.With), so they are JSON lines with
+// correlation ids like every other; nil l uses slog.Default. It returns an error naming the variable when the region
 // or the credentials are missing, when only one half of the key pair is
 // set, or when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is neither true nor
 // false, so a misconfigured function fails its first cold start with a
 // clear message instead of failing every AWS call later.
-func Load(getenv func(string) string) (aws.Config, error) {
+func Load(getenv func(string) string, l *slog.Logger) (aws.Config, error) {
 	region := getenv("AWS_REGION")
 	if region == "" {
 		region = getenv("AWS_DEFAULT_REGION")
@@ -85,9 +90,7 @@ func Load(getenv func(string) string) (aws.Config, error) {
 			AccountID:       getenv("AWS_ACCOUNT_ID"),
 			Source:          credentials.StaticCredentialsName,
 		}}),
-		// LoadDefaultConfig's logger: the SDK's rare warnings go to stderr
-		// (and so to CloudWatch) instead of being dropped.
-		Logger:        logging.NewStandardLogger(os.Stderr),
+		Logger:        SDKLogger(l),
 		ConfigSources: []any{src},
 	}
 	if u := getenv(endpointEnv); u != "" && !src.ignore {
@@ -130,4 +133,37 @@ func (s *envSource) GetServiceBaseEndpoint(_ context.Context, sdkID string) (str
 // has checked the value).
 func (s *envSource) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
 	return s.ignore, s.ignore, nil
+}
+
+// SDKLogger returns a logger for aws.Config.Logger that writes the SDK's
+// messages to l (slog.Default when nil) as records with source "aws-sdk":
+// Warn classifications at warn level, Debug at debug. The SDK asks it for
+// each operation's context (smithy's ContextLogger), and a context carrying
+// an invocation's logger (shared/logging.With) is used instead of l, so the
+// line has that invocation's request and correlation ids.
+func SDKLogger(l *slog.Logger) smithylog.Logger {
+	if l == nil {
+		l = slog.Default()
+	}
+	return sdkLogger{l}
+}
+
+type sdkLogger struct{ l *slog.Logger }
+
+// Logf writes one SDK message.
+func (s sdkLogger) Logf(c smithylog.Classification, format string, v ...any) {
+	lvl := slog.LevelWarn
+	if c == smithylog.Debug {
+		lvl = slog.LevelDebug
+	}
+	s.l.Log(context.Background(), lvl, fmt.Sprintf(format, v...), "source", "aws-sdk")
+}
+
+// WithContext returns the logger for one operation: ctx's invocation
+// logger when it has one.
+func (s sdkLogger) WithContext(ctx context.Context) smithylog.Logger {
+	if l := logging.From(ctx); l != slog.Default() {
+		return sdkLogger{l}
+	}
+	return s
 }

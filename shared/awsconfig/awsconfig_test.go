@@ -1,7 +1,10 @@
 package awsconfig
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +13,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	smithylog "github.com/aws/smithy-go/logging"
+
+	"github.com/levqor/serverless/shared/logging"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -48,7 +54,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Load(env(tc.env))
+			cfg, err := Load(env(tc.env), nil)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
@@ -124,7 +130,7 @@ func TestClientEndpoint(t *testing.T) {
 			for k, v := range tc.env {
 				m[k] = v
 			}
-			cfg, err := Load(env(m))
+			cfg, err := Load(env(m), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,5 +142,73 @@ func TestClientEndpoint(t *testing.T) {
 				t.Errorf("hits: dynamodb server %d, global server %d; want %d, %d", dHits.Load(), gHits.Load(), tc.wantDDB, tc.wantGlb)
 			}
 		})
+	}
+}
+
+// TestSDKLogger: the SDK's messages become JSON records at the right level,
+// with the invocation's ids when the operation's context carries its logger.
+func TestSDKLogger(t *testing.T) {
+	var buf bytes.Buffer
+	base := logging.New(&buf, "levqor", "fn")
+	inv := logging.Invocation(base, "req-1", "cid-1", false)
+	cases := []struct {
+		name  string
+		ctx   context.Context
+		class smithylog.Classification
+		level string
+		cid   string
+	}{
+		{"warning, no invocation", context.Background(), smithylog.Warn, "warn", ""},
+		{"warning in an invocation", logging.With(context.Background(), inv), smithylog.Warn, "warn", "cid-1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			buf.Reset()
+			l := smithylog.WithContext(tc.ctx, SDKLogger(base))
+			l.Logf(tc.class, "failed to close HTTP response body, %s", "checksum")
+			var rec map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+				t.Fatalf("not one JSON line: %q", buf.String())
+			}
+			if rec["level"] != tc.level || rec["source"] != "aws-sdk" || rec["message"] != "failed to close HTTP response body, checksum" || rec["service"] != "levqor" {
+				t.Errorf("record %v", rec)
+			}
+			if got, _ := rec["correlation_id"].(string); got != tc.cid {
+				t.Errorf("correlation_id %q, want %q", got, tc.cid)
+			}
+		})
+	}
+}
+
+// TestSDKWarningsAreJSON drives a real DynamoDB client against a server
+// whose CRC32 header is wrong (what DynamoDB Local's compressed answers look
+// like to the SDK) and checks that whatever the SDK logs is JSON.
+func TestSDKWarningsAreJSON(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amz-Crc32", "1")
+		w.Write([]byte(`{"TableNames":[]}`))
+	}))
+	defer srv.Close()
+	var buf bytes.Buffer
+	cfg, err := Load(env(map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL_DYNAMODB": srv.URL}), logging.New(&buf, "levqor", "fn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	inv := logging.Invocation(logging.New(&buf, "levqor", "fn"), "req-1", "cid-1", false)
+	_, _ = db.ListTables(logging.With(context.Background(), inv), &dynamodb.ListTablesInput{})
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatal("the SDK logged nothing: the checksum warning this test relies on is gone")
+	}
+	for _, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if rec["source"] != "aws-sdk" || rec["correlation_id"] != "cid-1" || !strings.Contains(fmt.Sprint(rec["message"]), "checksum") {
+			t.Errorf("record %v", rec)
+		}
 	}
 }

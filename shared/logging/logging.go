@@ -25,16 +25,34 @@ var redacted = map[string]bool{
 // Redacted reports whether an attribute key is withheld from every log line.
 func Redacted(key string) bool { return redacted[strings.ToLower(key)] }
 
-// New returns a JSON logger for service writing to w (os.Stdout when nil).
-// LOG_LEVEL (debug, info, warn, error) sets the minimum level.
+// New returns a JSON logger for service writing to w (os.Stdout when nil),
+// at the minimum level Level(os.Getenv) gives.
 func New(w io.Writer, service, functionName string) *slog.Logger {
 	if w == nil {
 		w = os.Stdout
 	}
-	var lvl slog.Level
-	_ = lvl.UnmarshalText([]byte(os.Getenv("LOG_LEVEL"))) // unknown or empty: info
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl, ReplaceAttr: replace})
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: Level(os.Getenv), ReplaceAttr: replace})
 	return slog.New(h).With("service", service, "function_name", functionName)
+}
+
+// Level returns the minimum log level: LOG_LEVEL (debug, info, warn, error)
+// when it names one, else AWS_LAMBDA_LOG_LEVEL, which Lambda sets from the
+// function's ApplicationLogLevel (TRACE and DEBUG as debug, INFO, WARN,
+// ERROR and FATAL as error), else info. Unknown values count as unset.
+func Level(getenv func(string) string) slog.Level {
+	var lvl slog.Level
+	if lvl.UnmarshalText([]byte(getenv("LOG_LEVEL"))) == nil {
+		return lvl
+	}
+	switch strings.ToUpper(getenv("AWS_LAMBDA_LOG_LEVEL")) {
+	case "TRACE", "DEBUG":
+		return slog.LevelDebug
+	case "WARN":
+		return slog.LevelWarn
+	case "ERROR", "FATAL":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }
 
 func replace(groups []string, a slog.Attr) slog.Attr {

@@ -104,6 +104,7 @@ func TestLevel(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.env, func(t *testing.T) {
 			t.Setenv("LOG_LEVEL", tc.env)
+			t.Setenv("AWS_LAMBDA_LOG_LEVEL", "")
 			var buf bytes.Buffer
 			l := New(&buf, "s", "f")
 			l.Debug("d")
@@ -114,6 +115,36 @@ func TestLevel(t *testing.T) {
 				if strings.Contains(got, msg) != want {
 					t.Errorf("%s logged = %v, want %v", msg, !want, want)
 				}
+			}
+		})
+	}
+}
+
+// TestLevel: Lambda's AWS_LAMBDA_LOG_LEVEL (from the template's
+// ApplicationLogLevel) is honoured, and LOG_LEVEL overrides it.
+func TestLevelFromLambda(t *testing.T) {
+	cases := []struct {
+		logLevel, lambda string
+		want             slog.Level
+	}{
+		{"", "", slog.LevelInfo},
+		{"", "DEBUG", slog.LevelDebug},
+		{"", "TRACE", slog.LevelDebug},
+		{"", "INFO", slog.LevelInfo},
+		{"", "WARN", slog.LevelWarn},
+		{"", "ERROR", slog.LevelError},
+		{"", "FATAL", slog.LevelError},
+		{"", "warn", slog.LevelWarn},
+		{"", "LOUD", slog.LevelInfo},
+		{"debug", "ERROR", slog.LevelDebug},
+		{"error", "DEBUG", slog.LevelError},
+		{"nonsense", "WARN", slog.LevelWarn},
+	}
+	for _, tc := range cases {
+		t.Run(tc.logLevel+"/"+tc.lambda, func(t *testing.T) {
+			env := map[string]string{"LOG_LEVEL": tc.logLevel, "AWS_LAMBDA_LOG_LEVEL": tc.lambda}
+			if got := Level(func(k string) string { return env[k] }); got != tc.want {
+				t.Errorf("Level = %v, want %v", got, tc.want)
 			}
 		})
 	}

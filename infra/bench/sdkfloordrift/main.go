@@ -26,7 +26,7 @@ import (
 )
 
 func main() {
-	cfg, err := awsconfig.Load(os.Getenv)
+	cfg, err := awsconfig.Load(os.Getenv, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sdkfloordrift: AWS configuration:", err)
 		os.Exit(1)

@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	cfg, err := awsconfig.Load(os.Getenv)
+	cfg, err := awsconfig.Load(os.Getenv, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sdkfloorenv: AWS configuration:", err)
 		os.Exit(1)
