@@ -41,7 +41,7 @@ type Scanner interface {
 	Run(ctx context.Context, t drift.Target, correlationID string) (drift.Report, error)
 }
 
-// Reports returns the last stored report (*drift.Store).
+// Reports returns the last stored report (*dynamo.DriftReports).
 type Reports interface {
 	Latest(ctx context.Context) (drift.Report, error)
 }

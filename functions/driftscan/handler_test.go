@@ -13,6 +13,7 @@ import (
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/warmup"
@@ -47,7 +48,7 @@ func newHandler(t *testing.T, code *drift.Code, table string, logs *bytes.Buffer
 	if logs == nil {
 		logs = &bytes.Buffer{}
 	}
-	store := &drift.Store{Client: client, Table: table}
+	store := &dynamo.DriftReports{Client: client, Table: table}
 	rec := &recorder{Runner: &drift.Runner{Scanner: &drift.Scanner{Baseline: b, Code: code}, Store: store}}
 	return &Handler{
 		Function: "driftscan", Logger: logging.New(logs, "levqor", "driftscan"),

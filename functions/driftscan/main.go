@@ -37,6 +37,7 @@ import (
 	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
@@ -115,7 +116,7 @@ func main() {
 	if on(drift.ServiceHealth) {
 		s.HTTP = &http.Client{Timeout: 10 * time.Second}
 	}
-	store := &drift.Store{Client: ddb, Table: table}
+	store := &dynamo.DriftReports{Client: ddb, Table: table}
 	h := &Handler{
 		Function:    self,
 		ServiceName: service,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
@@ -63,10 +64,10 @@ type fixture struct {
 
 func newFixture(t *testing.T, withStore bool) *fixture {
 	f := &fixture{logs: &bytes.Buffer{}, bus: &recorder{}}
-	var store *uptime.Store
+	var store uptime.Store
 	if withStore {
 		client := dynamolocal.Client(t, dynamolocal.Endpoint(t))
-		store = &uptime.Store{Client: client, Table: dynamolocal.Table(t, client)}
+		store = &dynamo.Uptime{Client: client, Table: dynamolocal.Table(t, client)}
 	}
 	emf := &metrics.Writer{W: f.logs}
 	f.h = &Handler{
@@ -279,10 +280,12 @@ func TestHTTP(t *testing.T) {
 	t.Run("store down is 503 with Retry-After", func(t *testing.T) {
 		broken := *f.h
 		runner := *f.h.Runner
-		runner.Store = &uptime.Store{Client: f.h.Runner.Store.Client, Table: "missing-table"}
+		// Nothing listens on port 1: every call is refused, as when
+		// DynamoDB is unreachable.
+		runner.Store = &dynamo.Uptime{Client: dynamolocal.Client(t, "http://127.0.0.1:1"), Table: "levqor-down"}
 		broken.Runner = &runner
 		r := invokeHTTP(t, &broken, eventfile.Read(t, "keepalive-http.json", local))
-		if r.StatusCode != 503 || r.Headers["Retry-After"] == "" || strings.Contains(r.Body, "missing-table") {
+		if r.StatusCode != 503 || r.Headers["Retry-After"] == "" || strings.Contains(r.Body, "levqor-down") {
 			t.Fatalf("%d %v %s", r.StatusCode, r.Headers, r.Body)
 		}
 	})

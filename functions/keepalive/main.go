@@ -33,6 +33,7 @@ import (
 
 	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/buildinfo"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
@@ -60,7 +61,7 @@ func main() {
 	emf := &metrics.Writer{W: os.Stdout}
 	runner := &uptime.Runner{
 		Checker:    &probe.Checker{},
-		Store:      &uptime.Store{Client: dynamodb.NewFromConfig(cfg), Table: c.Table},
+		Store:      &dynamo.Uptime{Client: dynamodb.NewFromConfig(cfg), Table: c.Table},
 		Publisher:  &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: c.Bus},
 		Notifier:   monitor.FromEnv(logger, c.WebhookURL),
 		Metrics:    emf,

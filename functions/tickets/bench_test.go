@@ -15,10 +15,9 @@ import (
 
 	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/bizhours"
-	"github.com/levqor/serverless/shared/idempotency"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/tickets"
-	"github.com/levqor/serverless/shared/ticketstore"
 	"github.com/levqor/serverless/shared/triage"
 )
 
@@ -50,8 +49,8 @@ func benchHandler(db *dynamodb.Client) *Handler {
 		Function: "tickets",
 		Logger:   logging.New(io.Discard, "levqor", "tickets"),
 		Service: &tickets.Service{
-			Store:       &ticketstore.Store{Client: db, Table: "bench"},
-			Idempotency: &idempotency.Store{Client: db, Table: "bench"},
+			Store:       &dynamo.Tickets{Client: db, Table: "bench"},
+			Idempotency: &dynamo.Idempotency{Client: db, Table: "bench"},
 			Router:      triage.Rules{},
 			Calendar:    bizhours.Default(),
 		},
@@ -149,12 +148,12 @@ func BenchmarkStreamPublish(b *testing.B) {
 // difference between the two is what this function adds per request.
 func BenchmarkPutItemFloor(b *testing.B) {
 	stub := &memStub{}
-	s := &ticketstore.Store{Client: memDynamo(b, stub), Table: "bench"}
+	s := &dynamo.Tickets{Client: memDynamo(b, stub), Table: "bench"}
 	var one events.DynamoDBEvent
 	if err := json.Unmarshal(eventfile.Read(b, "tickets-stream.json", nil), &one); err != nil {
 		b.Fatal(err)
 	}
-	tk, err := ticketstore.FromItem(itemOf(one.Records[0].Change.NewImage))
+	tk, err := dynamo.TicketFromItem(itemOf(one.Records[0].Change.NewImage))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,35 +21,17 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
-	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
-	"github.com/levqor/serverless/shared/ticketstore"
 	"github.com/levqor/serverless/shared/triage"
 )
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
-
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fastRetry keeps failure tests quick; the production policy differs only
 // in its waits.
@@ -60,7 +42,7 @@ type env struct {
 	h     *Handler
 	db    *dynamodb.Client
 	table string
-	logs  *syncBuffer
+	logs  *testutil.SyncBuffer
 }
 
 func newEnv(t testing.TB) *env {
@@ -73,13 +55,13 @@ func newEnv(t testing.TB) *env {
 // newEnvWith lets a test point the ticket store and the idempotency store at
 // different endpoints (one failing, one working).
 func newEnvWith(t testing.TB, ticketDB, idemDB *dynamodb.Client, table string) *env {
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	h := &Handler{
 		Function: "tickets",
 		Logger:   logging.New(logs, "levqor", "tickets"),
 		Service: &tickets.Service{
-			Store:       &ticketstore.Store{Client: ticketDB, Table: table, Retry: fastRetry},
-			Idempotency: &idempotency.Store{Client: idemDB, Table: table, Retry: fastRetry},
+			Store:       &dynamo.Tickets{Client: ticketDB, Table: table, Retry: fastRetry},
+			Idempotency: &dynamo.Idempotency{Client: idemDB, Table: table, Retry: fastRetry},
 			Router:      triage.Rules{},
 			Calendar:    bizhours.Default(),
 		},
@@ -138,7 +120,7 @@ func (e *env) ticketItems(t testing.TB) []map[string]types.AttributeValue {
 	out, err := e.db.Scan(context.Background(), &dynamodb.ScanInput{
 		TableName:                 aws.String(e.table),
 		FilterExpression:          aws.String("begins_with(pk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: ticketstore.PKPrefix}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: dynamo.TicketPrefix}},
 		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {
@@ -151,7 +133,7 @@ func (e *env) ticket(t testing.TB, id string) tickets.Ticket {
 	t.Helper()
 	for _, it := range e.ticketItems(t) {
 		if v, ok := it["ticket_id"].(*types.AttributeValueMemberS); ok && v.Value == id {
-			tk, err := ticketstore.FromItem(it)
+			tk, err := dynamo.TicketFromItem(it)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -41,13 +41,13 @@ import (
 
 	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/tickets"
-	"github.com/levqor/serverless/shared/ticketstore"
 	"github.com/levqor/serverless/shared/triage"
 )
 
@@ -79,8 +79,8 @@ func main() {
 		Logger:      logger,
 		Metrics:     &metrics.Writer{W: os.Stdout},
 		Service: &tickets.Service{
-			Store:       &ticketstore.Store{Client: db, Table: set.table},
-			Idempotency: &idempotency.Store{Client: db, Table: set.table, TTL: set.ttl},
+			Store:       &dynamo.Tickets{Client: db, Table: set.table},
+			Idempotency: &dynamo.Idempotency{Client: db, Table: set.table, TTL: set.ttl},
 			Router:      triage.Rules{},
 			Calendar:    set.calendar,
 		},

@@ -7,10 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/tickets"
-	"github.com/levqor/serverless/shared/ticketstore"
 )
 
 // publishBatch is EventBridge's PutEvents limit: up to this many
@@ -63,7 +63,7 @@ func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent, requestID
 			skipped++
 			continue
 		}
-		t, err := ticketstore.FromItem(itemOf(r.Change.NewImage))
+		t, err := dynamo.TicketFromItem(itemOf(r.Change.NewImage))
 		if err != nil {
 			if !flush() {
 				failFrom(pending)
@@ -90,11 +90,11 @@ func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent, requestID
 // isTicketKey checks the partition key without the panicking accessor
 // events.DynamoDBAttributeValue.String has for other types.
 func isTicketKey(pk events.DynamoDBAttributeValue) bool {
-	return pk.DataType() == events.DataTypeString && strings.HasPrefix(pk.String(), ticketstore.PKPrefix)
+	return pk.DataType() == events.DataTypeString && strings.HasPrefix(pk.String(), dynamo.TicketPrefix)
 }
 
 // itemOf converts a stream image to the SDK's attribute values, so the one
-// item reader in ticketstore serves the table and the stream alike.
+// item reader in shared/dynamo serves the table and the stream alike.
 func itemOf(image map[string]events.DynamoDBAttributeValue) map[string]types.AttributeValue {
 	out := make(map[string]types.AttributeValue, len(image))
 	for k, v := range image {

@@ -16,6 +16,7 @@ import (
 	"github.com/levqor/serverless/infra/bench/runtimeapi"
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 // functionTimeout is the tickets function's Timeout in template.yaml; no
@@ -320,7 +321,7 @@ func TestKeepaliveTargetHanging(t *testing.T) {
 	env = append(env, `KEEPALIVE_TARGETS=[{"name":"hanging","url":"`+target.URL+`/health"}]`, "WARMUP_ENABLED=false")
 	cmd := exec.Command(filepath.Join(binDir, "keepalive", "bootstrap"))
 	cmd.Env = env
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/dynamo"
 )
 
 // Template is a parsed SAM template with intrinsics unresolved.
@@ -64,11 +65,7 @@ type Rule struct {
 
 // TableWriters names the functions that store something and the key
 // prefixes each may write (the table's single-table design).
-var TableWriters = map[string][]string{
-	"TicketsFunction":   {"TICKET#", "IDEMP#"},
-	"KeepaliveFunction": {"TARGET#"},
-	"DriftScanFunction": {"DRIFT#"},
-}
+var TableWriters = dynamo.Writers
 
 // Publishers names the functions that may call events:PutEvents.
 var Publishers = []string{"TicketsFunction", "KeepaliveFunction", "DriftScanFunction"}

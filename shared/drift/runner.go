@@ -30,7 +30,7 @@ type DriftDetectedDetail struct {
 // drift. Store, Bus and Monitor are optional (nil: that step is left out).
 type Runner struct {
 	Scanner *Scanner
-	Store   *Store
+	Store   ReportStore
 	Bus     eventbus.Publisher
 	Monitor monitor.Notifier
 }

@@ -22,7 +22,7 @@ type Store interface {
 }
 
 // Idempotency records requests by key so a retried request gets the first
-// answer (implemented by *idempotency.Store).
+// answer (implemented by *dynamo.Idempotency).
 type Idempotency interface {
 	Begin(ctx context.Context, k idempotency.Key, fingerprint string) (*idempotency.Lease, *idempotency.Response, error)
 	Complete(ctx context.Context, l *idempotency.Lease, r idempotency.Response) error

@@ -16,7 +16,7 @@ import (
 )
 
 // memStore is an in-memory Store for the Service's own logic; the DynamoDB
-// store is tested against DynamoDB Local in shared/ticketstore.
+// store is tested against DynamoDB Local in shared/dynamo.
 type memStore struct {
 	items map[string]tickets.Ticket
 	err   error

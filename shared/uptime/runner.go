@@ -14,7 +14,7 @@ import (
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
-	"github.com/levqor/serverless/shared/warmer"
+	"github.com/levqor/serverless/shared/warmup"
 )
 
 // EventSource is the EventBridge source of the monitor's alerts.
@@ -22,7 +22,12 @@ const EventSource = "levqor.monitor"
 
 // Warmer warms other functions while the checks run (shared/warmer).
 type Warmer interface {
-	Warm(ctx context.Context) []warmer.Outcome
+	Warm(ctx context.Context) []warmup.Outcome
+}
+
+// Checker checks every target concurrently within ctx (shared/probe).
+type Checker interface {
+	CheckAll(ctx context.Context, targets []probe.Target) []probe.Result
 }
 
 // Report is the keepalive result document: the SPEC's fields (status,
@@ -36,14 +41,14 @@ type Report struct {
 	Results   []probe.Result   `json:"results"`
 	Alerts    []Alert          `json:"alerts"`
 	Uptime    []Summary        `json:"uptime"`
-	Warmed    []warmer.Outcome `json:"warmed,omitempty"`
+	Warmed    []warmup.Outcome `json:"warmed,omitempty"`
 }
 
 // Runner runs the keepalive: checks, state, alerts, metrics, history,
 // uptime. Publisher, Notifier, Metrics, Warmer and Logger may be nil.
 type Runner struct {
-	Checker    *probe.Checker
-	Store      *Store
+	Checker    Checker
+	Store      Store
 	Publisher  eventbus.Publisher
 	Notifier   monitor.Notifier
 	Metrics    *metrics.Writer
@@ -85,7 +90,7 @@ func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) 
 	at := r.now()
 	rep := Report{CheckedAt: at, RunID: runID, Alerts: []Alert{}, Uptime: []Summary{}}
 
-	var warmed []warmer.Outcome
+	var warmed []warmup.Outcome
 	var wg sync.WaitGroup
 	if r.Warmer != nil {
 		wg.Go(func() { warmed = r.Warmer.Warm(ctx) })

@@ -1,4 +1,4 @@
-package uptime
+package uptime_test
 
 import (
 	"bytes"
@@ -15,11 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/retry"
+	"github.com/levqor/serverless/shared/uptime"
 )
 
 // bus records published events; fail makes Publish fail.
@@ -92,22 +95,22 @@ type clock struct{ now time.Time }
 func (c *clock) Now() time.Time { return c.now }
 
 type fixture struct {
-	r     *Runner
+	r     *uptime.Runner
 	bus   *bus
 	notes *notes
 	emf   *bytes.Buffer
 	clock *clock
 }
 
-func newFixture(t *testing.T, store *Store) *fixture {
+func newFixture(t *testing.T, store uptime.Store) *fixture {
 	f := &fixture{bus: &bus{}, notes: &notes{}, emf: &bytes.Buffer{}, clock: &clock{now: t0}}
-	f.r = &Runner{
+	f.r = &uptime.Runner{
 		Checker:    &probe.Checker{Retry: retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}},
 		Store:      store,
 		Publisher:  f.bus,
 		Notifier:   f.notes,
 		Metrics:    &metrics.Writer{W: f.emf},
-		Thresholds: DefaultThresholds(),
+		Thresholds: uptime.DefaultThresholds(),
 		SLAPercent: 99.9,
 		Now:        f.clock.Now,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -166,7 +169,7 @@ func TestRunnerTransitions(t *testing.T) {
 		t.Fatalf("bus got %s", got)
 	}
 	for _, e := range f.bus.events {
-		if e.Source != EventSource {
+		if e.Source != uptime.EventSource {
 			t.Fatalf("source %q", e.Source)
 		}
 	}
@@ -360,4 +363,16 @@ func TestRunnerHangingTarget(t *testing.T) {
 	if st, _ := store.Load(context.Background(), "hangs"); st.ConsecutiveFailures != 1 {
 		t.Fatalf("hanging target not recorded: %+v", st)
 	}
+}
+
+func TestMain(m *testing.M) { dynamolocal.Main(m) }
+
+// t0 is the fixed start of the runner tests.
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// newStore returns the DynamoDB store on a fresh table in DynamoDB Local.
+func newStore(t *testing.T) *dynamo.Uptime {
+	t.Helper()
+	client := dynamolocal.Client(t, dynamolocal.Endpoint(t))
+	return &dynamo.Uptime{Client: client, Table: dynamolocal.Table(t, client)}
 }

@@ -31,15 +31,6 @@ type InvokeAPI interface {
 	Invoke(ctx context.Context, in *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
-// Outcome is one function's answer to a warm-up.
-type Outcome struct {
-	Function  string `json:"function"`
-	OK        bool   `json:"ok"`
-	ColdStart bool   `json:"cold_start"`
-	LatencyMs int64  `json:"latency_ms"`
-	Error     string `json:"error,omitempty"`
-}
-
 // Warmer invokes Functions with the warm-up payload. It uses the
 // RequestResponse invocation type so that the answer shows the function
 // really ran and whether that environment was cold; a warm-up costs a few
@@ -68,8 +59,8 @@ func ParseFunctions(s string) []string {
 // Warm invokes every function concurrently and returns their outcomes in
 // order. It never fails as a whole: an invocation error is that function's
 // outcome, since warming is an optimisation, not the monitor's job.
-func (w *Warmer) Warm(ctx context.Context) []Outcome {
-	out := make([]Outcome, len(w.Functions))
+func (w *Warmer) Warm(ctx context.Context) []warmup.Outcome {
+	out := make([]warmup.Outcome, len(w.Functions))
 	var wg sync.WaitGroup
 	for i, fn := range w.Functions {
 		wg.Go(func() { out[i] = w.warm(ctx, fn) })
@@ -78,14 +69,14 @@ func (w *Warmer) Warm(ctx context.Context) []Outcome {
 	return out
 }
 
-func (w *Warmer) warm(ctx context.Context, fn string) Outcome {
+func (w *Warmer) warm(ctx context.Context, fn string) warmup.Outcome {
 	timeout := w.Timeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	o := Outcome{Function: fn}
+	o := warmup.Outcome{Function: fn}
 	start := time.Now()
 	res, err := w.Client.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(fn),

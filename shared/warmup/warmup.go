@@ -20,6 +20,15 @@ type Response struct {
 	Cold     bool   `json:"cold_start"`
 }
 
+// Outcome is one warm-up invocation's result, as the keepalive reports it.
+type Outcome struct {
+	Function  string `json:"function"`
+	OK        bool   `json:"ok"`
+	ColdStart bool   `json:"cold_start"`
+	LatencyMs int64  `json:"latency_ms"`
+	Error     string `json:"error,omitempty"`
+}
+
 // Is reports whether raw is a warm-up invocation. Only the exact shape
 // {"levqor_warmup":true} qualifies, so no real event can be mistaken for one.
 func Is(raw []byte) bool {

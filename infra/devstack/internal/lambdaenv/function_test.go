@@ -1,7 +1,6 @@
 package lambdaenv
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 // fnBinary is testdata/fn built once for the host, like `make build-host`.
@@ -36,24 +37,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer collects output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type reply struct {
 	Echo      json.RawMessage `json:"echo"`
 	RequestID string          `json:"request_id"`
@@ -63,9 +46,9 @@ type reply struct {
 	Deadline  float64         `json:"deadline_s"`
 }
 
-func newFunction(t *testing.T, mod func(*Config)) (*Function, *syncBuffer) {
+func newFunction(t *testing.T, mod func(*Config)) (*Function, *testutil.SyncBuffer) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &testutil.SyncBuffer{}
 	cfg := Config{
 		Name:            "TestFunction",
 		Binary:          fnBinary,

@@ -1,15 +1,7 @@
-// Package ticketstore keeps support tickets in the single DynamoDB table:
-// one item per ticket at pk "TICKET#<id>", sk "TICKET", written with a
-// conditional PutItem that never overwrites an existing ticket.
-//
-// The table's stream (NEW_IMAGE) carries each new item to the TicketCreated
-// publisher, so this one write is the only thing the request path does: no
-// dual write to the event bus.
-package ticketstore
+package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,25 +10,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
 )
 
-// Key prefix and sort key of ticket items.
-const (
-	PKPrefix = "TICKET#"
-	SK       = "TICKET"
-)
-
-// PutItemAPI is the one DynamoDB call the store makes.
+// PutItemAPI is the one DynamoDB call Tickets makes.
 type PutItemAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
-// Store writes tickets to one table.
-type Store struct {
+// Tickets writes tickets (tickets.Store): one item per ticket at pk
+// "TICKET#<id>", sk "TICKET", with a conditional PutItem that never
+// overwrites one. The table's stream (NEW_IMAGE) carries each new item to
+// the TicketCreated publisher, so this one write is all the request path
+// does: no dual write to the event bus.
+type Tickets struct {
 	Client PutItemAPI
 	Table  string
 	// Retry governs throttling and 5xx retries (default: retry.Default, at
@@ -51,8 +40,8 @@ type Store struct {
 // retried), a 503 Unavailable *problem.Error with Retry-After when DynamoDB
 // stays throttled, failing or unreachable after the retries, and an Internal
 // *problem.Error for anything else. A failed Put has written nothing.
-func (s *Store) Put(ctx context.Context, t *tickets.Ticket) error {
-	item := Item(t)
+func (s *Tickets) Put(ctx context.Context, t *tickets.Ticket) error {
+	item := TicketItem(t)
 	in := &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.Table),
 		Item:                                item,
@@ -71,24 +60,15 @@ func (s *Store) Put(ctx context.Context, t *tickets.Ticket) error {
 	if err == nil {
 		return nil
 	}
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		if sameItem(ccf.Item, item) {
+	if old, ok := conditionFailed(err); ok {
+		if sameItem(old, item) {
 			// An earlier attempt of this Put was stored but its answer was
 			// lost (timeout, dropped connection): the ticket is ours.
 			return nil
 		}
 		return tickets.ErrIDTaken
 	}
-	if retry.AWSTransient(err) || errors.Is(err, context.DeadlineExceeded) {
-		return &problem.Error{
-			Code:       problem.Unavailable,
-			Detail:     "ticket storage is temporarily unavailable; retry shortly",
-			RetryAfter: 2 * time.Second,
-			Err:        err,
-		}
-	}
-	return problem.Wrap(problem.Internal, err, "ticket storage failed")
+	return storeError(err, "ticket storage")
 }
 
 // Attribute names of a ticket item.
@@ -113,12 +93,12 @@ const (
 	attrCorrelationID   = "correlation_id"
 )
 
-// Item returns t as a DynamoDB item. Written by hand rather than by
+// TicketItem returns t as a DynamoDB item. Written by hand rather than by
 // reflection: the item is the stored contract, and this is the hot path.
-func Item(t *tickets.Ticket) map[string]types.AttributeValue {
+func TicketItem(t *tickets.Ticket) map[string]types.AttributeValue {
 	item := map[string]types.AttributeValue{
-		"pk":                &types.AttributeValueMemberS{Value: PKPrefix + t.ID},
-		"sk":                &types.AttributeValueMemberS{Value: SK},
+		AttrPK:              &types.AttributeValueMemberS{Value: TicketPrefix + t.ID},
+		AttrSK:              &types.AttributeValueMemberS{Value: TicketSK},
 		attrID:              &types.AttributeValueMemberS{Value: t.ID},
 		attrSubject:         &types.AttributeValueMemberS{Value: t.Subject},
 		attrBody:            &types.AttributeValueMemberS{Value: t.Body},
@@ -147,10 +127,11 @@ func Item(t *tickets.Ticket) map[string]types.AttributeValue {
 	return item
 }
 
-// FromItem reads a ticket item (as Item writes it, or a stream NEW_IMAGE).
+// TicketFromItem reads a ticket item (as TicketItem writes it, or a stream
+// NEW_IMAGE).
 // It returns an error naming the first attribute that is missing or
 // malformed.
-func FromItem(item map[string]types.AttributeValue) (tickets.Ticket, error) {
+func TicketFromItem(item map[string]types.AttributeValue) (tickets.Ticket, error) {
 	r := reader{item: item}
 	t := tickets.Ticket{
 		ID:              r.str(attrID, true),
@@ -188,7 +169,7 @@ type reader struct {
 
 func (r *reader) fail(name, why string) {
 	if r.err == nil {
-		r.err = fmt.Errorf("ticketstore: attribute %s %s", name, why)
+		r.err = fmt.Errorf("dynamo: ticket attribute %s %s", name, why)
 	}
 }
 

@@ -1,4 +1,4 @@
-package ticketstore_test
+package dynamo_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,10 +19,10 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
-	"github.com/levqor/serverless/shared/ticketstore"
 	"github.com/levqor/serverless/shared/tiers"
 	"github.com/levqor/serverless/shared/triage"
 )
@@ -43,7 +44,7 @@ func getItem(t *testing.T, c *dynamodb.Client, table, id string) map[string]type
 	t.Helper()
 	out, err := c.GetItem(context.Background(), &dynamodb.GetItemInput{
 		TableName:      aws.String(table),
-		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: ticketstore.PKPrefix + id}, "sk": &types.AttributeValueMemberS{Value: ticketstore.SK}},
+		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: dynamo.TicketPrefix + id}, "sk": &types.AttributeValueMemberS{Value: dynamo.TicketSK}},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -52,10 +53,10 @@ func getItem(t *testing.T, c *dynamodb.Client, table, id string) map[string]type
 	return out.Item
 }
 
-func TestPutStoresEveryField(t *testing.T) {
+func TestTicketsPutStoresEveryField(t *testing.T) {
 	c := dynamolocal.Client(t, dynamolocal.Endpoint(t))
 	table := dynamolocal.Table(t, c)
-	s := &ticketstore.Store{Client: c, Table: table}
+	s := &dynamo.Tickets{Client: c, Table: table}
 	tests := []struct {
 		name string
 		t    *tickets.Ticket
@@ -73,7 +74,7 @@ func TestPutStoresEveryField(t *testing.T) {
 				t.Fatalf("Put: %v", err)
 			}
 			item := getItem(t, c, table, tc.t.ID)
-			got, err := ticketstore.FromItem(item)
+			got, err := dynamo.TicketFromItem(item)
 			if err != nil {
 				t.Fatalf("FromItem: %v", err)
 			}
@@ -87,10 +88,10 @@ func TestPutStoresEveryField(t *testing.T) {
 	}
 }
 
-func TestPutNeverOverwrites(t *testing.T) {
+func TestTicketsPutNeverOverwrites(t *testing.T) {
 	c := dynamolocal.Client(t, dynamolocal.Endpoint(t))
 	table := dynamolocal.Table(t, c)
-	s := &ticketstore.Store{Client: c, Table: table}
+	s := &dynamo.Tickets{Client: c, Table: table}
 	first := sample("TKT-00000001")
 	if err := s.Put(context.Background(), first); err != nil {
 		t.Fatal(err)
@@ -106,7 +107,7 @@ func TestPutNeverOverwrites(t *testing.T) {
 		if err := s.Put(context.Background(), other); !errors.Is(err, tickets.ErrIDTaken) {
 			t.Fatalf("Put = %v, want ErrIDTaken", err)
 		}
-		got, _ := ticketstore.FromItem(getItem(t, c, table, first.ID))
+		got, _ := dynamo.TicketFromItem(getItem(t, c, table, first.ID))
 		if got.Subject != first.Subject {
 			t.Fatalf("existing ticket overwritten: subject %q", got.Subject)
 		}
@@ -118,7 +119,7 @@ func TestPutNeverOverwrites(t *testing.T) {
 func TestServiceDrawsNewIDOnCollision(t *testing.T) {
 	c := dynamolocal.Client(t, dynamolocal.Endpoint(t))
 	table := dynamolocal.Table(t, c)
-	store := &ticketstore.Store{Client: c, Table: table}
+	store := &dynamo.Tickets{Client: c, Table: table}
 	taken := sample("TKT-AAAAAAAA")
 	if err := store.Put(context.Background(), taken); err != nil {
 		t.Fatal(err)
@@ -139,10 +140,10 @@ func TestServiceDrawsNewIDOnCollision(t *testing.T) {
 	if res.TicketID != "TKT-BBBBBBBB" || draws != 3 {
 		t.Fatalf("ticket %s after %d draws, want TKT-BBBBBBBB after 3", res.TicketID, draws)
 	}
-	if got, _ := ticketstore.FromItem(getItem(t, c, table, "TKT-AAAAAAAA")); got.Subject != taken.Subject {
+	if got, _ := dynamo.TicketFromItem(getItem(t, c, table, "TKT-AAAAAAAA")); got.Subject != taken.Subject {
 		t.Fatal("colliding id overwrote the existing ticket")
 	}
-	if got, err := ticketstore.FromItem(getItem(t, c, table, "TKT-BBBBBBBB")); err != nil || got.Tier != tiers.Agency {
+	if got, err := dynamo.TicketFromItem(getItem(t, c, table, "TKT-BBBBBBBB")); err != nil || got.Tier != tiers.Agency {
 		t.Fatalf("new ticket = %+v, %v", got, err)
 	}
 }
@@ -172,7 +173,7 @@ func client(endpoint string) *dynamodb.Client {
 	})
 }
 
-func TestPutRetriesThenAnswersUnavailable(t *testing.T) {
+func TestTicketsPutRetriesThenAnswersUnavailable(t *testing.T) {
 	fast := &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: retry.AWSTransient}
 	closed := func() string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -199,7 +200,7 @@ func TestPutRetriesThenAnswersUnavailable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, calls := failingDynamo(t, tc.status, tc.errType)
-			s := &ticketstore.Store{Client: client(srv.URL), Table: "t", Retry: fast}
+			s := &dynamo.Tickets{Client: client(srv.URL), Table: "t", Retry: fast}
 			err := s.Put(context.Background(), sample("TKT-00000009"))
 			if got := calls.Load(); got != tc.wantCalls {
 				t.Errorf("calls = %d, want %d", got, tc.wantCalls)
@@ -214,7 +215,7 @@ func TestPutRetriesThenAnswersUnavailable(t *testing.T) {
 		})
 	}
 	t.Run("connection refused", func(t *testing.T) {
-		s := &ticketstore.Store{Client: client(closed), Table: "t", Retry: fast}
+		s := &dynamo.Tickets{Client: client(closed), Table: "t", Retry: fast}
 		checkProblem(t, s.Put(context.Background(), sample("TKT-00000009")), problem.Unavailable)
 	})
 	t.Run("deadline", func(t *testing.T) {
@@ -229,7 +230,7 @@ func TestPutRetriesThenAnswersUnavailable(t *testing.T) {
 		defer close(stop)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		s := &ticketstore.Store{Client: client(srv.URL), Table: "t", Retry: fast}
+		s := &dynamo.Tickets{Client: client(srv.URL), Table: "t", Retry: fast}
 		start := time.Now()
 		checkProblem(t, s.Put(ctx, sample("TKT-00000009")), problem.Unavailable)
 		if d := time.Since(start); d > 2*time.Second {
@@ -251,8 +252,8 @@ func checkProblem(t *testing.T, err error, code problem.Code) {
 	}
 }
 
-func TestFromItemRefusesBrokenItems(t *testing.T) {
-	good := ticketstore.Item(sample("TKT-0000000C"))
+func TestTicketFromItemRefusesBrokenItems(t *testing.T) {
+	good := dynamo.TicketItem(sample("TKT-0000000C"))
 	tests := []struct {
 		name   string
 		mutate func(map[string]types.AttributeValue)
@@ -273,9 +274,32 @@ func TestFromItemRefusesBrokenItems(t *testing.T) {
 				m[k] = v
 			}
 			tc.mutate(m)
-			if _, err := ticketstore.FromItem(m); err == nil {
+			if _, err := dynamo.TicketFromItem(m); err == nil {
 				t.Fatal("FromItem accepted a broken item")
 			}
 		})
+	}
+}
+
+// TestWritersCoverEveryPrefix: every record type's partition prefix is
+// written by exactly one function, so the template's IAM conditions
+// (checked against Writers) cover the whole key layout.
+func TestWritersCoverEveryPrefix(t *testing.T) {
+	owner := map[string]string{}
+	for fn, prefixes := range dynamo.Writers {
+		for _, p := range prefixes {
+			if other, ok := owner[p]; ok {
+				t.Errorf("%s is written by %s and %s", p, other, fn)
+			}
+			owner[p] = fn
+		}
+	}
+	for _, p := range []string{dynamo.TicketPrefix, dynamo.IdempotencyPrefix, dynamo.TargetPrefix, dynamo.DriftPrefix} {
+		if owner[p] == "" {
+			t.Errorf("no function writes %s", p)
+		}
+	}
+	if !strings.HasPrefix(dynamo.DriftReportPK, dynamo.DriftPrefix) {
+		t.Errorf("DriftReportPK %s outside %s", dynamo.DriftReportPK, dynamo.DriftPrefix)
 	}
 }

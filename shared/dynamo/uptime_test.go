@@ -1,8 +1,9 @@
-package uptime
+package dynamo_test
 
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,24 +11,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/uptime"
 )
 
-func TestStore(t *testing.T) {
-	s := newStore(t)
+func TestUptime(t *testing.T) {
+	s := newUptime(t)
 	ctx := context.Background()
 
 	t.Run("unknown target", func(t *testing.T) {
 		st, err := s.Load(ctx, "nobody")
-		if err != nil || st.Status != Unknown || st.Revision != 0 || st.Target != "nobody" {
+		if err != nil || st.Status != uptime.Unknown || st.Revision != 0 || st.Target != "nobody" {
 			t.Fatalf("Load = %+v, %v", st, err)
 		}
 	})
 
 	t.Run("save, load, conditional on revision and run id", func(t *testing.T) {
 		prev, _ := s.Load(ctx, "api")
-		next, _ := Advance(prev, probe.Result{Target: "api", Status: probe.Down, LatencyMs: 7, Error: "timeout"}, Thresholds{DownAfter: 1}, "run-1", t0)
+		next, _ := uptime.Advance(prev, probe.Result{Target: "api", Status: probe.Down, LatencyMs: 7, Error: "timeout"}, uptime.Thresholds{DownAfter: 1}, "run-1", t0)
 		if err := s.Save(ctx, prev, next); err != nil {
 			t.Fatal(err)
 		}
@@ -37,26 +41,26 @@ func TestStore(t *testing.T) {
 		}
 		if got.Status != probe.Down || got.Revision != 1 || got.LastRunID != "run-1" || got.LastLatencyMs != 7 ||
 			!got.Since.Equal(t0) || !got.FailingSince.Equal(t0) || got.ConsecutiveFailures != 1 ||
-			len(got.PendingAlerts) != 1 || got.PendingAlerts[0].Type != TargetDown || got.PendingAlerts[0].Reason != "timeout" {
+			len(got.PendingAlerts) != 1 || got.PendingAlerts[0].Type != uptime.TargetDown || got.PendingAlerts[0].Reason != "timeout" {
 			t.Fatalf("round trip: %+v", got)
 		}
 		// Creating again over an existing item (a concurrent first run) conflicts.
-		if err := s.Save(ctx, prev, next); !errors.Is(err, ErrConflict) {
-			t.Fatalf("second create: %v, want ErrConflict", err)
+		if err := s.Save(ctx, prev, next); !errors.Is(err, uptime.ErrConflict) {
+			t.Fatalf("second create: %v, want uptime.ErrConflict", err)
 		}
 		// Same run id again (redelivery) conflicts even at the current revision.
-		again, _ := Advance(got, probe.Result{Target: "api", Status: probe.Up}, Thresholds{}, "run-1", t0.Add(time.Hour))
-		if err := s.Save(ctx, got, again); !errors.Is(err, ErrConflict) {
-			t.Fatalf("same run id: %v, want ErrConflict", err)
+		again, _ := uptime.Advance(got, probe.Result{Target: "api", Status: probe.Up}, uptime.Thresholds{}, "run-1", t0.Add(time.Hour))
+		if err := s.Save(ctx, got, again); !errors.Is(err, uptime.ErrConflict) {
+			t.Fatalf("same run id: %v, want uptime.ErrConflict", err)
 		}
 		// A stale revision conflicts.
-		n2, _ := Advance(got, probe.Result{Target: "api", Status: probe.Up}, Thresholds{}, "run-2", t0.Add(time.Hour))
+		n2, _ := uptime.Advance(got, probe.Result{Target: "api", Status: probe.Up}, uptime.Thresholds{}, "run-2", t0.Add(time.Hour))
 		n2.Revision = 5
-		if err := s.Save(ctx, State{Target: "api", Revision: 4}, n2); !errors.Is(err, ErrConflict) {
-			t.Fatalf("stale revision: %v, want ErrConflict", err)
+		if err := s.Save(ctx, uptime.State{Target: "api", Revision: 4}, n2); !errors.Is(err, uptime.ErrConflict) {
+			t.Fatalf("stale revision: %v, want uptime.ErrConflict", err)
 		}
 		// The right revision and a new run id succeed; fields cleared are removed.
-		n3, _ := Advance(got, probe.Result{Target: "api", Status: probe.Up}, Thresholds{}, "run-2", t0.Add(time.Hour))
+		n3, _ := uptime.Advance(got, probe.Result{Target: "api", Status: probe.Up}, uptime.Thresholds{}, "run-2", t0.Add(time.Hour))
 		n3.PendingAlerts = nil
 		if err := s.Save(ctx, got, n3); err != nil {
 			t.Fatal(err)
@@ -69,7 +73,7 @@ func TestStore(t *testing.T) {
 
 	t.Run("clear pending only at the revision read", func(t *testing.T) {
 		prev, _ := s.Load(ctx, "web")
-		next, _ := Advance(prev, probe.Result{Target: "web", Status: probe.Down}, Thresholds{DownAfter: 1}, "run-a", t0)
+		next, _ := uptime.Advance(prev, probe.Result{Target: "web", Status: probe.Down}, uptime.Thresholds{DownAfter: 1}, "run-a", t0)
 		if err := s.Save(ctx, prev, next); err != nil {
 			t.Fatal(err)
 		}
@@ -87,8 +91,8 @@ func TestStore(t *testing.T) {
 			t.Fatalf("not cleared, or revision not bumped: %+v", st)
 		}
 		// A run that read the alerts as pending before the clear cannot write them back.
-		late, _ := Advance(next, probe.Result{Target: "web", Status: probe.Down}, Thresholds{DownAfter: 1}, "run-b", t0.Add(time.Hour))
-		if err := s.Save(ctx, next, late); !errors.Is(err, ErrConflict) {
+		late, _ := uptime.Advance(next, probe.Result{Target: "web", Status: probe.Down}, uptime.Thresholds{DownAfter: 1}, "run-b", t0.Add(time.Hour))
+		if err := s.Save(ctx, next, late); !errors.Is(err, uptime.ErrConflict) {
 			t.Fatalf("stale save after clear: %v", err)
 		}
 	})
@@ -96,7 +100,7 @@ func TestStore(t *testing.T) {
 	t.Run("a run id applied before a later run is still refused", func(t *testing.T) {
 		st, _ := s.Load(ctx, "late")
 		for i, id := range []string{"run-1", "run-2"} {
-			next, _ := Advance(st, probe.Result{Target: "late", Status: probe.Up}, Thresholds{}, id, t0.Add(time.Duration(i)*time.Hour))
+			next, _ := uptime.Advance(st, probe.Result{Target: "late", Status: probe.Up}, uptime.Thresholds{}, id, t0.Add(time.Duration(i)*time.Hour))
 			if err := s.Save(ctx, st, next); err != nil {
 				t.Fatal(err)
 			}
@@ -106,8 +110,8 @@ func TestStore(t *testing.T) {
 			t.Fatalf("recent runs: %+v", st.RecentRunIDs)
 		}
 		// Even a writer that skipped the check is stopped by the condition.
-		again, _ := Advance(st, probe.Result{Target: "late", Status: probe.Down}, Thresholds{}, "run-1", t0.Add(2*time.Hour))
-		if err := s.Save(ctx, st, again); !errors.Is(err, ErrConflict) {
+		again, _ := uptime.Advance(st, probe.Result{Target: "late", Status: probe.Down}, uptime.Thresholds{}, "run-1", t0.Add(2*time.Hour))
+		if err := s.Save(ctx, st, again); !errors.Is(err, uptime.ErrConflict) {
 			t.Fatalf("late redelivery saved: %v", err)
 		}
 	})
@@ -115,13 +119,13 @@ func TestStore(t *testing.T) {
 	t.Run("runs kept in time order with a 90-day TTL", func(t *testing.T) {
 		for i, st := range []probe.Status{probe.Up, probe.Down, probe.Degraded} {
 			at := t0.Add(time.Duration(2-i) * time.Hour) // written newest first
-			r := Run{Target: "hist", CheckedAt: at, Status: st, StatusCode: 200, LatencyMs: int64(i), Attempts: 1, RunID: "r", Version: "1.0.0"}
+			r := uptime.Run{Target: "hist", CheckedAt: at, Status: st, StatusCode: 200, LatencyMs: int64(i), Attempts: 1, RunID: "r", Version: "1.0.0"}
 			if err := s.PutRun(ctx, r); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// The same time again keeps the first record.
-		if err := s.PutRun(ctx, Run{Target: "hist", CheckedAt: t0, Status: probe.Down, RunID: "dup"}); err != nil {
+		if err := s.PutRun(ctx, uptime.Run{Target: "hist", CheckedAt: t0, Status: probe.Down, RunID: "dup"}); err != nil {
 			t.Fatal(err)
 		}
 		runs, err := s.Runs(ctx, "hist", t0.Add(-time.Minute), t0.Add(time.Hour))
@@ -132,7 +136,7 @@ func TestStore(t *testing.T) {
 			runs[1].Status != probe.Down || runs[1].Version != "1.0.0" {
 			t.Fatalf("runs = %+v", runs)
 		}
-		out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: targetKey("hist", "RUN#"+t0.Format(skTime))})
+		out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: dynamo.TargetPrefix + "hist"}, "sk": &types.AttributeValueMemberS{Value: dynamo.TargetRunPrefix + t0.Format("2006-01-02T15:04:05.000Z")}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,13 +146,23 @@ func TestStore(t *testing.T) {
 		}
 	})
 
-	t.Run("unreachable table is Unavailable", func(t *testing.T) {
-		bad := &Store{Client: s.Client, Table: "no-such-table"}
+	t.Run("a missing table is Internal", func(t *testing.T) {
+		bad := &dynamo.Uptime{Client: s.Client, Table: "no-such-table"}
 		_, err := bad.Load(ctx, "api")
-		if problem.CodeOf(err) != problem.Unavailable {
-			t.Fatalf("err = %v, want Unavailable", err)
+		if problem.CodeOf(err) != problem.Internal {
+			t.Fatalf("err = %v, want Internal (a missing table is a misconfiguration, not an outage)", err)
 		}
 	})
 }
 
-func itoa(n int64) string { return num(n).(*types.AttributeValueMemberN).Value }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// t0 is the uptime tests' fixed start.
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// newUptime returns an Uptime store on a fresh table in DynamoDB Local.
+func newUptime(t *testing.T) *dynamo.Uptime {
+	t.Helper()
+	client := dynamolocal.Client(t, dynamolocal.Endpoint(t))
+	return &dynamo.Uptime{Client: client, Table: dynamolocal.Table(t, client)}
+}
