@@ -12,6 +12,7 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/shared/awsdrift"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/logging"
@@ -49,7 +50,7 @@ func newHandler(t *testing.T, code *drift.Code, table string, logs *bytes.Buffer
 		logs = &bytes.Buffer{}
 	}
 	store := &dynamo.DriftReports{Client: client, Table: table}
-	rec := &recorder{Runner: &drift.Runner{Scanner: &drift.Scanner{Baseline: b, Code: code}, Store: store}}
+	rec := &recorder{Runner: &drift.Runner{Scanner: &awsdrift.Scanner{Baseline: b, Code: code}, Store: store}}
 	return &Handler{
 		Function: "driftscan", Logger: logging.New(logs, "levqor", "driftscan"),
 		Runner: rec, Reports: store, ColdStart: func() bool { return false },
@@ -182,7 +183,7 @@ func TestScheduled(t *testing.T) {
 // HTTP, an error (for EventBridge to retry) on the schedule.
 func TestScanCannotRun(t *testing.T) {
 	h, _ := newHandler(t, nil, "", nil)
-	h.Runner = &drift.Runner{Scanner: &drift.Scanner{}}
+	h.Runner = &drift.Runner{Scanner: &awsdrift.Scanner{}}
 	out, err := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-http.json", nil))
 	if resp, body := decodeResponse(t, out); err != nil || resp.StatusCode != 503 || body["type"] != "https://levqor.ai/problems/service-unavailable" {
 		t.Errorf("HTTP = %d %v (%v), want 503 service-unavailable", resp.StatusCode, body, err)

@@ -34,12 +34,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/levqor/serverless/shared/awsbus"
 	"github.com/levqor/serverless/shared/awsconfig"
+	"github.com/levqor/serverless/shared/awsdrift"
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
-	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
@@ -71,7 +72,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	budget, err := envconfig.OS.Duration("DRIFT_BUDGET", drift.DefaultBudget, time.Nanosecond, 0)
+	budget, err := envconfig.OS.Duration("DRIFT_BUDGET", awsdrift.DefaultBudget, time.Nanosecond, 0)
 	if err != nil {
 		fail(err)
 	}
@@ -85,7 +86,7 @@ func main() {
 		fail(fmt.Errorf("AWS configuration: %w", err))
 	}
 	ddb, events := dynamodb.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
-	s := &drift.Scanner{
+	s := &awsdrift.Scanner{
 		Baseline:      baseline,
 		TableName:     table,
 		KeepaliveRule: os.Getenv("KEEPALIVE_RULE_NAME"),
@@ -125,7 +126,7 @@ func main() {
 		Runner: &drift.Runner{
 			Scanner: s,
 			Store:   store,
-			Bus:     &eventbus.Bus{Client: events, Name: bus},
+			Bus:     &awsbus.Bus{Client: events, Name: bus},
 			Monitor: monitor.FromEnv(logger, os.Getenv("ERROR_WEBHOOK_URL")),
 		},
 		Reports: store,

@@ -31,11 +31,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/levqor/serverless/shared/awsbus"
 	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
-	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
@@ -62,7 +62,7 @@ func main() {
 	runner := &uptime.Runner{
 		Checker:    &probe.Checker{},
 		Store:      &dynamo.Uptime{Client: dynamodb.NewFromConfig(cfg), Table: c.Table},
-		Publisher:  &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: c.Bus},
+		Publisher:  &awsbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: c.Bus},
 		Notifier:   monitor.FromEnv(logger, c.WebhookURL),
 		Metrics:    emf,
 		Logger:     logger,

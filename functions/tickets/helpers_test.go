@@ -22,6 +22,8 @@ import (
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/infra/testutil"
+	"github.com/levqor/serverless/shared/awsbus"
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
 // fastRetry keeps failure tests quick; the production policy differs only
 // in its waits.
-var fastRetry = &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: retry.AWSTransient}
+var fastRetry = &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: awsretry.Transient}
 
 // env is a handler wired as main wires it, against DynamoDB Local.
 type env struct {
@@ -204,8 +206,8 @@ func (b *busStub) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out.Bytes())
 }
 
-func (b *busStub) bus() *eventbus.Bus {
-	return &eventbus.Bus{
+func (b *busStub) bus() *awsbus.Bus {
+	return &awsbus.Bus{
 		Name: "levqor-test",
 		Client: eventbridge.New(eventbridge.Options{
 			Region:           "eu-west-2",

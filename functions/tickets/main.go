@@ -39,11 +39,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/levqor/serverless/shared/awsbus"
 	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
-	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
@@ -84,7 +84,7 @@ func main() {
 			Router:      triage.Rules{},
 			Calendar:    set.calendar,
 		},
-		Publisher: &eventbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: set.bus},
+		Publisher: &awsbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: set.bus},
 	}
 	lambda.Start(h.Invoke)
 }

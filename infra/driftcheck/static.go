@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/awsdrift"
 	"github.com/levqor/serverless/shared/drift"
 )
 
@@ -110,7 +111,7 @@ func tableChecks(tpl *samtemplate.Template, b drift.Baseline) []drift.Check {
 	}
 	return []drift.Check{
 		drift.Compare("table.key_schema", drift.CategoryTable, drift.KeySchemaString(b.Table.KeySchema),
-			drift.KeySchemaString(drift.KeysFrom(in.KeySchema, in.AttributeDefinitions))),
+			drift.KeySchemaString(awsdrift.KeysFrom(in.KeySchema, in.AttributeDefinitions))),
 		drift.Compare("table.pitr", drift.CategoryTable, b.Table.PITRStatus(), pitr),
 		drift.Compare("table.ttl", drift.CategoryTable, b.Table.TTLStatus(), ttl),
 	}

@@ -131,3 +131,12 @@ func TestPolicyChecks(t *testing.T) {
 		t.Errorf("pricing expected = %q", c.Expected)
 	}
 }
+
+func baseline(t testing.TB) Baseline {
+	t.Helper()
+	b, err := Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -26,10 +26,15 @@ type DriftDetectedDetail struct {
 	Summary   Summary  `json:"summary"`
 }
 
+// Scanner runs the live checks against a deployment (shared/awsdrift).
+type Scanner interface {
+	Scan(ctx context.Context, t Target) Report
+}
+
 // Runner is one drift scan end to end: scan, keep the report, and alert on
 // drift. Store, Bus and Monitor are optional (nil: that step is left out).
 type Runner struct {
-	Scanner *Scanner
+	Scanner Scanner
 	Store   ReportStore
 	Bus     eventbus.Publisher
 	Monitor monitor.Notifier

@@ -24,8 +24,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/problem"
-	"github.com/levqor/serverless/shared/retry"
 )
 
 // Key attributes and the TTL attribute of the table.
@@ -146,7 +146,7 @@ func conditionFailed(err error) (map[string]types.AttributeValue, bool) {
 // naming what is unavailable; a 500 Internal for the rest (a bug or a
 // misconfiguration), its detail logged and never answered.
 func storeError(err error, what string) error {
-	if !retry.AWSTransient(err) && !errors.Is(err, context.DeadlineExceeded) {
+	if !awsretry.Transient(err) && !errors.Is(err, context.DeadlineExceeded) {
 		return problem.Wrap(problem.Internal, err, what+" failed")
 	}
 	return &problem.Error{

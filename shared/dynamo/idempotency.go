@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
@@ -62,7 +63,7 @@ type Idempotency struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Retry governs throttling and 5xx retries (default: retry.Default with
-	// retry.AWSTransient). Conditional-check failures are never retried.
+	// awsretry.Transient). Conditional-check failures are never retried.
 	Retry *retry.Policy
 }
 
@@ -85,7 +86,7 @@ func (s *Idempotency) policy() retry.Policy {
 		return *s.Retry
 	}
 	p := retry.Default()
-	p.Retryable = retry.AWSTransient
+	p.Retryable = awsretry.Transient
 	return p
 }
 

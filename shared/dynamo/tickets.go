@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
@@ -29,7 +30,7 @@ type Tickets struct {
 	Client PutItemAPI
 	Table  string
 	// Retry governs throttling and 5xx retries (default: retry.Default, at
-	// most 3 attempts with full jitter, retrying only retry.AWSTransient).
+	// most 3 attempts with full jitter, retrying only awsretry.Transient).
 	Retry *retry.Policy
 }
 
@@ -49,7 +50,7 @@ func (s *Tickets) Put(ctx context.Context, t *tickets.Ticket) error {
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	p := retry.Default()
-	p.Retryable = retry.AWSTransient
+	p.Retryable = awsretry.Transient
 	if s.Retry != nil {
 		p = *s.Retry
 	}

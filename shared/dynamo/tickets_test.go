@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/problem"
@@ -174,7 +175,7 @@ func client(endpoint string) *dynamodb.Client {
 }
 
 func TestTicketsPutRetriesThenAnswersUnavailable(t *testing.T) {
-	fast := &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: retry.AWSTransient}
+	fast := &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: awsretry.Transient}
 	closed := func() string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

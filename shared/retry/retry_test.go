@@ -4,16 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 var errBoom = errors.New("boom")
@@ -157,40 +149,5 @@ func TestPermanentNil(t *testing.T) {
 	}
 	if Permanent(errBoom).Error() != "boom" {
 		t.Error("Permanent changes the message")
-	}
-}
-
-func httpErr(status int) error {
-	return &smithyhttp.ResponseError{
-		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
-		Err:      errBoom,
-	}
-}
-
-func TestAWSTransient(t *testing.T) {
-	cases := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"nil", nil, false},
-		{"canceled", context.Canceled, false},
-		{"wrapped canceled", fmt.Errorf("op: %w", context.Canceled), false},
-		{"throttling", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}, true},
-		{"provisioned throughput", &types.ProvisionedThroughputExceededException{}, true},
-		{"conditional check", &types.ConditionalCheckFailedException{}, false},
-		{"validation", &smithy.GenericAPIError{Code: "ValidationException"}, false},
-		{"503", httpErr(503), true},
-		{"500", httpErr(500), true},
-		{"400", httpErr(400), false},
-		{"plain", errBoom, false},
-		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := AWSTransient(tc.err); got != tc.want {
-				t.Errorf("AWSTransient(%v) = %v, want %v", tc.err, got, tc.want)
-			}
-		})
 	}
 }

@@ -1,4 +1,4 @@
-package drift
+package awsdrift
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/smithy-go"
+
+	"github.com/levqor/serverless/shared/drift"
 )
 
 // TableAPI is the DynamoDB calls the table checks make.
@@ -52,20 +54,6 @@ type HTTPDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// The services a scan talks to, as named in Scanner.NotConfigured and the
-// DRIFT_SKIP variable.
-const (
-	ServiceDynamoDB       = "dynamodb"
-	ServiceEvents         = "events"
-	ServiceLambda         = "lambda"
-	ServiceAPIGateway     = "apigateway"
-	ServiceCloudFormation = "cloudformation"
-	ServiceHealth         = "health"
-)
-
-// Services lists every service name a scan can skip.
-var Services = []string{ServiceDynamoDB, ServiceEvents, ServiceLambda, ServiceAPIGateway, ServiceCloudFormation, ServiceHealth}
-
 // Default scan timing. The budget leaves the drift function (Timeout 60s)
 // time to store and publish the report after the checks are cut off.
 const (
@@ -80,9 +68,9 @@ const (
 // means the service is not configured and its checks are skipped with the
 // reason in NotConfigured (or a generic one), never passed.
 type Scanner struct {
-	Baseline Baseline
+	Baseline drift.Baseline
 	// Code is the policy under test; nil means CodePolicy().
-	Code *Code
+	Code *drift.Code
 
 	Table     TableAPI
 	TableName string
@@ -114,20 +102,12 @@ type Scanner struct {
 	Now          func() time.Time
 }
 
-// Target is the deployed API a scan looks at. Both fields come from the
-// invocation (schedule input or request context): the function cannot hold
-// them in its environment without a circular template dependency.
-type Target struct {
-	APIURL string // e.g. https://abc.execute-api.eu-west-2.amazonaws.com/dev
-	APIID  string
-}
-
 // group is a set of checks run together; names lets a cut-off group still
 // report each of its checks as skipped.
 type group struct {
 	category string
 	names    []string
-	run      func(ctx context.Context) []Check
+	run      func(ctx context.Context) []drift.Check
 }
 
 // Scan runs every check concurrently within the budget and returns the
@@ -136,13 +116,13 @@ type group struct {
 // its timeout). Checks still running when the budget ends are reported skip
 // with detail "timeout". Scan returns an error report only when it has no
 // baseline to compare with.
-func (s *Scanner) Scan(ctx context.Context, t Target) Report {
+func (s *Scanner) Scan(ctx context.Context, t drift.Target) drift.Report {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
 	if s.Baseline.Version == "" {
-		return ErrorReport("", now(), errors.New("no baseline loaded"))
+		return drift.ErrorReport("", now(), errors.New("no baseline loaded"))
 	}
 	budget, reserve := s.Budget, s.Reserve
 	if budget <= 0 {
@@ -160,14 +140,14 @@ func (s *Scanner) Scan(ctx context.Context, t Target) Report {
 	groups := s.groups(t)
 	type result struct {
 		i      int
-		checks []Check
+		checks []drift.Check
 	}
 	results := make(chan result, len(groups)) // buffered: late groups never block
 	for i, g := range groups {
 		go func() { results <- result{i, g.run(ctx)} }()
 	}
 	done := make([]bool, len(groups))
-	var checks []Check
+	var checks []drift.Check
 wait:
 	for range groups {
 		select {
@@ -181,15 +161,15 @@ wait:
 	for i, g := range groups {
 		if !done[i] {
 			for _, n := range g.names {
-				checks = append(checks, Skipped(n, g.category, "timeout"))
+				checks = append(checks, drift.Skipped(n, g.category, "timeout"))
 			}
 		}
 	}
-	return NewReport(s.Baseline.Version, now(), checks)
+	return drift.NewReport(s.Baseline.Version, now(), checks)
 }
 
-func (s *Scanner) groups(t Target) []group {
-	code := CodePolicy()
+func (s *Scanner) groups(t drift.Target) []group {
+	code := drift.CodePolicy()
 	if s.Code != nil {
 		code = *s.Code
 	}
@@ -198,13 +178,13 @@ func (s *Scanner) groups(t Target) []group {
 		fnNames = append(fnNames, "functions."+f.LogicalID)
 	}
 	return []group{
-		{CategoryPolicy, nil, func(context.Context) []Check { return PolicyChecks(s.Baseline, code) }},
-		{CategoryTable, tableChecks, s.checkTable},
-		{CategoryKeepalive, []string{"keepalive.rule"}, s.checkRule},
-		{CategoryFunctions, fnNames, s.checkFunctions},
-		{CategoryRoutes, []string{"routes"}, func(ctx context.Context) []Check { return s.checkRoutes(ctx, t.APIID) }},
-		{CategoryHealth, []string{"health"}, func(ctx context.Context) []Check { return s.checkHealth(ctx, t.APIURL) }},
-		{CategoryStack, []string{"stack"}, s.checkStack},
+		{drift.CategoryPolicy, nil, func(context.Context) []drift.Check { return drift.PolicyChecks(s.Baseline, code) }},
+		{drift.CategoryTable, tableChecks, s.checkTable},
+		{drift.CategoryKeepalive, []string{"keepalive.rule"}, s.checkRule},
+		{drift.CategoryFunctions, fnNames, s.checkFunctions},
+		{drift.CategoryRoutes, []string{"routes"}, func(ctx context.Context) []drift.Check { return s.checkRoutes(ctx, t.APIID) }},
+		{drift.CategoryHealth, []string{"health"}, func(ctx context.Context) []drift.Check { return s.checkHealth(ctx, t.APIURL) }},
+		{drift.CategoryStack, []string{"stack"}, s.checkStack},
 	}
 }
 
@@ -217,10 +197,10 @@ func (s *Scanner) notConfigured(service string) string {
 }
 
 // skipAll reports every name skipped for the same reason.
-func skipAll(names []string, category, reason string) []Check {
-	out := make([]Check, len(names))
+func skipAll(names []string, category, reason string) []drift.Check {
+	out := make([]drift.Check, len(names))
 	for i, n := range names {
-		out[i] = Skipped(n, category, reason)
+		out[i] = drift.Skipped(n, category, reason)
 	}
 	return out
 }
@@ -230,17 +210,17 @@ func skipAll(names []string, category, reason string) []Check {
 // denied, an unreachable endpoint, an operation the endpoint does not
 // support, the budget running out) means the check could not be verified,
 // so it is skipped with the reason.
-func fromError(name, category, service string, err error) Check {
+func fromError(name, category, service string, err error) drift.Check {
 	status, detail := classify(service, err)
-	return Check{Name: name, Category: category, Status: status, Detail: detail}
+	return drift.Check{Name: name, Category: category, Status: status, Detail: detail}
 }
 
-func classify(service string, err error) (Status, string) {
+func classify(service string, err error) (drift.Status, string) {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return Skip, "timeout"
+		return drift.Skip, "timeout"
 	}
 	if errors.Is(err, context.Canceled) {
-		return Skip, "cancelled"
+		return drift.Skip, "cancelled"
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -248,15 +228,15 @@ func classify(service string, err error) (Status, string) {
 		switch {
 		case code == "ResourceNotFoundException", code == "NotFoundException",
 			code == "ValidationError" && strings.Contains(msg, "does not exist"):
-			return Fail, "missing: " + msg
+			return drift.Fail, "missing: " + msg
 		}
-		return Skip, fmt.Sprintf("%s unavailable: %s: %s", service, code, msg)
+		return drift.Skip, fmt.Sprintf("%s unavailable: %s: %s", service, code, msg)
 	}
 	// The SDK wraps a transport failure in operation and retry context; the
 	// network error itself is what a reader needs.
 	var ne *net.OpError
 	if errors.As(err, &ne) {
-		return Skip, fmt.Sprintf("%s unreachable: %v", service, ne)
+		return drift.Skip, fmt.Sprintf("%s unreachable: %v", service, ne)
 	}
-	return Skip, fmt.Sprintf("%s unreachable: %v", service, err)
+	return drift.Skip, fmt.Sprintf("%s unreachable: %v", service, err)
 }

@@ -1,7 +1,10 @@
-package drift
+package awsdrift
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,26 +17,29 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/shared/awsbus"
+	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/monitor"
 )
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
 // want is the expected outcome of one named check.
 type want struct {
-	status Status
+	status drift.Status
 	detail string // substring of the detail; "" means not checked
 }
 
-func baseline(t testing.TB) Baseline {
+func baseline(t testing.TB) drift.Baseline {
 	t.Helper()
-	b, err := Current()
+	b, err := drift.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func allFunctionNames(b Baseline) map[string]string {
+func allFunctionNames(b drift.Baseline) map[string]string {
 	m := map[string]string{}
 	for _, f := range b.Functions {
 		m[f.LogicalID] = fnName(f.LogicalID)
@@ -41,9 +47,9 @@ func allFunctionNames(b Baseline) map[string]string {
 	return m
 }
 
-func assertChecks(t *testing.T, got []Check, wants map[string]want) {
+func assertChecks(t *testing.T, got []drift.Check, wants map[string]want) {
 	t.Helper()
-	byName := map[string]Check{}
+	byName := map[string]drift.Check{}
 	for _, c := range got {
 		if _, dup := byName[c.Name]; dup {
 			t.Errorf("check %s reported twice", c.Name)
@@ -76,35 +82,35 @@ func TestKeepaliveRuleCheck(t *testing.T) {
 		{"in sync", map[string][]reply{
 			"DescribeRule":      {describeRule("ENABLED", "rate(1 hour)")},
 			"ListTargetsByRule": {listTargets(ka)},
-		}, want{Pass, ""}},
+		}, want{drift.Pass, ""}},
 		{"in sync, target on the second page", map[string][]reply{
 			"DescribeRule": {describeRule("ENABLED", "rate(1 hour)")},
 			"ListTargetsByRule": {
 				awsJSON("1.1", `{"Targets":[{"Id":"other","Arn":"arn:aws:sqs:eu-west-2:123456789012:q"}],"NextToken":"page2"}`),
 				listTargets(ka + ":live"),
 			},
-		}, want{Pass, ""}},
+		}, want{drift.Pass, ""}},
 		{"disabled", map[string][]reply{
 			"DescribeRule":      {describeRule("DISABLED", "rate(1 hour)")},
 			"ListTargetsByRule": {listTargets(ka)},
-		}, want{Fail, "rule is DISABLED"}},
+		}, want{drift.Fail, "rule is DISABLED"}},
 		{"schedule changed", map[string][]reply{
 			"DescribeRule":      {describeRule("ENABLED", "rate(6 hours)")},
 			"ListTargetsByRule": {listTargets(ka)},
-		}, want{Fail, "schedule differs"}},
+		}, want{drift.Fail, "schedule differs"}},
 		{"targets another function", map[string][]reply{
 			"DescribeRule":      {describeRule("ENABLED", "rate(1 hour)")},
 			"ListTargetsByRule": {listTargets(fnARN("HealthFunction"))},
-		}, want{Fail, "keepalive function is not a target"}},
+		}, want{drift.Fail, "keepalive function is not a target"}},
 		{"rule missing", map[string][]reply{
 			"DescribeRule": {awsJSONError("1.1", 400, "ResourceNotFoundException", "Rule levqor-dev-keepalive-hourly does not exist on EventBus default.")},
-		}, want{Fail, "missing: Rule levqor-dev-keepalive-hourly does not exist"}},
+		}, want{drift.Fail, "missing: Rule levqor-dev-keepalive-hourly does not exist"}},
 		{"throttled", map[string][]reply{
 			"DescribeRule": {awsJSONError("1.1", 400, "ThrottlingException", "Rate exceeded")},
-		}, want{Skip, "events unavailable: ThrottlingException: Rate exceeded"}},
+		}, want{drift.Skip, "events unavailable: ThrottlingException: Rate exceeded"}},
 		{"slow", map[string][]reply{
 			"DescribeRule": {slow(describeRule("ENABLED", "rate(1 hour)"))},
-		}, want{Skip, "timeout"}},
+		}, want{drift.Skip, "timeout"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,22 +143,22 @@ func TestFunctionChecks(t *testing.T) {
 		want    map[string]want
 	}{
 		{"in sync", inSync(), map[string]want{
-			"functions.HealthFunction": {Pass, ""}, "functions.TicketsFunction": {Pass, ""},
-			"functions.KeepaliveFunction": {Pass, ""}, "functions.DriftScanFunction": {Pass, ""},
+			"functions.HealthFunction": {drift.Pass, ""}, "functions.TicketsFunction": {drift.Pass, ""},
+			"functions.KeepaliveFunction": {drift.Pass, ""}, "functions.DriftScanFunction": {drift.Pass, ""},
 		}},
 		{"runtime drifted", with("HealthFunction", fnConfig("HealthFunction", "provided.al2", "arm64", testVersion)),
-			map[string]want{"functions.HealthFunction": {Fail, fnName("HealthFunction")}, "functions.TicketsFunction": {Pass, ""}}},
+			map[string]want{"functions.HealthFunction": {drift.Fail, fnName("HealthFunction")}, "functions.TicketsFunction": {drift.Pass, ""}}},
 		{"architecture drifted", with("TicketsFunction", fnConfig("TicketsFunction", "provided.al2023", "x86_64", testVersion)),
-			map[string]want{"functions.TicketsFunction": {Fail, ""}}},
+			map[string]want{"functions.TicketsFunction": {drift.Fail, ""}}},
 		{"version differs", with("KeepaliveFunction", fnConfig("KeepaliveFunction", "provided.al2023", "arm64", "0.9.0")),
-			map[string]want{"functions.KeepaliveFunction": {Fail, ""}}},
+			map[string]want{"functions.KeepaliveFunction": {drift.Fail, ""}}},
 		{"function missing", with("TicketsFunction", restError(404, "ResourceNotFoundException",
 			"Function not found: "+fnARN("TicketsFunction"))),
-			map[string]want{"functions.TicketsFunction": {Fail, "missing: Function not found"}, "functions.HealthFunction": {Pass, ""}}},
+			map[string]want{"functions.TicketsFunction": {drift.Fail, "missing: Function not found"}, "functions.HealthFunction": {drift.Pass, ""}}},
 		{"throttled", with("HealthFunction", restError(429, "TooManyRequestsException", "Rate exceeded")),
-			map[string]want{"functions.HealthFunction": {Skip, "lambda unavailable: TooManyRequestsException"}}},
+			map[string]want{"functions.HealthFunction": {drift.Skip, "lambda unavailable: TooManyRequestsException"}}},
 		{"slow", with("DriftScanFunction", slow(fnConfig("DriftScanFunction", "provided.al2023", "arm64", testVersion))),
-			map[string]want{"functions.DriftScanFunction": {Skip, "timeout"}}},
+			map[string]want{"functions.DriftScanFunction": {drift.Skip, "timeout"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,7 +177,7 @@ func TestFunctionChecks(t *testing.T) {
 		delete(names, "TicketsFunction")
 		s := &Scanner{Baseline: b, Functions: lambdaClient(f.URL()), FunctionNames: names, Version: testVersion}
 		assertChecks(t, s.checkFunctions(context.Background()), map[string]want{
-			"functions.TicketsFunction": {Skip, "FUNCTION_NAMES"}, "functions.HealthFunction": {Pass, ""},
+			"functions.TicketsFunction": {drift.Skip, "FUNCTION_NAMES"}, "functions.HealthFunction": {drift.Pass, ""},
 		})
 	})
 }
@@ -188,20 +194,20 @@ func TestRoutesCheck(t *testing.T) {
 		{"in sync over two pages", "a1b2c3", map[string][]reply{
 			"GetRoutes:a1b2c3:":     {routesPage("tok2", first...)},
 			"GetRoutes:a1b2c3:tok2": {routesPage("", rest...)},
-		}, want{Pass, ""}},
+		}, want{drift.Pass, ""}},
 		{"missing and extra routes", "a1b2c3", map[string][]reply{
 			"GetRoutes:a1b2c3:": {routesPage("", append(append([]string{}, b.Routes[1:]...), "ANY /{proxy+}")...)},
-		}, want{Fail, "missing: " + b.Routes[0] + "; extra: ANY /{proxy+}"}},
+		}, want{drift.Fail, "missing: " + b.Routes[0] + "; extra: ANY /{proxy+}"}},
 		{"api missing", "gone", map[string][]reply{
 			"GetRoutes:gone:": {restError(404, "NotFoundException", "Invalid API identifier specified 123456789012:gone")},
-		}, want{Fail, "missing: Invalid API identifier"}},
+		}, want{drift.Fail, "missing: Invalid API identifier"}},
 		{"throttled", "a1b2c3", map[string][]reply{
 			"GetRoutes:a1b2c3:": {restError(429, "TooManyRequestsException", "Too Many Requests")},
-		}, want{Skip, "apigateway unavailable: TooManyRequestsException"}},
+		}, want{drift.Skip, "apigateway unavailable: TooManyRequestsException"}},
 		{"slow", "a1b2c3", map[string][]reply{
 			"GetRoutes:a1b2c3:": {slow(routesPage("", b.Routes...))},
-		}, want{Skip, "timeout"}},
-		{"api id unknown", "", nil, want{Skip, "api id unknown"}},
+		}, want{drift.Skip, "timeout"}},
+		{"api id unknown", "", nil, want{drift.Skip, "api id unknown"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,16 +231,16 @@ func TestHealthCheck(t *testing.T) {
 	}{
 		{"ok", func(t *testing.T) string {
 			return healthServer(t, 200, `{"status":"ok","version":"1.0.0","build":"abc1234","timestamp":1700000000,"uptime_seconds":12}`)
-		}, want{Pass, ""}},
+		}, want{drift.Pass, ""}},
 		{"other version", func(t *testing.T) string {
 			return healthServer(t, 200, `{"status":"ok","version":"0.9.0","build":"abc1234","timestamp":1700000000,"uptime_seconds":12}`)
-		}, want{Fail, "/health"}},
+		}, want{drift.Fail, "/health"}},
 		{"degraded", func(t *testing.T) string {
 			return healthServer(t, 503, `{"status":"degraded","version":"1.0.0","build":"dev","timestamp":1700000000,"uptime_seconds":1}`)
-		}, want{Fail, ""}},
-		{"not health JSON", func(t *testing.T) string { return healthServer(t, 200, `<html>`) }, want{Fail, "not health JSON"}},
-		{"unreachable", func(*testing.T) string { return closedURL }, want{Skip, "health unreachable"}},
-		{"url unknown", func(*testing.T) string { return "" }, want{Skip, "api url unknown"}},
+		}, want{drift.Fail, ""}},
+		{"not health JSON", func(t *testing.T) string { return healthServer(t, 200, `<html>`) }, want{drift.Fail, "not health JSON"}},
+		{"unreachable", func(*testing.T) string { return closedURL }, want{drift.Skip, "health unreachable"}},
+		{"url unknown", func(*testing.T) string { return "" }, want{drift.Skip, "api url unknown"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,26 +262,26 @@ func TestStackCheck(t *testing.T) {
 				detectionStatus("DETECTION_IN_PROGRESS", "UNKNOWN"),
 				detectionStatus("DETECTION_COMPLETE", "IN_SYNC"),
 			},
-		}, want{Pass, ""}},
+		}, want{drift.Pass, ""}},
 		{"drifted", map[string][]reply{
 			"DetectStackDrift":                  {detectStarted},
 			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_COMPLETE", "DRIFTED")},
 			"DescribeStackResourceDrifts":       {resourceDrifts},
-		}, want{Fail, "1 drifted resources: TicketsTable (MODIFIED)"}},
+		}, want{drift.Fail, "1 drifted resources: TicketsTable (MODIFIED)"}},
 		{"detection failed", map[string][]reply{
 			"DetectStackDrift":                  {detectStarted},
 			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_FAILED", "UNKNOWN")},
-		}, want{Skip, "detection DETECTION_FAILED"}},
+		}, want{drift.Skip, "detection DETECTION_FAILED"}},
 		{"stack missing", map[string][]reply{
 			"DetectStackDrift": {queryError(400, "ValidationError", "Stack with id levqor-dev does not exist")},
-		}, want{Fail, "missing: Stack with id levqor-dev does not exist"}},
+		}, want{drift.Fail, "missing: Stack with id levqor-dev does not exist"}},
 		{"throttled", map[string][]reply{
 			"DetectStackDrift": {queryError(400, "Throttling", "Rate exceeded")},
-		}, want{Skip, "cloudformation unavailable: Throttling: Rate exceeded"}},
+		}, want{drift.Skip, "cloudformation unavailable: Throttling: Rate exceeded"}},
 		{"slow detection", map[string][]reply{
 			"DetectStackDrift":                  {detectStarted},
 			"DescribeStackDriftDetectionStatus": {detectionStatus("DETECTION_IN_PROGRESS", "UNKNOWN")},
-		}, want{Skip, "timeout"}},
+		}, want{drift.Skip, "timeout"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,8 +304,8 @@ func TestStackCheck(t *testing.T) {
 		})
 		s := &Scanner{Baseline: baseline(t), Stack: cfnClient(f.URL()), StackName: "levqor-dev"}
 		got := s.checkStack(context.Background())
-		want := ResourceDrift{LogicalID: "TicketsTable", Type: "AWS::DynamoDB::Table", Status: "MODIFIED",
-			Differences: []PropertyDifference{{Path: "/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled", Expected: "true", Actual: "false", Type: "NOT_EQUAL"}}}
+		want := drift.ResourceDrift{LogicalID: "TicketsTable", Type: "AWS::DynamoDB::Table", Status: "MODIFIED",
+			Differences: []drift.PropertyDifference{{Path: "/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled", Expected: "true", Actual: "false", Type: "NOT_EQUAL"}}}
 		if len(got) != 1 || len(got[0].Resources) != 1 || got[0].Resources[0].LogicalID != want.LogicalID ||
 			len(got[0].Resources[0].Differences) != 1 || got[0].Resources[0].Differences[0] != want.Differences[0] {
 			t.Fatalf("resources = %+v, want [%+v]", got, want)
@@ -343,30 +349,30 @@ func TestTableChecks(t *testing.T) {
 		want    map[string]want
 	}{
 		{"in sync", table, map[string][]reply{"DescribeContinuousBackups": {pitr("ENABLED")}}, map[string]want{
-			"table.active": {Pass, ""}, "table.key_schema": {Pass, ""}, "table.pitr": {Pass, ""}, "table.ttl": {Pass, ""},
+			"table.active": {drift.Pass, ""}, "table.key_schema": {drift.Pass, ""}, "table.pitr": {drift.Pass, ""}, "table.ttl": {drift.Pass, ""},
 		}},
 		{"point-in-time recovery off", table, map[string][]reply{"DescribeContinuousBackups": {pitr("DISABLED")}}, map[string]want{
-			"table.active": {Pass, ""}, "table.pitr": {Fail, ""},
+			"table.active": {drift.Pass, ""}, "table.pitr": {drift.Fail, ""},
 		}},
 		{"DynamoDB Local as make dev runs it", table, nil, map[string]want{
-			"table.active": {Pass, ""}, "table.key_schema": {Pass, ""}, "table.ttl": {Pass, ""},
-			"table.pitr": {Skip, "dynamodb unavailable: UnknownOperationException"},
+			"table.active": {drift.Pass, ""}, "table.key_schema": {drift.Pass, ""}, "table.ttl": {drift.Pass, ""},
+			"table.pitr": {drift.Skip, "dynamodb unavailable: UnknownOperationException"},
 		}},
 		{"key schema and TTL drifted", drifted, map[string][]reply{"DescribeContinuousBackups": {pitr("ENABLED")}}, map[string]want{
-			"table.active": {Pass, ""}, "table.key_schema": {Fail, ""}, "table.ttl": {Fail, ""}, "table.pitr": {Pass, ""},
+			"table.active": {drift.Pass, ""}, "table.key_schema": {drift.Fail, ""}, "table.ttl": {drift.Fail, ""}, "table.pitr": {drift.Pass, ""},
 		}},
 		{"table missing", "no-such-table", nil, map[string]want{
-			"table.active": {Fail, "missing"}, "table.key_schema": {Fail, "missing"}, "table.ttl": {Fail, "missing"},
+			"table.active": {drift.Fail, "missing"}, "table.key_schema": {drift.Fail, "missing"}, "table.ttl": {drift.Fail, "missing"},
 		}},
 		{"throttled", table, map[string][]reply{
 			"DescribeTable":             {awsJSONError("1.0", 400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed throughput.")},
 			"DescribeContinuousBackups": {pitr("ENABLED")},
-		}, map[string]want{"table.active": {Skip, "ThrottlingException"}, "table.key_schema": {Skip, "ThrottlingException"}}},
+		}, map[string]want{"table.active": {drift.Skip, "ThrottlingException"}, "table.key_schema": {drift.Skip, "ThrottlingException"}}},
 		{"slow", table, map[string][]reply{
 			"DescribeTable":             {slow(awsJSON("1.0", `{}`))},
 			"DescribeContinuousBackups": {slow(pitr("ENABLED"))},
 			"DescribeTimeToLive":        {slow(awsJSON("1.0", `{}`))},
-		}, map[string]want{"table.active": {Skip, "timeout"}, "table.pitr": {Skip, "timeout"}, "table.ttl": {Skip, "timeout"}}},
+		}, map[string]want{"table.active": {drift.Skip, "timeout"}, "table.pitr": {drift.Skip, "timeout"}, "table.ttl": {drift.Skip, "timeout"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -403,9 +409,9 @@ func TestScanBudget(t *testing.T) {
 	b := baseline(t)
 	s := &Scanner{Baseline: b, Routes: blockingRoutes{release}, Budget: 100 * time.Millisecond,
 		Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
-	r := s.Scan(context.Background(), Target{APIID: "a1b2c3"})
-	assertChecks(t, r.Checks, map[string]want{"routes": {Skip, "timeout"}, "policy.pricing": {Pass, ""}})
-	if r.Status != InSync || r.ScannedAt != "2026-11-25T12:00:00Z" {
+	r := s.Scan(context.Background(), drift.Target{APIID: "a1b2c3"})
+	assertChecks(t, r.Checks, map[string]want{"routes": {drift.Skip, "timeout"}, "policy.pricing": {drift.Pass, ""}})
+	if r.Status != drift.InSync || r.ScannedAt != "2026-11-25T12:00:00Z" {
 		t.Errorf("status %s at %s, want in_sync at 2026-11-25T12:00:00Z", r.Status, r.ScannedAt)
 	}
 }
@@ -418,41 +424,41 @@ func TestScanLeavesReserve(t *testing.T) {
 	s := &Scanner{Baseline: baseline(t), Routes: blockingRoutes{release}, Budget: time.Hour, Reserve: time.Second}
 	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
 	defer cancel()
-	r := s.Scan(ctx, Target{APIID: "a1b2c3"})
+	r := s.Scan(ctx, drift.Target{APIID: "a1b2c3"})
 	if ctx.Err() != nil {
 		t.Error("Scan used the caller's whole deadline; want Reserve left for storing and publishing")
 	}
-	assertChecks(t, r.Checks, map[string]want{"routes": {Skip, "timeout"}})
+	assertChecks(t, r.Checks, map[string]want{"routes": {drift.Skip, "timeout"}})
 }
 
 func TestScanNotConfigured(t *testing.T) {
 	b := baseline(t)
-	s := &Scanner{Baseline: b, NotConfigured: map[string]string{ServiceLambda: "disabled by DRIFT_SKIP"}}
-	r := s.Scan(context.Background(), Target{})
+	s := &Scanner{Baseline: b, NotConfigured: map[string]string{drift.ServiceLambda: "disabled by DRIFT_SKIP"}}
+	r := s.Scan(context.Background(), drift.Target{})
 	for _, c := range r.Checks {
-		if c.Category != CategoryPolicy && c.Status != Skip {
+		if c.Category != drift.CategoryPolicy && c.Status != drift.Skip {
 			t.Errorf("%s = %s with nothing configured, want skip", c.Name, c.Status)
 		}
-		if c.Status == Skip && c.Detail == "" {
+		if c.Status == drift.Skip && c.Detail == "" {
 			t.Errorf("%s skipped without a reason", c.Name)
 		}
 	}
 	assertChecks(t, r.Checks, map[string]want{
-		"functions.HealthFunction": {Skip, "disabled by DRIFT_SKIP"},
-		"table.active":             {Skip, "dynamodb not configured"},
-		"stack":                    {Skip, "cloudformation not configured"},
-		"health":                   {Skip, "health not configured"},
+		"functions.HealthFunction": {drift.Skip, "disabled by DRIFT_SKIP"},
+		"table.active":             {drift.Skip, "dynamodb not configured"},
+		"stack":                    {drift.Skip, "cloudformation not configured"},
+		"health":                   {drift.Skip, "health not configured"},
 	})
-	if want := (Summary{Pass: 7, Fail: 0, Skip: len(r.Checks) - 7}); r.Summary != want || r.Status != InSync {
+	if want := (drift.Summary{Pass: 7, Fail: 0, Skip: len(r.Checks) - 7}); r.Summary != want || r.Status != drift.InSync {
 		t.Errorf("summary %+v status %s, want %+v in_sync", r.Summary, r.Status, want)
 	}
-	if got := (&Scanner{}).Scan(context.Background(), Target{}); got.Status != Error || got.ExitCode() != 2 {
+	if got := (&Scanner{}).Scan(context.Background(), drift.Target{}); got.Status != drift.Error || got.ExitCode() != 2 {
 		t.Errorf("scan without a baseline = %s, want error", got.Status)
 	}
 }
 
 // inSyncScanner wires every check to a recorded in-sync deployment.
-func inSyncScanner(t testing.TB) (*Scanner, Target) {
+func inSyncScanner(t testing.TB) (*Scanner, drift.Target) {
 	b := baseline(t)
 	ep := dynamolocal.Endpoint(t)
 	table := dynamolocal.Table(t, dynamolocal.Client(t, ep))
@@ -480,13 +486,13 @@ func inSyncScanner(t testing.TB) (*Scanner, Target) {
 		HTTP: http.DefaultClient, Budget: 10 * time.Second,
 	}
 	url := healthServer(t, 200, `{"status":"ok","version":"1.0.0","build":"abc1234","timestamp":1700000000,"uptime_seconds":12}`)
-	return s, Target{APIURL: url, APIID: "a1b2c3"}
+	return s, drift.Target{APIURL: url, APIID: "a1b2c3"}
 }
 
 func TestScanInSync(t *testing.T) {
 	s, target := inSyncScanner(t)
 	r := s.Scan(context.Background(), target)
-	if r.Status != InSync || r.Summary.Fail != 0 || r.Summary.Skip != 0 || r.Baseline != "v12.12" {
+	if r.Status != drift.InSync || r.Summary.Fail != 0 || r.Summary.Skip != 0 || r.Baseline != "v12.12" {
 		t.Fatalf("report = %s", r.Text())
 	}
 	// 7 policy + 4 table + 1 rule + 4 functions + routes + health + stack.
@@ -499,7 +505,7 @@ func BenchmarkScan(b *testing.B) {
 	s, target := inSyncScanner(b)
 	b.ResetTimer()
 	for b.Loop() {
-		if r := s.Scan(context.Background(), target); r.Status != InSync {
+		if r := s.Scan(context.Background(), target); r.Status != drift.InSync {
 			b.Fatal(r.Text())
 		}
 	}
@@ -520,16 +526,74 @@ func TestUnreachableServices(t *testing.T) {
 		Routes: routesClient(closed), Stack: cfnClient(closed), StackName: "levqor-dev",
 		HTTP: http.DefaultClient,
 	}
-	r := s.Scan(context.Background(), Target{APIURL: closed, APIID: "a1b2c3"})
+	r := s.Scan(context.Background(), drift.Target{APIURL: closed, APIID: "a1b2c3"})
 	for _, c := range r.Checks {
-		if c.Category == CategoryPolicy {
+		if c.Category == drift.CategoryPolicy {
 			continue
 		}
-		if c.Status != Skip || !strings.Contains(c.Detail, "unreachable") || !strings.Contains(c.Detail, "connection refused") {
+		if c.Status != drift.Skip || !strings.Contains(c.Detail, "unreachable") || !strings.Contains(c.Detail, "connection refused") {
 			t.Errorf("%s = %s %q, want skip: unreachable (connection refused)", c.Name, c.Status, c.Detail)
 		}
 	}
-	if r.Status != InSync || r.Summary.Skip != len(r.Checks)-7 {
+	if r.Status != drift.InSync || r.Summary.Skip != len(r.Checks)-7 {
 		t.Errorf("report %s %+v", r.Status, r.Summary)
+	}
+}
+
+func TestRunner(t *testing.T) {
+	putOK := awsJSON("1.1", `{"FailedEntryCount":0,"Entries":[{"EventId":"11710aed-b79e-4468-a20b-bb3c0c3b4860"}]}`)
+	drifted := drift.CodePolicy()
+	drifted.Policy.TrialDays = 14
+	cases := []struct {
+		name      string
+		code      drift.Code
+		put       reply
+		published bool
+		wantErr   string
+	}{
+		{"in sync publishes nothing", drift.CodePolicy(), putOK, false, ""},
+		{"drift publishes DriftDetected", drifted, putOK, true, ""},
+		{"publish failure is returned", drifted, awsJSONError("1.1", 400, "ThrottlingException", "Rate exceeded"), true, "publish DriftDetected"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bus := newFake(t, targetOp, map[string][]reply{"PutEvents": {tc.put}})
+			var logs bytes.Buffer
+			code := tc.code
+			r := &drift.Runner{
+				Scanner: &Scanner{Baseline: baseline(t), Code: &code},
+				Bus:     &awsbus.Bus{Client: eventsClient(bus.URL()), Name: "levqor-dev"},
+				Monitor: monitor.Log{Logger: slog.New(slog.NewJSONHandler(&logs, nil))},
+			}
+			rep, err := r.Run(context.Background(), drift.Target{}, "cid-12345678")
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("Run error = %v, want %q", err, tc.wantErr)
+			}
+			if got := bus.count("PutEvents") > 0; got != tc.published {
+				t.Fatalf("published = %v, want %v", got, tc.published)
+			}
+			if !tc.published {
+				if logs.Len() != 0 {
+					t.Errorf("monitor told of an in-sync scan: %s", logs.String())
+				}
+				return
+			}
+			var in struct {
+				Entries []struct{ Source, DetailType, Detail, EventBusName string }
+			}
+			if err := json.Unmarshal([]byte(bus.body("PutEvents", 0)), &in); err != nil || len(in.Entries) != 1 {
+				t.Fatalf("PutEvents body %q: %v", bus.body("PutEvents", 0), err)
+			}
+			e := in.Entries[0]
+			var d drift.DriftDetectedDetail
+			_ = json.Unmarshal([]byte(e.Detail), &d)
+			if e.Source != "levqor.drift" || e.DetailType != "DriftDetected" || e.EventBusName != "levqor-dev" ||
+				len(d.Failed) != 1 || d.Failed[0] != "policy.trial" || d.Baseline != "v12.12" || d.Summary != rep.Summary {
+				t.Errorf("event = %+v detail %+v", e, d)
+			}
+			if !strings.Contains(logs.String(), `"category":"drift"`) || !strings.Contains(logs.String(), "policy.trial") {
+				t.Errorf("monitor log = %s", logs.String())
+			}
+		})
 	}
 }

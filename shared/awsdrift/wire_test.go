@@ -1,4 +1,4 @@
-package drift
+package awsdrift
 
 // Fake AWS endpoints for the tests: each speaks one service's wire protocol
 // (awsJson1_0/1_1, restJson1, awsQuery) to the real SDK client pointed at it

@@ -1,4 +1,4 @@
-package eventbus
+package awsbus
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/levqor/serverless/shared/eventbus"
 )
 
 // entry is one PutEvents request entry as it arrives on the wire.
@@ -74,10 +76,10 @@ func client(url string) *eventbridge.Client {
 	}, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(url) })
 }
 
-func events(n int) []Event {
-	out := make([]Event, n)
+func events(n int) []eventbus.Event {
+	out := make([]eventbus.Event, n)
 	for i := range out {
-		out[i] = Event{Source: "levqor.support", DetailType: "TicketCreated", Detail: map[string]any{"ticket_id": "TKT-0000000" + string(rune('0'+i%10))}}
+		out[i] = eventbus.Event{Source: "levqor.support", DetailType: "TicketCreated", Detail: map[string]any{"ticket_id": "TKT-0000000" + string(rune('0'+i%10))}}
 	}
 	return out
 }
@@ -87,7 +89,7 @@ func TestPublish(t *testing.T) {
 	cases := []struct {
 		name    string
 		stub    *stub
-		events  []Event
+		events  []eventbus.Event
 		batches []int
 		wantErr func(error) bool
 	}{
@@ -103,7 +105,7 @@ func TestPublish(t *testing.T) {
 			var fe *FailedError
 			return err != nil && !errors.As(err, &fe) && strings.Contains(err.Error(), "put events")
 		}},
-		{"unencodable detail", &stub{}, []Event{{Source: "s", DetailType: "Bad", Detail: make(chan int)}}, nil, func(err error) bool {
+		{"unencodable detail", &stub{}, []eventbus.Event{{Source: "s", DetailType: "Bad", Detail: make(chan int)}}, nil, func(err error) bool {
 			return err != nil && strings.Contains(err.Error(), "encode Bad")
 		}},
 	}
@@ -149,7 +151,7 @@ func TestPublishKeepsEventTime(t *testing.T) {
 	defer srv.Close()
 	at := time.Date(2025, 5, 6, 7, 8, 9, 0, time.UTC)
 	b := &Bus{Client: client(srv.URL), Name: "levqor-test"}
-	if err := b.Publish(context.Background(), Event{Source: "s", DetailType: "d", Detail: 1, Time: at}); err != nil {
+	if err := b.Publish(context.Background(), eventbus.Event{Source: "s", DetailType: "d", Detail: 1, Time: at}); err != nil {
 		t.Fatal(err)
 	}
 	if got := int64(s.calls[0][0].Time); got != at.Unix() {

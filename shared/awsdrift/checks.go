@@ -1,4 +1,4 @@
-package drift
+package awsdrift
 
 import (
 	"context"
@@ -18,6 +18,8 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/levqor/serverless/shared/drift"
 )
 
 var tableChecks = []string{"table.active", "table.key_schema", "table.pitr", "table.ttl"}
@@ -25,22 +27,22 @@ var tableChecks = []string{"table.active", "table.key_schema", "table.pitr", "ta
 // checkTable describes the tickets table: active, key schema, point-in-time
 // recovery and TTL, each its own check so one unsupported call (DynamoDB
 // Local has no DescribeContinuousBackups) skips only its own check.
-func (s *Scanner) checkTable(ctx context.Context) []Check {
+func (s *Scanner) checkTable(ctx context.Context) []drift.Check {
 	if s.Table == nil {
-		return skipAll(tableChecks, CategoryTable, s.notConfigured(ServiceDynamoDB))
+		return skipAll(tableChecks, drift.CategoryTable, s.notConfigured(drift.ServiceDynamoDB))
 	}
 	if s.TableName == "" {
-		return skipAll(tableChecks, CategoryTable, "table name not configured (TABLE_NAME)")
+		return skipAll(tableChecks, drift.CategoryTable, "table name not configured (TABLE_NAME)")
 	}
 	want := s.Baseline.Table
 	name := aws.String(s.TableName)
-	out := make([]Check, 0, len(tableChecks))
+	out := make([]drift.Check, 0, len(tableChecks))
 
 	dt, err := s.Table.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: name})
 	if err != nil {
 		// Whatever made the table undescribable (missing: fail; unreachable:
 		// skip) holds for its key schema too.
-		c := fromError("table.active", CategoryTable, ServiceDynamoDB, err)
+		c := fromError("table.active", drift.CategoryTable, drift.ServiceDynamoDB, err)
 		ks := c
 		ks.Name = "table.key_schema"
 		out = append(out, c, ks)
@@ -50,70 +52,70 @@ func (s *Scanner) checkTable(ctx context.Context) []Check {
 			td = &ddbtypes.TableDescription{}
 		}
 		out = append(out,
-			Compare("table.active", CategoryTable, string(ddbtypes.TableStatusActive), string(td.TableStatus)),
-			Compare("table.key_schema", CategoryTable, KeySchemaString(want.KeySchema), KeySchemaString(KeysFrom(td.KeySchema, td.AttributeDefinitions))))
+			drift.Compare("table.active", drift.CategoryTable, string(ddbtypes.TableStatusActive), string(td.TableStatus)),
+			drift.Compare("table.key_schema", drift.CategoryTable, drift.KeySchemaString(want.KeySchema), drift.KeySchemaString(KeysFrom(td.KeySchema, td.AttributeDefinitions))))
 	}
 
 	if cb, err := s.Table.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: name}); err != nil {
-		out = append(out, fromError("table.pitr", CategoryTable, ServiceDynamoDB, err))
+		out = append(out, fromError("table.pitr", drift.CategoryTable, drift.ServiceDynamoDB, err))
 	} else {
 		got := "DISABLED"
 		if d := cb.ContinuousBackupsDescription; d != nil && d.PointInTimeRecoveryDescription != nil {
 			got = string(d.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus)
 		}
-		out = append(out, Compare("table.pitr", CategoryTable, want.PITRStatus(), got))
+		out = append(out, drift.Compare("table.pitr", drift.CategoryTable, want.PITRStatus(), got))
 	}
 
 	if tl, err := s.Table.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: name}); err != nil {
-		out = append(out, fromError("table.ttl", CategoryTable, ServiceDynamoDB, err))
+		out = append(out, fromError("table.ttl", drift.CategoryTable, drift.ServiceDynamoDB, err))
 	} else {
 		got := "DISABLED"
 		if d := tl.TimeToLiveDescription; d != nil {
 			got = string(d.TimeToLiveStatus) + " " + aws.ToString(d.AttributeName)
 		}
-		out = append(out, Compare("table.ttl", CategoryTable, want.TTLStatus(), strings.TrimSpace(got)))
+		out = append(out, drift.Compare("table.ttl", drift.CategoryTable, want.TTLStatus(), strings.TrimSpace(got)))
 	}
 	return out
 }
 
 // KeysFrom joins a DynamoDB key schema with the attribute definitions'
 // types; it serves both a described table and a template's CreateTable input.
-func KeysFrom(schema []ddbtypes.KeySchemaElement, defs []ddbtypes.AttributeDefinition) []KeyAttr {
+func KeysFrom(schema []ddbtypes.KeySchemaElement, defs []ddbtypes.AttributeDefinition) []drift.KeyAttr {
 	types := map[string]string{}
 	for _, a := range defs {
 		types[aws.ToString(a.AttributeName)] = string(a.AttributeType)
 	}
-	keys := make([]KeyAttr, 0, len(schema))
+	keys := make([]drift.KeyAttr, 0, len(schema))
 	for _, k := range schema {
 		n := aws.ToString(k.AttributeName)
-		keys = append(keys, KeyAttr{Name: n, KeyType: string(k.KeyType), Type: types[n]})
+		keys = append(keys, drift.KeyAttr{Name: n, KeyType: string(k.KeyType), Type: types[n]})
 	}
 	return keys
 }
 
 // checkRule verifies the keepalive schedule: enabled, the baseline's rate,
 // and targeting the keepalive function.
-func (s *Scanner) checkRule(ctx context.Context) []Check {
+func (s *Scanner) checkRule(ctx context.Context) []drift.Check {
 	const name = "keepalive.rule"
 	fn := s.FunctionNames[s.Baseline.Keepalive.Function]
 	switch {
 	case s.Rules == nil:
-		return []Check{Skipped(name, CategoryKeepalive, s.notConfigured(ServiceEvents))}
+		return []drift.Check{drift.Skipped(name, drift.CategoryKeepalive, s.notConfigured(drift.ServiceEvents))}
 	case s.KeepaliveRule == "":
-		return []Check{Skipped(name, CategoryKeepalive, "rule name not configured (KEEPALIVE_RULE_NAME)")}
+		return []drift.Check{drift.Skipped(name, drift.CategoryKeepalive, "rule name not configured (KEEPALIVE_RULE_NAME)")}
 	case fn == "":
-		return []Check{Skipped(name, CategoryKeepalive, "keepalive function name not configured (FUNCTION_NAMES)")}
+		return []drift.Check{drift.Skipped(name, drift.CategoryKeepalive, "keepalive function name not configured (FUNCTION_NAMES)")}
 	}
 	rule, err := s.Rules.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(s.KeepaliveRule)})
 	if err != nil {
-		return []Check{fromError(name, CategoryKeepalive, ServiceEvents, err)}
+		return []drift.Check{fromError(name, drift.CategoryKeepalive, drift.ServiceEvents, err)}
 	}
 	var targets []string
 	var token *string
 	for page := 0; page < maxPages; page++ {
 		lt, err := s.Rules.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(s.KeepaliveRule), NextToken: token})
 		if err != nil {
-			return []Check{fromError(name, CategoryKeepalive, ServiceEvents, err)}
+			return []drift.Check{fromError(name, drift.CategoryKeepalive, drift.ServiceEvents, err)}
 		}
 		for _, t := range lt.Targets {
 			targets = append(targets, functionName(aws.ToString(t.Arn)))
@@ -124,7 +126,7 @@ func (s *Scanner) checkRule(ctx context.Context) []Check {
 	}
 	want := "ENABLED " + s.Baseline.Keepalive.Schedule + " -> " + fn
 	got := fmt.Sprintf("%s %s -> %s", rule.State, aws.ToString(rule.ScheduleExpression), strings.Join(targets, ", "))
-	c := Check{Name: name, Category: CategoryKeepalive, Status: Pass, Expected: want, Actual: got}
+	c := drift.Check{Name: name, Category: drift.CategoryKeepalive, Status: drift.Pass, Expected: want, Actual: got}
 	var wrong []string
 	if rule.State != "ENABLED" {
 		wrong = append(wrong, "rule is "+string(rule.State))
@@ -136,9 +138,9 @@ func (s *Scanner) checkRule(ctx context.Context) []Check {
 		wrong = append(wrong, "keepalive function is not a target")
 	}
 	if len(wrong) > 0 {
-		c.Status, c.Detail = Fail, strings.Join(wrong, "; ")
+		c.Status, c.Detail = drift.Fail, strings.Join(wrong, "; ")
 	}
-	return []Check{c}
+	return []drift.Check{c}
 }
 
 // maxPages bounds any paginated listing so a misbehaving endpoint that keeps
@@ -156,28 +158,24 @@ func functionName(arn string) string {
 	return arn
 }
 
-// VersionVariable is the environment variable through which each function
-// reports its version; the template sets it on every function.
-const VersionVariable = "APP_VERSION"
-
 // checkFunctions verifies each baseline function: it exists, runs the
 // baseline runtime and architecture, and reports the scanner's version.
-func (s *Scanner) checkFunctions(ctx context.Context) []Check {
-	out := make([]Check, 0, len(s.Baseline.Functions))
+func (s *Scanner) checkFunctions(ctx context.Context) []drift.Check {
+	out := make([]drift.Check, 0, len(s.Baseline.Functions))
 	for _, f := range s.Baseline.Functions {
 		name := "functions." + f.LogicalID
 		fn := s.FunctionNames[f.LogicalID]
 		switch {
 		case s.Functions == nil:
-			out = append(out, Skipped(name, CategoryFunctions, s.notConfigured(ServiceLambda)))
+			out = append(out, drift.Skipped(name, drift.CategoryFunctions, s.notConfigured(drift.ServiceLambda)))
 			continue
 		case fn == "":
-			out = append(out, Skipped(name, CategoryFunctions, "function name not configured (FUNCTION_NAMES)"))
+			out = append(out, drift.Skipped(name, drift.CategoryFunctions, "function name not configured (FUNCTION_NAMES)"))
 			continue
 		}
 		cfg, err := s.Functions.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(fn)})
 		if err != nil {
-			out = append(out, fromError(name, CategoryFunctions, ServiceLambda, err))
+			out = append(out, fromError(name, drift.CategoryFunctions, drift.ServiceLambda, err))
 			continue
 		}
 		archs := make([]string, len(cfg.Architectures))
@@ -186,14 +184,14 @@ func (s *Scanner) checkFunctions(ctx context.Context) []Check {
 		}
 		version := "unset"
 		if cfg.Environment != nil {
-			if v, ok := cfg.Environment.Variables[VersionVariable]; ok {
+			if v, ok := cfg.Environment.Variables[drift.VersionVariable]; ok {
 				version = v
 			}
 		}
 		want := fmt.Sprintf("%s %s version %s", f.Runtime, f.Architecture, s.Version)
 		got := fmt.Sprintf("%s %s version %s", cfg.Runtime, strings.Join(archs, ","), version)
-		c := Compare(name, CategoryFunctions, want, got)
-		if c.Status == Fail {
+		c := drift.Compare(name, drift.CategoryFunctions, want, got)
+		if c.Status == drift.Fail {
 			c.Detail = fn
 		}
 		out = append(out, c)
@@ -202,20 +200,20 @@ func (s *Scanner) checkFunctions(ctx context.Context) []Check {
 }
 
 // checkRoutes compares the HTTP API's routes with the baseline's exact set.
-func (s *Scanner) checkRoutes(ctx context.Context, apiID string) []Check {
+func (s *Scanner) checkRoutes(ctx context.Context, apiID string) []drift.Check {
 	const name = "routes"
 	switch {
 	case s.Routes == nil:
-		return []Check{Skipped(name, CategoryRoutes, s.notConfigured(ServiceAPIGateway))}
+		return []drift.Check{drift.Skipped(name, drift.CategoryRoutes, s.notConfigured(drift.ServiceAPIGateway))}
 	case apiID == "":
-		return []Check{Skipped(name, CategoryRoutes, "api id unknown (schedule input api_id or request context)")}
+		return []drift.Check{drift.Skipped(name, drift.CategoryRoutes, "api id unknown (schedule input api_id or request context)")}
 	}
 	var routes []string
 	var token *string
 	for page := 0; page < maxPages; page++ {
 		out, err := s.Routes.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: aws.String(apiID), NextToken: token})
 		if err != nil {
-			return []Check{fromError(name, CategoryRoutes, ServiceAPIGateway, err)}
+			return []drift.Check{fromError(name, drift.CategoryRoutes, drift.ServiceAPIGateway, err)}
 		}
 		for _, r := range out.Items {
 			routes = append(routes, aws.ToString(r.RouteKey))
@@ -224,7 +222,7 @@ func (s *Scanner) checkRoutes(ctx context.Context, apiID string) []Check {
 			break
 		}
 	}
-	return []Check{CompareSet(name, CategoryRoutes, s.Baseline.Routes, routes)}
+	return []drift.Check{drift.CompareSet(name, drift.CategoryRoutes, s.Baseline.Routes, routes)}
 }
 
 // maxHealthBody bounds what the health check reads.
@@ -232,26 +230,26 @@ const maxHealthBody = 64 << 10
 
 // checkHealth calls <api_url>/health and expects 200, status ok and the
 // scanner's version.
-func (s *Scanner) checkHealth(ctx context.Context, apiURL string) []Check {
+func (s *Scanner) checkHealth(ctx context.Context, apiURL string) []drift.Check {
 	const name = "health"
 	switch {
 	case s.HTTP == nil:
-		return []Check{Skipped(name, CategoryHealth, s.notConfigured(ServiceHealth))}
+		return []drift.Check{drift.Skipped(name, drift.CategoryHealth, s.notConfigured(drift.ServiceHealth))}
 	case apiURL == "":
-		return []Check{Skipped(name, CategoryHealth, "api url unknown (schedule input api_url or request context)")}
+		return []drift.Check{drift.Skipped(name, drift.CategoryHealth, "api url unknown (schedule input api_url or request context)")}
 	}
 	url := strings.TrimRight(apiURL, "/") + "/health"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return []Check{Skipped(name, CategoryHealth, "bad api url: "+err.Error())}
+		return []drift.Check{drift.Skipped(name, drift.CategoryHealth, "bad api url: "+err.Error())}
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return []Check{Skipped(name, CategoryHealth, "timeout")}
+			return []drift.Check{drift.Skipped(name, drift.CategoryHealth, "timeout")}
 		}
-		return []Check{Skipped(name, CategoryHealth, "health unreachable: "+err.Error())}
+		return []drift.Check{drift.Skipped(name, drift.CategoryHealth, "health unreachable: "+err.Error())}
 	}
 	defer resp.Body.Close()
 	var h struct {
@@ -260,36 +258,36 @@ func (s *Scanner) checkHealth(ctx context.Context, apiURL string) []Check {
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHealthBody))
 	if err != nil {
-		return []Check{Skipped(name, CategoryHealth, "health unreachable: "+err.Error())}
+		return []drift.Check{drift.Skipped(name, drift.CategoryHealth, "health unreachable: "+err.Error())}
 	}
 	want := fmt.Sprintf("HTTP 200 status ok version %s", s.Version)
-	c := Check{Name: name, Category: CategoryHealth, Expected: want}
+	c := drift.Check{Name: name, Category: drift.CategoryHealth, Expected: want}
 	if err := json.Unmarshal(body, &h); err != nil {
-		c.Status, c.Actual, c.Detail = Fail, fmt.Sprintf("HTTP %d", resp.StatusCode), "body is not health JSON"
-		return []Check{c}
+		c.Status, c.Actual, c.Detail = drift.Fail, fmt.Sprintf("HTTP %d", resp.StatusCode), "body is not health JSON"
+		return []drift.Check{c}
 	}
 	c.Actual = fmt.Sprintf("HTTP %d status %s version %s", resp.StatusCode, h.Status, h.Version)
-	c.Status = Pass
+	c.Status = drift.Pass
 	if c.Actual != want {
-		c.Status, c.Detail = Fail, url
+		c.Status, c.Detail = drift.Fail, url
 	}
-	return []Check{c}
+	return []drift.Check{c}
 }
 
 // checkStack asks CloudFormation to detect drift on the stack, polls until
 // detection ends or the budget does, and lists drifted resources with their
 // property differences.
-func (s *Scanner) checkStack(ctx context.Context) []Check {
+func (s *Scanner) checkStack(ctx context.Context) []drift.Check {
 	const name = "stack"
 	switch {
 	case s.Stack == nil:
-		return []Check{Skipped(name, CategoryStack, s.notConfigured(ServiceCloudFormation))}
+		return []drift.Check{drift.Skipped(name, drift.CategoryStack, s.notConfigured(drift.ServiceCloudFormation))}
 	case s.StackName == "":
-		return []Check{Skipped(name, CategoryStack, "stack name not configured (STACK_NAME)")}
+		return []drift.Check{drift.Skipped(name, drift.CategoryStack, "stack name not configured (STACK_NAME)")}
 	}
 	det, err := s.Stack.DetectStackDrift(ctx, &cloudformation.DetectStackDriftInput{StackName: aws.String(s.StackName)})
 	if err != nil {
-		return []Check{fromError(name, CategoryStack, ServiceCloudFormation, err)}
+		return []drift.Check{fromError(name, drift.CategoryStack, drift.ServiceCloudFormation, err)}
 	}
 	poll := s.PollInterval
 	if poll <= 0 {
@@ -299,7 +297,7 @@ func (s *Scanner) checkStack(ctx context.Context) []Check {
 	for {
 		st, err = s.Stack.DescribeStackDriftDetectionStatus(ctx, &cloudformation.DescribeStackDriftDetectionStatusInput{StackDriftDetectionId: det.StackDriftDetectionId})
 		if err != nil {
-			return []Check{fromError(name, CategoryStack, ServiceCloudFormation, err)}
+			return []drift.Check{fromError(name, drift.CategoryStack, drift.ServiceCloudFormation, err)}
 		}
 		if st.DetectionStatus != cfntypes.StackDriftDetectionStatusDetectionInProgress {
 			break
@@ -308,38 +306,38 @@ func (s *Scanner) checkStack(ctx context.Context) []Check {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return []Check{Skipped(name, CategoryStack, "timeout")}
+			return []drift.Check{drift.Skipped(name, drift.CategoryStack, "timeout")}
 		case <-t.C:
 		}
 	}
-	c := Check{Name: name, Category: CategoryStack, Expected: string(cfntypes.StackDriftStatusInSync), Actual: string(st.StackDriftStatus)}
+	c := drift.Check{Name: name, Category: drift.CategoryStack, Expected: string(cfntypes.StackDriftStatusInSync), Actual: string(st.StackDriftStatus)}
 	switch {
 	case st.StackDriftStatus == cfntypes.StackDriftStatusInSync && st.DetectionStatus == cfntypes.StackDriftDetectionStatusDetectionComplete:
-		c.Status = Pass
-		return []Check{c}
+		c.Status = drift.Pass
+		return []drift.Check{c}
 	case st.StackDriftStatus != cfntypes.StackDriftStatusDrifted:
 		// Detection failed or left resources unchecked: not verified.
-		c.Status = Skip
+		c.Status = drift.Skip
 		c.Detail = fmt.Sprintf("detection %s: %s", st.DetectionStatus, aws.ToString(st.DetectionStatusReason))
-		return []Check{c}
+		return []drift.Check{c}
 	}
 	resources, err := s.driftedResources(ctx)
 	if err != nil {
-		_, why := classify(ServiceCloudFormation, err)
-		c.Status, c.Detail = Fail, "stack drifted; resources not listed: "+why
-		return []Check{c}
+		_, why := classify(drift.ServiceCloudFormation, err)
+		c.Status, c.Detail = drift.Fail, "stack drifted; resources not listed: "+why
+		return []drift.Check{c}
 	}
 	summary := make([]string, len(resources))
 	for i, r := range resources {
 		summary[i] = r.LogicalID + " (" + r.Status + ")"
 	}
-	c.Status, c.Resources = Fail, resources
+	c.Status, c.Resources = drift.Fail, resources
 	c.Detail = fmt.Sprintf("%d drifted resources: %s", len(resources), strings.Join(summary, ", "))
-	return []Check{c}
+	return []drift.Check{c}
 }
 
-func (s *Scanner) driftedResources(ctx context.Context) ([]ResourceDrift, error) {
-	var out []ResourceDrift
+func (s *Scanner) driftedResources(ctx context.Context) ([]drift.ResourceDrift, error) {
+	var out []drift.ResourceDrift
 	var token *string
 	for page := 0; page < maxPages; page++ {
 		rd, err := s.Stack.DescribeStackResourceDrifts(ctx, &cloudformation.DescribeStackResourceDriftsInput{
@@ -353,9 +351,9 @@ func (s *Scanner) driftedResources(ctx context.Context) ([]ResourceDrift, error)
 			return nil, err
 		}
 		for _, d := range rd.StackResourceDrifts {
-			r := ResourceDrift{LogicalID: aws.ToString(d.LogicalResourceId), Type: aws.ToString(d.ResourceType), Status: string(d.StackResourceDriftStatus)}
+			r := drift.ResourceDrift{LogicalID: aws.ToString(d.LogicalResourceId), Type: aws.ToString(d.ResourceType), Status: string(d.StackResourceDriftStatus)}
 			for _, p := range d.PropertyDifferences {
-				r.Differences = append(r.Differences, PropertyDifference{
+				r.Differences = append(r.Differences, drift.PropertyDifference{
 					Path: aws.ToString(p.PropertyPath), Expected: aws.ToString(p.ExpectedValue),
 					Actual: aws.ToString(p.ActualValue), Type: string(p.DifferenceType),
 				})

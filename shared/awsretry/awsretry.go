@@ -1,4 +1,6 @@
-package retry
+// Package awsretry classifies AWS SDK errors for shared/retry: what is worth
+// another attempt, as the SDK's standard retryer decides it.
+package awsretry
 
 import (
 	"context"
@@ -10,11 +12,11 @@ import (
 
 var awsRetryables = awsretry.IsErrorRetryables(awsretry.DefaultRetryables)
 
-// AWSTransient reports whether an AWS SDK error is safe to retry: throttling,
+// Transient reports whether an AWS SDK error is safe to retry: throttling,
 // 5xx, timeouts and broken connections, as the SDK's standard retryer
 // classifies them. Validation errors, conditional-check failures and a
 // cancelled context are not.
-func AWSTransient(err error) bool {
+func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
