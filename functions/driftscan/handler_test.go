@@ -15,6 +15,7 @@ import (
 	"github.com/levqor/serverless/shared/awsdrift"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/dynamo"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/warmup"
@@ -205,72 +206,10 @@ func TestInvokeOtherEvents(t *testing.T) {
 			t.Errorf("Invoke(%s) succeeded, want an error", raw)
 		}
 	}
-	if _, err := h.Invoke(context.Background(), []byte(`{"source":"levqor.other"}`)); !errors.Is(err, ErrUnsupportedEvent) {
+	if _, err := h.Invoke(context.Background(), []byte(`{"source":"levqor.other"}`)); !errors.Is(err, edge.ErrUnsupported) {
 		t.Errorf("unsupported event error = %v", err)
 	}
 	if len(rec.targets) != 0 {
 		t.Errorf("unsupported events ran %d scans", len(rec.targets))
 	}
-}
-
-func TestTargetOf(t *testing.T) {
-	req := func(domain, stage, proto string) events.APIGatewayV2HTTPRequest {
-		var r events.APIGatewayV2HTTPRequest
-		r.RequestContext.APIID, r.RequestContext.DomainName, r.RequestContext.Stage = "a1b2c3", domain, stage
-		r.Headers = map[string]string{"x-forwarded-proto": proto}
-		return r
-	}
-	cases := []struct {
-		name string
-		req  events.APIGatewayV2HTTPRequest
-		url  string
-	}{
-		{"API Gateway stage", req("a1b2c3.execute-api.eu-west-2.amazonaws.com", "dev", "https"), "https://a1b2c3.execute-api.eu-west-2.amazonaws.com/dev"},
-		{"default stage", req("api.levqor.ai", "$default", "https"), "https://api.levqor.ai"},
-		{"local gateway", req("127.0.0.1:3000", "$default", "http"), "http://127.0.0.1:3000"},
-		{"unknown scheme means https", req("api.levqor.ai", "", "gopher"), "https://api.levqor.ai"},
-		{"no domain", req("", "dev", "https"), ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := TargetOf(tc.req); got.APIURL != tc.url || got.APIID != "a1b2c3" {
-				t.Errorf("TargetOf = %+v, want url %q", got, tc.url)
-			}
-		})
-	}
-}
-
-func TestParseQuery(t *testing.T) {
-	cases := []struct {
-		raw     string
-		latest  bool
-		wantErr bool
-	}{
-		{"", false, false}, {"latest=1", true, false}, {"latest=TRUE", true, false}, {"latest=0", false, false},
-		{"latest=", false, false}, {"t=123&latest=1", true, false}, {"latest=1&latest=0", false, false},
-		{"latest=yes", false, true}, {"latest=%zz", false, true}, {"x=%zz", false, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.raw, func(t *testing.T) {
-			latest, err := ParseQuery(tc.raw)
-			if latest != tc.latest || (err != nil) != tc.wantErr {
-				t.Errorf("ParseQuery(%q) = %v, %v; want %v, error %v", tc.raw, latest, err, tc.latest, tc.wantErr)
-			}
-			if err != nil && problem.CodeOf(err) != problem.Validation {
-				t.Errorf("error %v is not a validation problem", err)
-			}
-		})
-	}
-}
-
-func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"", "latest=1", "latest=%zz", "a=b&latest=0", ";"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		latest, err := ParseQuery(raw)
-		if err != nil && (latest || problem.CodeOf(err) != problem.Validation) {
-			t.Fatalf("ParseQuery(%q) = %v, %v", raw, latest, err)
-		}
-	})
 }

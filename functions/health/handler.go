@@ -1,10 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,8 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/httpapi"
-	"github.com/levqor/serverless/shared/invocation"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/problem"
@@ -21,10 +19,6 @@ import (
 
 // retryAfterSeconds is what a degraded answer asks monitors to wait.
 const retryAfterSeconds = 10
-
-// ErrUnsupportedEvent is returned for an invocation that is neither a
-// warm-up nor an HTTP API request: nothing else is routed to this function.
-var ErrUnsupportedEvent = errors.New("health: unsupported event: want an HTTP API payload 2.0 request or a warm-up")
 
 // Handler is the health function: it answers warm-ups at once and serves
 // GET and HEAD /health from the Prober's report.
@@ -40,42 +34,26 @@ type Handler struct {
 	ColdStart func() bool
 }
 
-// event is every event the function takes, decoded once.
-type event struct{ events.APIGatewayV2HTTPRequest }
-
-func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP.Method != "" }
-
-// Invoke is the Lambda entry point. A warm-up gets warmup.Response, an HTTP
-// API request gets its events.APIGatewayV2HTTPResponse (never a Go error);
-// anything else returns ErrUnsupportedEvent, or the JSON error when raw is
-// not JSON at all.
+// Invoke is the Lambda entry point (shared/edge): a warm-up gets
+// warmup.Response at once, an HTTP API request its
+// events.APIGatewayV2HTTPResponse (never a Go error); anything else returns
+// edge.ErrUnsupported, or the JSON error when raw is not JSON at all.
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	var ev event
-	entry := invocation.Entry{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
-	return entry.Dispatch(ctx, raw, &ev, invocation.Routes{
-		HTTP: func(c invocation.Call) any {
-			return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(c.RequestID, ev.RequestContext.RequestID), c.Cold)
-		},
-		Respond:     func(r httpapi.Response) any { return events.APIGatewayV2HTTPResponse(r) },
-		Unsupported: ErrUnsupportedEvent,
-	})
+	e := edge.Handler{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart, HTTP: h.HTTP}
+	return e.Invoke(ctx, raw)
 }
 
 // HTTP answers one GET or HEAD /health request. HEAD gets GET's status and
 // headers with an empty body. Other methods, which API Gateway does not route
 // here, get a 404 problem like API Gateway's own answer.
-func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, requestID string, cold bool) events.APIGatewayV2HTTPResponse {
+func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c edge.Call) events.APIGatewayV2HTTPResponse {
 	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
-	l := logging.Invocation(h.Logger, requestID, cid, cold)
+	l := c.Logger(h.Logger, cid)
 	ctx = logging.With(correlation.With(ctx, cid), l)
 	method := req.RequestContext.HTTP.Method
 
-	var resp httpapi.Response
-	deep, err := parseQuery(req.RawQueryString)
-	if v, ok := req.QueryStringParameters["deep"]; ok && req.RawQueryString == "" {
-		// Hand-written events may fill only the parsed map.
-		deep, err = parseDeep(v)
-	}
+	var resp events.APIGatewayV2HTTPResponse
+	deep, err := edge.Flag(req, "deep")
 	switch {
 	case method != http.MethodGet && method != http.MethodHead:
 		resp = httpapi.Problem(l, problem.Newf(problem.NotFound, "no route for %s %s", method, req.RawPath), cid)
@@ -96,5 +74,5 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		resp.Body = ""
 	}
 	l.Info("request served", "method", method, "path", req.RawPath, "deep", deep, "status", resp.StatusCode)
-	return events.APIGatewayV2HTTPResponse(resp)
+	return resp
 }

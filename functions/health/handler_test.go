@@ -18,6 +18,7 @@ import (
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/warmup"
@@ -214,8 +215,8 @@ func TestInvokeOtherEvents(t *testing.T) {
 		wantErr error
 	}{
 		{"warm-up", warmup.Payload, warmup.Response{Warm: true, Function: "health", Cold: false}, nil},
-		{"scheduled event", `{"version":"0","id":"x","detail-type":"Scheduled Event","source":"aws.events","detail":{}}`, nil, ErrUnsupportedEvent},
-		{"empty object", `{}`, nil, ErrUnsupportedEvent},
+		{"scheduled event", `{"version":"0","id":"x","detail-type":"Scheduled Event","source":"aws.events","detail":{}}`, nil, edge.ErrUnsupported},
+		{"empty object", `{}`, nil, edge.ErrUnsupported},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -15,8 +14,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/httpapi"
-	"github.com/levqor/serverless/shared/invocation"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/probe"
@@ -51,48 +50,34 @@ type Handler struct {
 	ColdStart func() bool
 }
 
-// event is every event the function takes, decoded once; a scheduled
-// event is read again from the raw bytes by uptime.ParseScheduled.
-type event struct{ events.APIGatewayV2HTTPRequest }
-
-func (e *event) IsHTTP() bool { return e.RouteKey != "" || e.RequestContext.HTTP.Method != "" }
-
-// Invoke is the Lambda entry point. A warm-up gets warmup.Response at once.
-// An HTTP API request gets an events.APIGatewayV2HTTPResponse and never a
-// Go error. A scheduled event gets the run's uptime.Report; it returns an
-// error only when the run could not be recorded or its alerts could not be
-// published (so Lambda's async retries, then the dead-letter queue, take
-// over; a retry is recognised as the same run and changes state once) or
-// when the event is not one this function handles.
+// Invoke is the Lambda entry point (shared/edge). A warm-up gets
+// warmup.Response at once. An HTTP API request gets an
+// events.APIGatewayV2HTTPResponse and never a Go error. A scheduled event
+// gets the run's uptime.Report; it returns an error only when the run could
+// not be recorded or its alerts could not be published (so Lambda's async
+// retries, then the dead-letter queue, take over; a retry is recognised as
+// the same run and changes state once) or when the event is not one this
+// function handles (edge.ErrUnsupported).
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	var ev event
-	entry := invocation.Entry{Function: h.Function, Service: h.Service, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart}
-	return entry.Dispatch(ctx, raw, &ev, invocation.Routes{
-		HTTP: func(c invocation.Call) any {
-			return events.APIGatewayV2HTTPResponse(h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, cmp.Or(c.RequestID, ev.RequestContext.RequestID), c.Cold))
-		},
-		Respond: func(r httpapi.Response) any { return events.APIGatewayV2HTTPResponse(r) },
-		Other:   func(c invocation.Call) (any, error) { return h.Scheduled(ctx, raw, c.RequestID, c.Cold) },
-	})
+	e := edge.Handler{Function: h.Function, Service: h.Service, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart,
+		HTTP:     h.HTTP,
+		Schedule: func(ctx context.Context, s edge.Scheduled, c edge.Call) (any, error) { return h.Scheduled(ctx, s, c) },
+	}
+	return e.Invoke(ctx, raw)
 }
 
 // Scheduled runs the monitor for a scheduled event. The run id is the
 // EventBridge event id when the event is an envelope (the same on
 // redelivery), else the Lambda request id (the same on async retries).
-func (h *Handler) Scheduled(ctx context.Context, raw []byte, requestID string, cold bool) (*uptime.Report, error) {
-	tr, perr := uptime.ParseScheduled(raw)
-	runID := cmp.Or(tr.EventID, requestID)
+func (h *Handler) Scheduled(ctx context.Context, s edge.Scheduled, c edge.Call) (*uptime.Report, error) {
+	runID := cmp.Or(s.EventID, c.RequestID)
 	if runID == "" {
 		runID = "run-" + correlation.New() // invoked outside Lambda: every call is its own run
 	}
 	// A scheduled run has no caller to send a correlation id: the run id
 	// is the one a log search, the run record and an alert all share.
-	l := logging.Invocation(h.Logger, requestID, runID, cold)
-	if perr != nil {
-		l.Error("unsupported event", "error", perr.Error())
-		return nil, perr
-	}
-	targets, err := h.targets(tr.APIURL)
+	l := c.Logger(h.Logger, runID)
+	targets, err := h.targets(s.APIURL)
 	if err != nil {
 		l.Error("no targets", "error", err.Error())
 		return nil, err
@@ -109,12 +94,12 @@ func (h *Handler) Scheduled(ctx context.Context, raw []byte, requestID string, c
 
 // HTTP serves the two ops routes. Problems are answered as RFC 9457
 // documents; the function never fails an HTTP invocation.
-func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, requestID string, cold bool) httpapi.Response {
+func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c edge.Call) events.APIGatewayV2HTTPResponse {
 	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
-	l := logging.Invocation(h.Logger, requestID, cid, cold)
+	l := c.Logger(h.Logger, cid)
 	switch route(req) {
 	case routeRun:
-		apiURL := requestBaseURL(req)
+		apiURL := edge.BaseURL(req)
 		targets, err := h.targets(apiURL)
 		if err != nil {
 			return httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)
@@ -212,29 +197,6 @@ func route(req events.APIGatewayV2HTTPRequest) string {
 		}
 	}
 	return ""
-}
-
-// requestBaseURL rebuilds the API's base URL from the request that reached
-// it: scheme from X-Forwarded-Proto (https when absent), host from the
-// request context's domain name (the Host header when absent), and the
-// stage prefix unless the stage is $default.
-func requestBaseURL(req events.APIGatewayV2HTTPRequest) string {
-	scheme := strings.ToLower(httpapi.Header(req.Headers, "X-Forwarded-Proto"))
-	if scheme != "http" {
-		scheme = "https"
-	}
-	host := req.RequestContext.DomainName
-	if host == "" {
-		host = httpapi.Header(req.Headers, "Host")
-	}
-	if host == "" {
-		return ""
-	}
-	u := url.URL{Scheme: scheme, Host: host}
-	if st := req.RequestContext.Stage; st != "" && st != "$default" {
-		u.Path = "/" + st
-	}
-	return u.String()
 }
 
 // runContext leaves a margin before the invocation's deadline for the

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -308,30 +307,6 @@ func TestRoute(t *testing.T) {
 		req.RequestContext.HTTP.Method = tt.method
 		if got := route(req); got != tt.want {
 			t.Errorf("route(%s %s %s) = %q, want %q", tt.key, tt.method, tt.path, got, tt.want)
-		}
-	}
-}
-
-func TestRequestBaseURL(t *testing.T) {
-	tests := []struct {
-		domain, host, proto, stage, want string
-	}{
-		{"a.execute-api.eu-west-2.amazonaws.com", "", "https", "dev", "https://a.execute-api.eu-west-2.amazonaws.com/dev"},
-		{"a.example", "", "", "$default", "https://a.example"},
-		{"", "127.0.0.1:3000", "http", "", "http://127.0.0.1:3000"},
-		{"a.example", "", "gopher", "prod", "https://a.example/prod"},
-		{"", "", "", "dev", ""},
-	}
-	for _, tt := range tests {
-		req := events.APIGatewayV2HTTPRequest{Headers: map[string]string{"host": tt.host, "x-forwarded-proto": tt.proto}}
-		req.RequestContext.DomainName, req.RequestContext.Stage = tt.domain, tt.stage
-		if got := requestBaseURL(req); got != tt.want {
-			t.Errorf("requestBaseURL(%+v) = %q, want %q", tt, got, tt.want)
-		}
-		if tt.want != "" {
-			if _, err := url.Parse(tt.want); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/triage"
@@ -42,7 +43,7 @@ func FuzzHTTP(f *testing.F) {
 		req := httpEvent(t, "tickets.json")
 		req.Body, req.IsBase64Encoded = body, b64
 		req.Headers["content-type"] = contentType
-		resp := h.HTTP(context.Background(), req, "fuzz", false)
+		resp := h.HTTP(context.Background(), req, edge.Call{RequestID: "fuzz"})
 		if resp.StatusCode != 201 && (resp.StatusCode < 400 || resp.StatusCode > 499) {
 			t.Fatalf("status %d for body %q: %s", resp.StatusCode, body, resp.Body)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
@@ -193,7 +194,7 @@ func TestWarmupAndUnsupported(t *testing.T) {
 	for _, raw := range []string{`{"source":"levqor.schedule"}`, `{"Records":[{"eventSource":"aws:sqs"}]}`, `[]`, `nope`} {
 		if _, err := e.h.Invoke(context.Background(), []byte(raw)); err == nil {
 			t.Errorf("Invoke(%s) = nil error, want unsupported", raw)
-		} else if raw == `{"source":"levqor.schedule"}` && !errors.Is(err, ErrUnsupportedEvent) {
+		} else if raw == `{"source":"levqor.schedule"}` && !errors.Is(err, edge.ErrUnsupported) {
 			t.Errorf("Invoke(%s) = %v", raw, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/shared/correlation"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
@@ -22,20 +23,20 @@ import (
 // response (a problem document for every failure), and logs exactly one
 // line about it: ids, tier, status and latency, never the subject, body,
 // email or any header value but the correlation id.
-func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, requestID string, cold bool) events.APIGatewayV2HTTPResponse {
+func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c edge.Call) events.APIGatewayV2HTTPResponse {
 	start := time.Now()
 	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
-	l := logging.Invocation(h.Logger, requestID, cid, cold)
+	l := c.Logger(h.Logger, cid)
 	ctx = logging.With(correlation.With(ctx, cid), l)
 	ctx, cancel := context.WithDeadline(ctx, h.deadline(ctx, start))
 	defer cancel()
 
 	res, err := h.create(ctx, req, cid)
-	var resp httpapi.Response
+	var resp events.APIGatewayV2HTTPResponse
 	if err != nil {
 		resp = httpapi.Problem(nil, err, cid) // logged below, once
 	} else {
-		resp = httpapi.Response{
+		resp = events.APIGatewayV2HTTPResponse{
 			StatusCode: res.Status,
 			Headers: map[string]string{
 				"Content-Type":     "application/json",
@@ -64,7 +65,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	default:
 		l.Info("ticket request refused", append(attrs, "problem", string(problem.CodeOf(err)))...)
 	}
-	return events.APIGatewayV2HTTPResponse(resp)
+	return resp
 }
 
 // deadline is when DynamoDB work must stop: Budget after start, or the

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/levqor/serverless/shared/dynamo"
+	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/eventbus"
-	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/tickets"
 )
 
@@ -33,8 +33,8 @@ const publishBatch = 10
 // Records that are not ticket INSERTs (the event source mapping filters
 // them out already) are acknowledged and skipped. A ticket image that cannot
 // be read is reported as failed, never dropped: it ends in the DLQ.
-func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent, requestID string, cold bool) events.DynamoDBEventResponse {
-	l := logging.Invocation(h.Logger, requestID, "", cold)
+func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent, c edge.Call) events.DynamoDBEventResponse {
+	l := c.Logger(h.Logger, "")
 	var resp events.DynamoDBEventResponse
 	var pending []events.DynamoDBEventRecord
 	var batch []eventbus.Event

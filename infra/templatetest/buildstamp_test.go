@@ -59,11 +59,12 @@ func TestSamBuildStampsTheCommit(t *testing.T) {
 	}
 }
 
-// copyTracked copies the files git tracks in src into a new folder, as a
-// clean checkout without .git.
+// copyTracked copies the tree as sam build sees it (the files git tracks or
+// would track: ignored build output left out) into a new folder without
+// .git.
 func copyTracked(t *testing.T, src string) string {
 	t.Helper()
-	out, err := exec.Command("git", "-C", src, "ls-files", "-z").Output()
+	out, err := exec.Command("git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
 		t.Fatal(err)
 	}

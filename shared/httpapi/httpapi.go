@@ -1,7 +1,6 @@
-// Package httpapi is the project's HTTP vocabulary, independent of any event
-// source: response building, header lookup, body decoding and problem
-// responses. Lambda handlers convert Response to the API Gateway type with a
-// plain type conversion, so this package never imports Lambda event types.
+// Package httpapi is the project's HTTP vocabulary at the edge: response
+// building, header lookup, body decoding and problem responses, in
+// aws-lambda-go's own HTTP API payload 2.0 types.
 package httpapi
 
 import (
@@ -11,20 +10,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/problem"
 )
-
-// Response has exactly the fields, in order, of
-// events.APIGatewayV2HTTPResponse so that one converts to the other.
-type Response struct {
-	StatusCode        int                 `json:"statusCode"`
-	Headers           map[string]string   `json:"headers"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded,omitempty"`
-	Cookies           []string            `json:"cookies"`
-}
 
 // Header returns the value of the header named name in h, matching without
 // regard to case (API Gateway lower-cases HTTP API header names; other
@@ -61,12 +51,12 @@ func Body(body string, isBase64 bool) ([]byte, error) {
 // JSON returns a response with status and v encoded as JSON. The encoding of
 // the project's own types cannot fail; if it ever does, the answer is a 500
 // problem rather than a partial body.
-func JSON(status int, v any, correlationID string) Response {
+func JSON(status int, v any, correlationID string) events.APIGatewayV2HTTPResponse {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return Problem(nil, err, correlationID)
 	}
-	return Response{
+	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers: map[string]string{
 			"Content-Type":     "application/json",
@@ -79,7 +69,7 @@ func JSON(status int, v any, correlationID string) Response {
 
 // Problem answers err as an RFC 9457 document. Internal errors are logged to
 // l (when not nil) with their detail and answered without it.
-func Problem(l *slog.Logger, err error, correlationID string) Response {
+func Problem(l *slog.Logger, err error, correlationID string) events.APIGatewayV2HTTPResponse {
 	doc, retryAfter := problem.From(err, correlationID)
 	if l != nil {
 		if doc.Status >= 500 {
@@ -89,7 +79,7 @@ func Problem(l *slog.Logger, err error, correlationID string) Response {
 		}
 	}
 	b, _ := json.Marshal(doc) // a Document of strings and ints always encodes.
-	r := Response{
+	r := events.APIGatewayV2HTTPResponse{
 		StatusCode: doc.Status,
 		Headers: map[string]string{
 			"Content-Type":     problem.ContentType,

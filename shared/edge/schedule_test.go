@@ -1,4 +1,4 @@
-package uptime
+package edge
 
 import (
 	"strings"
@@ -11,20 +11,20 @@ import (
 func TestParseScheduled(t *testing.T) {
 	tests := []struct {
 		name, in string
-		want     Trigger
+		want     Scheduled
 		err      string
 	}{
 		{name: "template input", in: `{"source":"levqor.schedule","api_url":"https://abc.execute-api.eu-west-2.amazonaws.com/dev"}`,
-			want: Trigger{APIURL: "https://abc.execute-api.eu-west-2.amazonaws.com/dev"}},
+			want: Scheduled{APIURL: "https://abc.execute-api.eu-west-2.amazonaws.com/dev"}},
 		{name: "template input with api_id and trailing slash", in: `{"source":"levqor.schedule","api_url":"http://127.0.0.1:3000/","api_id":"abc"}`,
-			want: Trigger{APIURL: "http://127.0.0.1:3000"}},
-		{name: "template input without url", in: `{"source":"levqor.schedule"}`, want: Trigger{}},
+			want: Scheduled{APIURL: "http://127.0.0.1:3000", APIID: "abc"}},
+		{name: "template input without url", in: `{"source":"levqor.schedule"}`, want: Scheduled{}},
 		{name: "eventbridge envelope", in: `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event",
 			"source":"aws.events","account":"123456789012","time":"2026-11-25T17:00:00Z","region":"eu-west-2",
 			"resources":["arn:aws:events:eu-west-2:123456789012:rule/levqor-dev-keepalive-hourly"],"detail":{}}`,
-			want: Trigger{EventID: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", Time: time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)}},
+			want: Scheduled{EventID: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", Time: time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)}},
 		{name: "envelope with api_url in detail", in: `{"id":"e1","detail-type":"Scheduled Event","source":"aws.events","detail":{"api_url":"https://x/dev"}}`,
-			want: Trigger{EventID: "e1", APIURL: "https://x/dev"}},
+			want: Scheduled{EventID: "e1", APIURL: "https://x/dev"}},
 		{name: "not json", in: `{`, err: "not a scheduled event"},
 		{name: "list", in: `[]`, err: "not a scheduled event"},
 		{name: "unknown field", in: `{"source":"levqor.schedule","apiurl":"x"}`, err: "unknown field"},
@@ -51,7 +51,7 @@ func TestParseScheduled(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			if got.EventID != tt.want.EventID || got.APIURL != tt.want.APIURL || !got.Time.Equal(tt.want.Time) {
+			if got.EventID != tt.want.EventID || got.APIURL != tt.want.APIURL || got.APIID != tt.want.APIID || !got.Time.Equal(tt.want.Time) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
