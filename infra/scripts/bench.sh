@@ -64,8 +64,6 @@ if [[ $lambda_cmd == *nethttpomithttp2* ]]; then
   h2_cmd=${h2_cmd//@OUT@\/bootstrap/$OUT/arm64/hello-http2/bootstrap}
   eval "${h2_cmd//.\/functions\/health/./infra/bench/hello}"
 fi
-build ./infra/bench/sdkfloor "$OUT/arm64/sdkfloor/bootstrap" arm64
-build ./infra/bench/sdkfloor "$OUT/host/sdkfloor/bootstrap" host
 build ./infra/bench/sdkfloorenv "$OUT/arm64/sdkfloorenv/bootstrap" arm64
 build ./infra/bench/sdkfloorenv "$OUT/host/sdkfloorenv/bootstrap" host
 build ./infra/bench/sdkfloordrift "$OUT/arm64/sdkfloordrift/bootstrap" arm64
@@ -81,13 +79,13 @@ B="$OUT/benchcmd"
 log "1/4 binary size"
 args=(hello="$OUT/arm64/hello/bootstrap")
 [[ -f $OUT/arm64/hello-http2/bootstrap ]] && args+=(hello-http2="$OUT/arm64/hello-http2/bootstrap")
-args+=(sdkfloor="$OUT/arm64/sdkfloor/bootstrap" sdkfloorenv="$OUT/arm64/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/arm64/sdkfloordrift/bootstrap")
+args+=(sdkfloorenv="$OUT/arm64/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/arm64/sdkfloordrift/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/arm64/$f/bootstrap"); done
 "$B" size -md "$OUT/md/1-size.md" "${args[@]}" | tee -a "$RAW"
 
 # --- 2. cold init --------------------------------------------------------
 log "2/4 cold init ($COLD_STARTS starts each)"
-args=(hello="$OUT/host/hello/bootstrap" sdkfloor="$OUT/host/sdkfloor/bootstrap" sdkfloorenv="$OUT/host/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/host/sdkfloordrift/bootstrap")
+args=(hello="$OUT/host/hello/bootstrap" sdkfloorenv="$OUT/host/sdkfloorenv/bootstrap" sdkfloordrift="$OUT/host/sdkfloordrift/bootstrap")
 for f in "${fns[@]}"; do args+=("$f=$OUT/host/$f/bootstrap"); done
 "$B" coldinit -n "$COLD_STARTS" -md "$OUT/md/2-coldinit.md" "${args[@]}" | tee -a "$RAW"
 

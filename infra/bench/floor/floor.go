@@ -1,9 +1,8 @@
 // Package floor is the body of the bench's SDK reference functions
-// (infra/bench/sdkfloor, infra/bench/sdkfloorenv): the AWS SDK set the
+// (infra/bench/sdkfloorenv): the AWS SDK set the
 // tickets function links, a DynamoDB and an EventBridge client, and one call
 // of each. Calling any operation keeps the SDK's protocol code for every
-// linked client (the STS and SSO clients of the default credential chain
-// included), so a floor without calls would understate the SDK's size.
+// linked client, so a floor without calls would understate the SDK's size.
 package floor
 
 import (

@@ -3,8 +3,7 @@
 // Lambda, API Gateway v2, CloudFormation) the way driftscan builds them
 // (shared/awsconfig) and can make one call on each. The drift scan must use
 // the real SDK clients (issue 5), and each client's package init (its
-// generated endpoint tables, and schemas in releases with schema-based
-// serde) adds to the cold start, so this binary shows how much of
+// generated endpoint and schemas tables) adds to the cold start, so this binary shows how much of
 // driftscan's cold init is the SDK's before any of its own.
 package main
 

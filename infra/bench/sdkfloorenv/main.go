@@ -1,9 +1,7 @@
-// Command sdkfloorenv is sdkfloor configured the way the functions are:
-// shared/awsconfig (region, static credentials and AWS_ENDPOINT_URL_* from
-// the variables Lambda sets) instead of config.LoadDefaultConfig. It is the
-// SDK floor the functions are measured against; sdkfloor beside it shows
-// what the default credential chain (STS, SSO, SSO OIDC, sign-in, IMDS
-// clients) would cost in size and init.
+// Command sdkfloorenv is the SDK floor the functions are measured against:
+// hello plus the tickets function's SDK set (infra/bench/floor), configured
+// the way the functions are, with shared/awsconfig (region, static
+// credentials and AWS_ENDPOINT_URL_* from the variables Lambda sets).
 package main
 
 import (
