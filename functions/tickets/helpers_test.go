@@ -35,9 +35,9 @@ import (
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
-// fastRetry keeps failure tests quick; the production policy differs only
-// in its waits.
-var fastRetry = &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: awsretry.Transient}
+// fastRetry keeps failure tests quick; the production policy
+// (retry.Default) differs only in its waits.
+var fastRetry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}
 
 // env is a handler wired as main wires it, against DynamoDB Local.
 type env struct {
@@ -62,8 +62,8 @@ func newEnvWith(t testing.TB, ticketDB, idemDB *dynamodb.Client, table string) *
 		Function: "tickets",
 		Logger:   logging.New(logs, "levqor", "tickets"),
 		Service: &tickets.Service{
-			Store:       &dynamo.Tickets{Client: ticketDB, Table: table, Retry: fastRetry},
-			Idempotency: &dynamo.Idempotency{Client: idemDB, Table: table, Retry: fastRetry},
+			Store:       &dynamo.Tickets{Client: ticketDB, Table: table},
+			Idempotency: &dynamo.Idempotency{Client: idemDB, Table: table},
 			Router:      triage.Rules{},
 			Calendar:    bizhours.Default(),
 		},
@@ -73,14 +73,14 @@ func newEnvWith(t testing.TB, ticketDB, idemDB *dynamodb.Client, table string) *
 	return &env{h: h, db: ticketDB, table: table, logs: logs}
 }
 
-// sdkDynamo is a DynamoDB client as main builds it (SDK retries off) for an
-// arbitrary endpoint.
+// sdkDynamo is a DynamoDB client with the one retry policy (fast waits)
+// for an arbitrary endpoint.
 func sdkDynamo(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
-		Region:           "eu-west-2",
-		BaseEndpoint:     aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("x", "x", ""),
-		RetryMaxAttempts: 1,
+		Region:       "eu-west-2",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("x", "x", ""),
+		Retryer:      awsretry.Retryer(fastRetry),
 	})
 }
 

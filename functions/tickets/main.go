@@ -17,16 +17,14 @@
 //	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
 //	                          Lambda sets from ApplicationLogLevel (default info)
 //
-// Retries and deadlines: the DynamoDB client's own retryer is limited to one
-// attempt (RetryMaxAttempts 1) so that shared/retry's policy (3 attempts,
-// full jitter, throttling/5xx/timeouts only, never a conditional-check
-// failure) is the only one and attempts do not multiply (3 x 3). Each HTTP
-// attempt times out after 2 s and a request's DynamoDB work stops 6 s after
-// it starts (or 1.5 s before the invocation deadline), so a slow or dead
-// DynamoDB is answered with 503 + Retry-After well inside the 10 s function
-// timeout and API Gateway's 30 s. The EventBridge client keeps the SDK's
-// standard retries: the stream path has no caller waiting, and Lambda's
-// stream retries sit on top.
+// Retries and deadlines: every AWS client has the one retry policy
+// (shared/awsconfig: 3 attempts, full-jitter backoff, throttling, 5xx,
+// timeouts and broken connections only, never a conditional-check
+// failure), and nothing retries around it, so attempts never multiply.
+// Each DynamoDB HTTP attempt times out after 2 s and a request's DynamoDB
+// work stops 6 s after it starts (or 1.5 s before the invocation
+// deadline), so a slow or dead DynamoDB is answered with 503 + Retry-After
+// well inside the 10 s function timeout and API Gateway's 30 s.
 package main
 
 import (
@@ -70,7 +68,6 @@ func main() {
 		envconfig.Exit("tickets", fmt.Errorf("AWS configuration: %w", err))
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.RetryMaxAttempts = 1
 		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(attemptTimeout)
 	})
 	h := &Handler{

@@ -41,7 +41,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	smithylog "github.com/aws/smithy-go/logging"
 
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/retry"
 )
 
 // Load returns the aws.Config described in the package comment, reading
@@ -90,7 +92,10 @@ func Load(getenv func(string) string, l *slog.Logger) (aws.Config, error) {
 			AccountID:       getenv("AWS_ACCOUNT_ID"),
 			Source:          credentials.StaticCredentialsName,
 		}}),
-		Logger:        SDKLogger(l),
+		Logger: SDKLogger(l),
+		// The one retry policy of every AWS client: retry.Default's three
+		// attempts and full-jitter backoff, through the SDK's retryer.
+		Retryer:       func() aws.Retryer { return awsretry.Retryer(retry.Default()) },
 		ConfigSources: []any{src},
 	}
 	if u := getenv(endpointEnv); u != "" && !src.ignore {

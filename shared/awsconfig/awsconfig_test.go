@@ -10,12 +10,20 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	smithylog "github.com/aws/smithy-go/logging"
 
+	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/logging"
+	"github.com/levqor/serverless/shared/retry"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -211,4 +219,68 @@ func TestSDKWarningsAreJSON(t *testing.T) {
 			t.Errorf("record %v", rec)
 		}
 	}
+}
+
+// TestOneRetryPolicy counts the attempts each AWS client the functions use
+// makes against an endpoint that always fails with a 500, built as the
+// functions build them (Load, then NewFromConfig with no retry options):
+// the one policy's three, whatever the service's own default would be.
+func TestOneRetryPolicy(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	cfg, err := Load(env(map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL": srv.URL}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fast waits: the count is the point, not the backoff.
+	cfg.Retryer = func() aws.Retryer {
+		return awsretry.Retryer(retry.Policy{Attempts: retry.Default().Attempts, Base: time.Millisecond, Max: time.Millisecond})
+	}
+	ctx := context.Background()
+	clients := []struct {
+		name string
+		call func() error
+	}{
+		{"dynamodb", func() error {
+			_, err := dynamodb.NewFromConfig(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("t")})
+			return err
+		}},
+		{"eventbridge", func() error {
+			_, err := eventbridge.NewFromConfig(cfg).PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{Source: aws.String("s"), DetailType: aws.String("d"), Detail: aws.String("{}")}}})
+			return err
+		}},
+		{"lambda", func() error {
+			_, err := lambda.NewFromConfig(cfg).Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("f")})
+			return err
+		}},
+		{"cloudformation", func() error {
+			_, err := cloudformation.NewFromConfig(cfg).DescribeStackDriftDetectionStatus(ctx, &cloudformation.DescribeStackDriftDetectionStatusInput{StackDriftDetectionId: aws.String("d")})
+			return err
+		}},
+		{"apigatewayv2", func() error {
+			_, err := apigatewayv2.NewFromConfig(cfg).GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: aws.String("a")})
+			return err
+		}},
+	}
+	for _, c := range clients {
+		t.Run(c.name, func(t *testing.T) {
+			calls.Store(0)
+			if err := c.call(); err == nil {
+				t.Fatal("the failing endpoint answered")
+			}
+			if got, want := calls.Load(), int32(retry.Default().Attempts); got != want {
+				t.Errorf("%d attempts, want %d", got, want)
+			}
+		})
+	}
+	t.Run("Load's own retryer", func(t *testing.T) {
+		cfg, _ := Load(env(map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}), nil)
+		if got := cfg.Retryer().MaxAttempts(); got != retry.Default().Attempts {
+			t.Errorf("MaxAttempts %d, want %d", got, retry.Default().Attempts)
+		}
+	})
 }

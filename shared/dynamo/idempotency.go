@@ -11,10 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/problem"
-	"github.com/levqor/serverless/shared/retry"
 )
 
 // Attribute names of an idempotency record.
@@ -53,7 +51,7 @@ type IdempotencyAPI interface {
 //
 // Records are at pk "IDEMP#<scope>#<key>", sk "IDEMP".
 type Idempotency struct {
-	Client IdempotencyAPI
+	Client IdempotencyAPI // retries are the client's own (shared/awsconfig)
 	Table  string
 	// TTL is the idempotency window (default idempotency.DefaultTTL).
 	TTL time.Duration
@@ -62,9 +60,6 @@ type Idempotency struct {
 	InFlight time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Retry governs throttling and 5xx retries (default: retry.Default with
-	// awsretry.Transient). Conditional-check failures are never retried.
-	Retry *retry.Policy
 }
 
 func (s *Idempotency) now() time.Time {
@@ -79,15 +74,6 @@ func (s *Idempotency) ttl() time.Duration {
 		return s.TTL
 	}
 	return idempotency.DefaultTTL
-}
-
-func (s *Idempotency) policy() retry.Policy {
-	if s.Retry != nil {
-		return *s.Retry
-	}
-	p := retry.Default()
-	p.Retryable = awsretry.Transient
-	return p
 }
 
 func idempotencyKey(k idempotency.Key) map[string]types.AttributeValue {
@@ -135,10 +121,7 @@ func (s *Idempotency) Begin(ctx context.Context, k idempotency.Key, fingerprint 
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
-	_, err := retry.Do(ctx, s.policy(), func(ctx context.Context) error {
-		_, err := s.Client.PutItem(ctx, in)
-		return err
-	})
+	_, err := s.Client.PutItem(ctx, in)
 	if err == nil {
 		return &idempotency.Lease{Key: k, Token: token}, nil, nil
 	}
@@ -187,10 +170,7 @@ func (s *Idempotency) Complete(ctx context.Context, l *idempotency.Lease, r idem
 			":token":     &types.AttributeValueMemberS{Value: l.Token},
 		},
 	}
-	_, err := retry.Do(ctx, s.policy(), func(ctx context.Context) error {
-		_, err := s.Client.UpdateItem(ctx, in)
-		return err
-	})
+	_, err := s.Client.UpdateItem(ctx, in)
 	if _, ok := conditionFailed(err); ok {
 		return problem.Wrap(problem.Internal, err, "idempotency record lost before completion")
 	}
@@ -218,10 +198,7 @@ func (s *Idempotency) Release(ctx context.Context, l *idempotency.Lease) error {
 			":inprogress": &types.AttributeValueMemberS{Value: idempotency.StatusInProgress},
 		},
 	}
-	_, err := retry.Do(ctx, s.policy(), func(ctx context.Context) error {
-		_, err := s.Client.DeleteItem(ctx, in)
-		return err
-	})
+	_, err := s.Client.DeleteItem(ctx, in)
 	if _, ok := conditionFailed(err); err != nil && !ok {
 		return storeError(err, "ticket storage")
 	}

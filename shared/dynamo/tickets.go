@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
@@ -49,15 +48,7 @@ func (s *Tickets) Put(ctx context.Context, t *tickets.Ticket) error {
 		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
-	p := retry.Default()
-	p.Retryable = awsretry.Transient
-	if s.Retry != nil {
-		p = *s.Retry
-	}
-	_, err := retry.Do(ctx, p, func(ctx context.Context) error {
-		_, err := s.Client.PutItem(ctx, in)
-		return err
-	})
+	_, err := s.Client.PutItem(ctx, in)
 	if err == nil {
 		return nil
 	}

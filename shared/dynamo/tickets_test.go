@@ -163,19 +163,17 @@ func failingDynamo(t *testing.T, status int, errType string) (*httptest.Server, 
 	return srv, &calls
 }
 
-// client is built as main.go builds it: the SDK's own retries off, so the
-// store's policy is the only one.
+// client has the one retry policy (shared/awsconfig), with fast waits.
 func client(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
-		Region:           "eu-west-2",
-		BaseEndpoint:     aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("x", "x", ""),
-		RetryMaxAttempts: 1,
+		Region:       "eu-west-2",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("x", "x", ""),
+		Retryer:      awsretry.Retryer(retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}),
 	})
 }
 
 func TestTicketsPutRetriesThenAnswersUnavailable(t *testing.T) {
-	fast := &retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond, Retryable: awsretry.Transient}
 	closed := func() string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -201,7 +199,7 @@ func TestTicketsPutRetriesThenAnswersUnavailable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, calls := failingDynamo(t, tc.status, tc.errType)
-			s := &dynamo.Tickets{Client: client(srv.URL), Table: "t", Retry: fast}
+			s := &dynamo.Tickets{Client: client(srv.URL), Table: "t"}
 			err := s.Put(context.Background(), sample("TKT-00000009"))
 			if got := calls.Load(); got != tc.wantCalls {
 				t.Errorf("calls = %d, want %d", got, tc.wantCalls)
@@ -216,7 +214,7 @@ func TestTicketsPutRetriesThenAnswersUnavailable(t *testing.T) {
 		})
 	}
 	t.Run("connection refused", func(t *testing.T) {
-		s := &dynamo.Tickets{Client: client(closed), Table: "t", Retry: fast}
+		s := &dynamo.Tickets{Client: client(closed), Table: "t"}
 		checkProblem(t, s.Put(context.Background(), sample("TKT-00000009")), problem.Unavailable)
 	})
 	t.Run("deadline", func(t *testing.T) {
@@ -231,7 +229,7 @@ func TestTicketsPutRetriesThenAnswersUnavailable(t *testing.T) {
 		defer close(stop)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		s := &dynamo.Tickets{Client: client(srv.URL), Table: "t", Retry: fast}
+		s := &dynamo.Tickets{Client: client(srv.URL), Table: "t"}
 		start := time.Now()
 		checkProblem(t, s.Put(ctx, sample("TKT-00000009")), problem.Unavailable)
 		if d := time.Since(start); d > 2*time.Second {

@@ -59,6 +59,9 @@ func (p Policy) Backoff(n int) time.Duration {
 	return time.Duration(p.Rand() * float64(ceil))
 }
 
+// MaxAttempts is the total number of calls p allows, the first included.
+func (p Policy) MaxAttempts() int { return p.withDefaults().Attempts }
+
 func (p Policy) withDefaults() Policy {
 	d := Default()
 	if p.Attempts <= 0 {

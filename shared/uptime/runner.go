@@ -13,7 +13,6 @@ import (
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/problem"
-	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/warmup"
 )
 
@@ -189,9 +188,9 @@ func (r *Runner) publish(ctx context.Context, alerts []Alert) error {
 		for i, a := range alerts {
 			evs[i] = eventbus.Event{Source: EventSource, DetailType: a.Type, Detail: a, Time: a.At}
 		}
-		if _, err := retry.Do(ctx, retry.Default(), func(ctx context.Context) error {
-			return r.Publisher.Publish(ctx, evs...)
-		}); err != nil {
+		// The bus client retries under the one policy (shared/awsconfig):
+		// another loop here would multiply its attempts.
+		if err := r.Publisher.Publish(ctx, evs...); err != nil {
 			return problem.Wrap(problem.Unavailable, err, "the event bus is unavailable; alerts stay pending")
 		}
 	}
