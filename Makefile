@@ -3,13 +3,13 @@
 
 SHELL := /bin/bash
 MODULE   := github.com/levqor/serverless
-VERSION  ?= 1.0.0
 # The commit is read from the Makefile's own folder, not the current one:
 # `sam build` runs `make --makefile <this file> build-<LogicalId>` in a
 # scratch copy of the tree without .git, so the working directory has none.
 SRC_DIR  := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BUILD    ?= $(shell git -C '$(SRC_DIR)' rev-parse --short HEAD 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X $(MODULE)/shared/buildinfo.Version=$(VERSION) -X $(MODULE)/shared/buildinfo.Build=$(BUILD)
+# The version is shared/buildinfo.Version, in code; only the commit is stamped.
+LDFLAGS  := -s -w -X $(MODULE)/shared/buildinfo.Build=$(BUILD)
 # lambda.norpc: the provided.al2023 runtime needs no net/rpc shim.
 # nethttpomithttp2: leave net/http's bundled HTTP/2 out (golang/go#35082).
 # Nothing a function calls needs it: the Lambda Runtime API, DynamoDB,

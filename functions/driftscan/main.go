@@ -2,23 +2,8 @@
 // drift schedule: it compares the running deployment with the embedded
 // v12.12 baseline, stores the report and publishes DriftDetected on drift.
 //
-// Configuration (environment):
-//
-//	TABLE_NAME                required; the tickets table (checked, and where reports are kept)
-//	EVENT_BUS_NAME            required; where DriftDetected is published
-//	STACK_NAME                the CloudFormation stack to run drift detection on ("" skips the stack check)
-//	KEEPALIVE_RULE_NAME       the keepalive schedule rule ("" skips the rule check)
-//	FUNCTION_NAMES            LogicalId=name pairs of the other functions, comma-separated
-//	                          ("" skips their checks); this function adds itself from
-//	                          AWS_LAMBDA_FUNCTION_NAME
-//	APP_VERSION               the version every function and /health must report (default: the
-//	                          version stamped into this binary)
-//	DRIFT_SKIP                services not to ask, comma-separated: dynamodb, events, lambda,
-//	                          apigateway, cloudformation, health (the local stack sets it)
-//	DRIFT_BUDGET              whole-scan time budget, a Go duration (default 40s)
-//	ERROR_WEBHOOK_URL         optional webhook for drift incidents
-//	SERVICE_NAME, LOG_LEVEL   logging (defaults "levqor"; LOG_LEVEL overrides Lambda's
-//	                          AWS_LAMBDA_LOG_LEVEL, default info)
+// Configuration: the environment variables in README's table, read by
+// readSettings (settings.go).
 package main
 
 import (
@@ -48,38 +33,24 @@ import (
 
 func main() {
 	fail := func(err error) { envconfig.Exit("driftscan", err) }
-	table, err := envconfig.Required("TABLE_NAME", "the tickets table, where reports are kept")
-	if err != nil {
-		fail(err)
-	}
-	bus, err := envconfig.Required("EVENT_BUS_NAME", "the bus DriftDetected goes to")
-	if err != nil {
-		fail(err)
-	}
 	baseline, err := drift.Current()
 	if err != nil {
 		fail(err)
 	}
-	self := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "driftscan")
-	names, err := drift.ParseFunctionNames(os.Getenv("FUNCTION_NAMES"), baseline)
-	if err != nil {
+	r := envconfig.OS.Reader()
+	set := readSettings(r, baseline)
+	if err := r.Err(); err != nil {
 		fail(err)
 	}
+	table, bus, self, service := set.table, set.bus, set.function, set.service
+	names := set.names
 	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
 		names["DriftScanFunction"] = self
 	}
-	skip, err := drift.ParseSkip(os.Getenv("DRIFT_SKIP"))
-	if err != nil {
-		fail(err)
-	}
-	budget, err := envconfig.OS.Duration("DRIFT_BUDGET", awsdrift.DefaultBudget, time.Nanosecond, 0)
-	if err != nil {
-		fail(err)
-	}
+	skip := set.skip
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
-	service := envconfig.String("SERVICE_NAME", "levqor")
 	logger := logging.New(os.Stdout, service, self)
 	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
@@ -89,12 +60,12 @@ func main() {
 	s := &awsdrift.Scanner{
 		Baseline:      baseline,
 		TableName:     table,
-		KeepaliveRule: os.Getenv("KEEPALIVE_RULE_NAME"),
+		KeepaliveRule: set.rule,
 		FunctionNames: names,
-		StackName:     os.Getenv("STACK_NAME"),
-		Version:       envconfig.String("APP_VERSION", buildinfo.Version),
+		StackName:     set.stack,
+		Version:       buildinfo.Version,
 		NotConfigured: skip,
-		Budget:        budget,
+		Budget:        set.budget,
 	}
 	// A skipped service gets no client at all, so its checks say why they
 	// did not run instead of failing against an endpoint that is not there.
@@ -127,7 +98,7 @@ func main() {
 			Scanner: s,
 			Store:   store,
 			Bus:     &awsbus.Bus{Client: events, Name: bus},
-			Monitor: monitor.FromEnv(logger, os.Getenv("ERROR_WEBHOOK_URL")),
+			Monitor: monitor.FromEnv(logger, set.webhook),
 		},
 		Reports: store,
 	}

@@ -2,16 +2,8 @@
 // and uptime, and with ?deep=1 a DynamoDB reachability check of the tickets
 // table.
 //
-// Configuration (environment):
-//
-//	TABLE_NAME                required; the tickets table that ?deep=1 checks. Required at
-//	                          start, not only on the first deep request, so a misconfigured
-//	                          deployment fails its first invocation instead of answering
-//	                          200 until someone asks for a deep check.
-//	SERVICE_NAME              log field "service" (default "levqor")
-//	AWS_LAMBDA_FUNCTION_NAME  set by Lambda; log field "function_name" (default "health")
-//	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
-//	                          Lambda sets from ApplicationLogLevel (default info)
+// Configuration: the environment variables in README's table, read by
+// readSettings (settings.go).
 package main
 
 import (
@@ -28,12 +20,12 @@ import (
 )
 
 func main() {
-	table, err := envconfig.Required("TABLE_NAME", "the DynamoDB tickets table that GET /health?deep=1 checks")
-	if err != nil {
+	r := envconfig.OS.Reader()
+	set := readSettings(r)
+	if err := r.Err(); err != nil {
 		envconfig.Exit("health", err)
 	}
-	service := envconfig.String("SERVICE_NAME", "levqor")
-	function := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "health")
+	table, service, function := set.table, set.service, set.function
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.

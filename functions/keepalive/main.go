@@ -5,21 +5,8 @@
 // CloudWatch embedded-format metrics, warms the other functions, and
 // answers GET /api/ops/uptime.
 //
-// Configuration (environment):
-//
-//	TABLE_NAME                required; the tickets table (TARGET#<name> items)
-//	EVENT_BUS_NAME            required; the bus alerts are published to (source levqor.monitor)
-//	KEEPALIVE_TARGETS         JSON list of targets (see probe.ParseTargets); blank: this API's /health
-//	KEEPALIVE_DOWN_AFTER      failed runs in a row before TargetDown (default 2)
-//	KEEPALIVE_RECOVER_AFTER   good runs in a row before TargetRecovered (default 1)
-//	KEEPALIVE_DEGRADED_AFTER  slow runs in a row before TargetDegraded (default 2)
-//	WARM_FUNCTIONS            comma-separated function names or ARNs to warm (default none)
-//	WARMUP_ENABLED            true (default) or false
-//	ERROR_WEBHOOK_URL         optional webhook for alerts (besides the log)
-//	SERVICE_NAME              log field and metric dimension (default "levqor")
-//	AWS_LAMBDA_FUNCTION_NAME  set by Lambda (default "keepalive")
-//	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
-//	                          Lambda sets from ApplicationLogLevel (default info)
+// Configuration: the environment variables in README's table, read by
+// loadSettings (settings.go).
 package main
 
 import (
@@ -46,8 +33,9 @@ import (
 )
 
 func main() {
-	c, err := loadSettings(envconfig.OS)
-	if err != nil {
+	r := envconfig.OS.Reader()
+	c := loadSettings(r)
+	if err := r.Err(); err != nil {
 		envconfig.Exit("keepalive", fmt.Errorf("configuration: %w", err))
 	}
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/levqor/serverless/shared/envconfig"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/uptime"
@@ -21,47 +18,26 @@ type settings struct {
 	WebhookURL    string
 }
 
-// loadSettings reads the environment through env. It returns an error
-// naming the variable for a missing required value or an invalid one, so a
-// bad deployment fails at its first invocation instead of monitoring
-// nothing.
-func loadSettings(env envconfig.Source) (settings, error) {
-	c := settings{
-		Service:    env.String("SERVICE_NAME", "levqor"),
-		Function:   env.String("AWS_LAMBDA_FUNCTION_NAME", "keepalive"),
-		WebhookURL: env("ERROR_WEBHOOK_URL"),
-	}
-	var errs []error
-	var err error
-	if c.Table, err = env.Required("TABLE_NAME", "the DynamoDB table holding TARGET# state and runs"); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Bus, err = env.Required("EVENT_BUS_NAME", "where TargetDown/TargetRecovered go"); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Targets, err = probe.ParseTargets([]byte(env("KEEPALIVE_TARGETS"))); err != nil {
-		errs = append(errs, fmt.Errorf("KEEPALIVE_TARGETS: %w", err))
-	}
+// loadSettings reads the configuration through r; r.Err reports every
+// missing or invalid variable at once, so a bad deployment fails at its
+// first invocation instead of monitoring nothing.
+func loadSettings(r *envconfig.Reader) settings {
+	var c settings
+	c.Table = r.Required("TABLE_NAME", "the DynamoDB table holding TARGET# state and runs")
+	c.Bus = r.Required("EVENT_BUS_NAME", "where TargetDown/TargetRecovered go")
+	r.Parse("KEEPALIVE_TARGETS", "", func(v string) (err error) {
+		c.Targets, err = probe.ParseTargets([]byte(v))
+		return err
+	})
 	d := uptime.DefaultThresholds()
-	for _, th := range []struct {
-		name string
-		dst  *int
-		def  int
-	}{
-		{"KEEPALIVE_DOWN_AFTER", &c.Thresholds.DownAfter, d.DownAfter},
-		{"KEEPALIVE_RECOVER_AFTER", &c.Thresholds.RecoverAfter, d.RecoverAfter},
-		{"KEEPALIVE_DEGRADED_AFTER", &c.Thresholds.DegradedAfter, d.DegradedAfter},
-	} {
-		if *th.dst, err = env.Int(th.name, th.def, 1, 100); err != nil {
-			errs = append(errs, err)
-		}
+	c.Thresholds.DownAfter = r.Int("KEEPALIVE_DOWN_AFTER", d.DownAfter, 1, 100)
+	c.Thresholds.RecoverAfter = r.Int("KEEPALIVE_RECOVER_AFTER", d.RecoverAfter, 1, 100)
+	c.Thresholds.DegradedAfter = r.Int("KEEPALIVE_DEGRADED_AFTER", d.DegradedAfter, 1, 100)
+	enabled := r.Bool("WARMUP_ENABLED", true)
+	if fns := r.String("WARM_FUNCTIONS", ""); enabled {
+		c.WarmFunctions = warmer.ParseFunctions(fns)
 	}
-	enabled, err := env.Bool("WARMUP_ENABLED", true)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if enabled {
-		c.WarmFunctions = warmer.ParseFunctions(env("WARM_FUNCTIONS"))
-	}
-	return c, errors.Join(errs...)
+	c.WebhookURL = r.String("ERROR_WEBHOOK_URL", "")
+	c.Service, c.Function = r.Common("keepalive")
+	return c
 }

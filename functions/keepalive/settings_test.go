@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/levqor/serverless/shared/envconfig"
 )
 
 func TestLoadSettings(t *testing.T) {
@@ -42,7 +44,9 @@ func TestLoadSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := loadSettings(func(k string) string { return tt.env[k] })
+			r := envconfig.Source(func(k string) string { return tt.env[k] }).Reader()
+			s := loadSettings(r)
+			err := r.Err()
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)

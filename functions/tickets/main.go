@@ -1,21 +1,8 @@
 // Command tickets is the Lambda behind POST /api/support/tickets, and the
 // TicketCreated publisher fed by the tickets table's DynamoDB stream.
 //
-// Configuration (environment):
-//
-//	TABLE_NAME                required; the single table holding tickets (TICKET#) and
-//	                          idempotency records (IDEMP#)
-//	EVENT_BUS_NAME            required; the EventBridge bus TicketCreated goes to
-//	BUSINESS_HOURS            SLA calendar "<days> <HH:MM>-<HH:MM> <IANA zone>" (default
-//	                          "Mon-Fri 09:00-17:00 Europe/London")
-//	BUSINESS_HOLIDAYS         comma-separated YYYY-MM-DD closed days; "none" for none (default
-//	                          England and Wales bank holidays 2026-2027)
-//	IDEMPOTENCY_TTL           how long an Idempotency-Key's first response is replayed, a Go
-//	                          duration (default 24h; 1m to 720h)
-//	SERVICE_NAME              log field "service" (default "levqor")
-//	AWS_LAMBDA_FUNCTION_NAME  set by Lambda; log field "function_name" (default "tickets")
-//	LOG_LEVEL                 debug, info, warn, error; overrides AWS_LAMBDA_LOG_LEVEL, which
-//	                          Lambda sets from ApplicationLogLevel (default info)
+// Configuration: the environment variables in README's table, read by
+// readSettings.
 //
 // Retries and deadlines: every AWS client has the one retry policy
 // (shared/awsconfig: 3 attempts, full-jitter backoff, throttling, 5xx,
@@ -53,15 +40,15 @@ import (
 const attemptTimeout = 2 * time.Second
 
 func main() {
-	set, err := readSettings(envconfig.OS)
-	if err != nil {
+	r := envconfig.OS.Reader()
+	set := readSettings(r)
+	if err := r.Err(); err != nil {
 		envconfig.Exit("tickets", err)
 	}
-	function := envconfig.String("AWS_LAMBDA_FUNCTION_NAME", "tickets")
+	service, function := set.service, set.function
 	// Region, credentials and AWS_ENDPOINT_URL_* from the environment
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
-	service := envconfig.String("SERVICE_NAME", "levqor")
 	logger := logging.New(os.Stdout, service, function)
 	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
@@ -88,28 +75,28 @@ func main() {
 
 // settings is the function's configuration from the environment.
 type settings struct {
-	table, bus string
-	calendar   bizhours.Calendar
-	ttl        time.Duration
+	table, bus        string
+	service, function string
+	calendar          bizhours.Calendar
+	ttl               time.Duration
 }
 
-// readSettings reads and checks the configuration. It returns an error
-// naming the first variable that is missing or malformed, so a bad
-// deployment fails at its first cold start with a clear message.
-func readSettings(env envconfig.Source) (settings, error) {
+// readSettings reads and checks the configuration through r; r.Err reports
+// every variable that is missing or malformed at once, so a bad deployment
+// fails at its first cold start with a clear message.
+func readSettings(r *envconfig.Reader) settings {
 	var s settings
-	var err error
-	if s.table, err = env.Required("TABLE_NAME", "the DynamoDB table tickets are stored in"); err != nil {
-		return settings{}, err
-	}
-	if s.bus, err = env.Required("EVENT_BUS_NAME", "the EventBridge bus TicketCreated is published to"); err != nil {
-		return settings{}, err
-	}
-	if s.calendar, err = bizhours.Parse(env("BUSINESS_HOURS"), env("BUSINESS_HOLIDAYS")); err != nil {
-		return settings{}, fmt.Errorf("BUSINESS_HOURS/BUSINESS_HOLIDAYS: %w", err)
-	}
-	if s.ttl, err = env.Duration("IDEMPOTENCY_TTL", idempotency.DefaultTTL, time.Minute, 720*time.Hour); err != nil {
-		return settings{}, err
-	}
-	return s, nil
+	s.table = r.Required("TABLE_NAME", "the DynamoDB table tickets are stored in")
+	s.bus = r.Required("EVENT_BUS_NAME", "the EventBridge bus TicketCreated is published to")
+	r.Parse("BUSINESS_HOURS", bizhours.DefaultSpec, func(spec string) (err error) {
+		s.calendar, err = bizhours.Parse(spec, "none")
+		return err
+	})
+	r.Parse("BUSINESS_HOLIDAYS", "", func(list string) (err error) {
+		s.calendar.Holidays, err = bizhours.ParseHolidays(list)
+		return err
+	})
+	s.ttl = r.Duration("IDEMPOTENCY_TTL", idempotency.DefaultTTL, time.Minute, 720*time.Hour)
+	s.service, s.function = r.Common("tickets")
+	return s
 }

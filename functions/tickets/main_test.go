@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/levqor/serverless/shared/envconfig"
 )
 
 func TestReadSettings(t *testing.T) {
@@ -33,7 +35,9 @@ func TestReadSettings(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			s, err := readSettings(func(k string) string { return env[k] })
+			r := envconfig.Source(func(k string) string { return env[k] }).Reader()
+			s := readSettings(r)
+			err := r.Err()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one naming %s", err, tc.wantErr)

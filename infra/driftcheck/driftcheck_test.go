@@ -132,9 +132,6 @@ func TestModifiedCopy(t *testing.T) {
 		{"architecture changed", func(t *testing.T, root string) {
 			edit(t, root, "template.yaml", "Architectures: [arm64]", "Architectures: [x86_64]")
 		}, []string{"functions.DriftScanFunction", "functions.HealthFunction", "functions.KeepaliveFunction", "functions.TicketsFunction"}},
-		{"version bumped in the Makefile only", func(t *testing.T, root string) {
-			edit(t, root, "Makefile", "VERSION  ?= 1.0.0", "VERSION  ?= 1.1.0")
-		}, []string{"functions.DriftScanFunction", "functions.HealthFunction", "functions.KeepaliveFunction", "functions.TicketsFunction"}},
 		{"makefile target builds the wrong folder", func(t *testing.T, root string) {
 			edit(t, root, "Makefile", "$(call lambda_build,health)", "$(call lambda_build,tickets)")
 		}, []string{"repo.makefile_targets"}},

@@ -30,17 +30,14 @@ func Static(root string, b drift.Baseline, code drift.Code, now time.Time) drift
 	}
 	mk, mkErr := readMakefile(filepath.Join(root, "Makefile"))
 	checks := drift.PolicyChecks(b, code)
-	checks = append(checks, templateChecks(tpl, b, mk.version)...)
+	checks = append(checks, templateChecks(tpl, b)...)
 	checks = append(checks, folderCheck(root, b), makefileCheck(mk, mkErr, b), eventsCheck(root, b))
 	return drift.NewReport(b.Version, now, checks)
 }
 
 // templateChecks compares template.yaml's functions, routes, keepalive
-// schedule and table with the baseline. Every function must declare the
-// APP_VERSION the binaries are stamped with (the Makefile's VERSION, which
-// /health reports): the live scan compares each function's APP_VERSION with
-// its own.
-func templateChecks(tpl *samtemplate.Template, b drift.Baseline, version string) []drift.Check {
+// schedule and table with the baseline.
+func templateChecks(tpl *samtemplate.Template, b drift.Baseline) []drift.Check {
 	var out []drift.Check
 	var ids, routes []string
 	for _, fn := range tpl.Functions {
@@ -58,13 +55,9 @@ func templateChecks(tpl *samtemplate.Template, b drift.Baseline, version string)
 			out = append(out, drift.Check{Name: name, Category: drift.CategoryFunctions, Status: drift.Fail, Detail: "missing from template.yaml"})
 			continue
 		}
-		got := fn.Env[drift.VersionVariable]
-		if got == "" {
-			got = "unset"
-		}
 		out = append(out, drift.Compare(name, drift.CategoryFunctions,
-			fmt.Sprintf("%s %s handler bootstrap build makefile dir %s version %s", f.Runtime, f.Architecture, f.Dir, version),
-			fmt.Sprintf("%s %s handler %s build %s dir %s version %s", fn.Runtime, strings.Join(fn.Architectures, ","), fn.Handler, fn.BuildMethod, fn.Dir, got)))
+			fmt.Sprintf("%s %s handler bootstrap build makefile dir %s", f.Runtime, f.Architecture, f.Dir),
+			fmt.Sprintf("%s %s handler %s build %s dir %s", fn.Runtime, strings.Join(fn.Architectures, ","), fn.Handler, fn.BuildMethod, fn.Dir)))
 	}
 	out = append(out,
 		drift.CompareSet("functions", drift.CategoryFunctions, want, ids),
@@ -137,16 +130,13 @@ func folderCheck(root string, b drift.Baseline) drift.Check {
 }
 
 // makefile is what the static scan reads from the Makefile: each build-*
-// target's recipe, and the VERSION the binaries are stamped with.
+// target's recipe.
 type makefile struct {
 	recipes map[string]string
-	version string
 }
 
-var versionLine = regexp.MustCompile(`^VERSION\s*[?:]?=\s*(\S+)`)
-
 func readMakefile(path string) (makefile, error) {
-	mk := makefile{recipes: map[string]string{}, version: "unknown"}
+	mk := makefile{recipes: map[string]string{}}
 	f, err := os.Open(path)
 	if err != nil {
 		return mk, err
@@ -164,9 +154,6 @@ func readMakefile(path string) (makefile, error) {
 			mk.recipes[target] += ""
 		default:
 			target = ""
-			if m := versionLine.FindStringSubmatch(line); m != nil {
-				mk.version = m[1]
-			}
 		}
 	}
 	return mk, sc.Err()

@@ -46,16 +46,11 @@ const Tags = "lambda.norpc,nethttpomithttp2"
 // BuildHost compiles the package pkg (e.g. "./functions/health", relative
 // to root) for this machine into out with the
 // Lambda build's flags (CGO_ENABLED=0, -tags Tags, -trimpath, -s -w
-// and the version/build stamps; the Makefile's LAMBDA_FLAGS). VERSION and
-// BUILD from the environment override the stamps (defaults 1.0.0 and the
-// short git commit, or "dev"). It returns the compiler's output on failure.
+// and the build stamp; the Makefile's LAMBDA_FLAGS). BUILD from the
+// environment overrides the stamp (default the short git commit, or "dev"). It returns the compiler's output on failure.
 func BuildHost(ctx context.Context, root, pkg, out string) error {
 	if _, err := os.Stat(filepath.Join(root, pkg)); err != nil {
 		return fmt.Errorf("invoke: no package %s: %w", pkg, err)
-	}
-	version := os.Getenv("VERSION")
-	if version == "" {
-		version = "1.0.0"
 	}
 	build := os.Getenv("BUILD")
 	if build == "" {
@@ -66,7 +61,7 @@ func BuildHost(ctx context.Context, root, pkg, out string) error {
 			build = string(bytes.TrimSpace(b))
 		}
 	}
-	ldflags := fmt.Sprintf("-s -w -X %s/shared/buildinfo.Version=%s -X %s/shared/buildinfo.Build=%s", Module, version, Module, build)
+	ldflags := fmt.Sprintf("-s -w -X %s/shared/buildinfo.Build=%s", Module, build)
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", Tags, "-trimpath", "-ldflags", ldflags,
 		"-o", out, pkg)
 	cmd.Dir = root

@@ -47,7 +47,7 @@ func TestFunctions(t *testing.T) {
 	}{
 		{id: "HealthFunction", dir: "health", timeout: 10,
 			routes: []Route{{"Get", "GET", "/health", ""}, {"Head", "HEAD", "/health", ""}},
-			env:    map[string]string{"TABLE_NAME": "local-tickets", "SERVICE_NAME": "levqor", "STAGE": "dev"}},
+			env:    map[string]string{"TABLE_NAME": "local-tickets", "SERVICE_NAME": "levqor"}},
 		{id: "TicketsFunction", dir: "tickets", timeout: 10, streams: 1, reserved: true,
 			routes: []Route{{"Create", "POST", "/api/support/tickets", ""}},
 			env:    map[string]string{"TABLE_NAME": "local-tickets", "EVENT_BUS_NAME": "levqor-local"}},
@@ -149,8 +149,8 @@ func TestResolution(t *testing.T) {
 		want       string
 		unresolved bool // TicketsTable left for Unresolved to report
 	}{
-		{"parameter default", Options{}, "HealthFunction", "STAGE", "dev", true},
-		{"parameter override", Options{Parameters: map[string]string{"Stage": "prod"}}, "HealthFunction", "STAGE", "prod", true},
+		{"parameter default", Options{}, "KeepaliveFunction", "WARMUP_ENABLED", "true", true},
+		{"parameter override", Options{Parameters: map[string]string{"WarmupEnabled": "false"}}, "KeepaliveFunction", "WARMUP_ENABLED", "false", true},
 		{"sub with parameter", Options{Parameters: map[string]string{"Stage": "prod"}}, "DriftScanFunction", "KEEPALIVE_RULE_NAME", "levqor-prod-keepalive-hourly", true},
 		{"pseudo parameter default", Options{}, "DriftScanFunction", "STACK_NAME", "levqor-local", true},
 		{"pseudo parameter override", Options{Overrides: map[string]string{"AWS::StackName": "s1"}}, "DriftScanFunction", "STACK_NAME", "s1", true},

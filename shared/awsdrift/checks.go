@@ -159,7 +159,8 @@ func functionName(arn string) string {
 }
 
 // checkFunctions verifies each baseline function: it exists, runs the
-// baseline runtime and architecture, and reports the scanner's version.
+// baseline runtime and architecture. The version every function runs is
+// the one /health reports (checkHealth): it is compiled in, not configured.
 func (s *Scanner) checkFunctions(ctx context.Context) []drift.Check {
 	out := make([]drift.Check, 0, len(s.Baseline.Functions))
 	for _, f := range s.Baseline.Functions {
@@ -182,14 +183,8 @@ func (s *Scanner) checkFunctions(ctx context.Context) []drift.Check {
 		for i, a := range cfg.Architectures {
 			archs[i] = string(a)
 		}
-		version := "unset"
-		if cfg.Environment != nil {
-			if v, ok := cfg.Environment.Variables[drift.VersionVariable]; ok {
-				version = v
-			}
-		}
-		want := fmt.Sprintf("%s %s version %s", f.Runtime, f.Architecture, s.Version)
-		got := fmt.Sprintf("%s %s version %s", cfg.Runtime, strings.Join(archs, ","), version)
+		want := fmt.Sprintf("%s %s", f.Runtime, f.Architecture)
+		got := fmt.Sprintf("%s %s", cfg.Runtime, strings.Join(archs, ","))
 		c := drift.Compare(name, drift.CategoryFunctions, want, got)
 		if c.Status == drift.Fail {
 			c.Detail = fn

@@ -150,8 +150,6 @@ func TestFunctionChecks(t *testing.T) {
 			map[string]want{"functions.HealthFunction": {drift.Fail, fnName("HealthFunction")}, "functions.TicketsFunction": {drift.Pass, ""}}},
 		{"architecture drifted", with("TicketsFunction", fnConfig("TicketsFunction", "provided.al2023", "x86_64", testVersion)),
 			map[string]want{"functions.TicketsFunction": {drift.Fail, ""}}},
-		{"version differs", with("KeepaliveFunction", fnConfig("KeepaliveFunction", "provided.al2023", "arm64", "0.9.0")),
-			map[string]want{"functions.KeepaliveFunction": {drift.Fail, ""}}},
 		{"function missing", with("TicketsFunction", restError(404, "ResourceNotFoundException",
 			"Function not found: "+fnARN("TicketsFunction"))),
 			map[string]want{"functions.TicketsFunction": {drift.Fail, "missing: Function not found"}, "functions.HealthFunction": {drift.Pass, ""}}},

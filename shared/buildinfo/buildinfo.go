@@ -4,12 +4,14 @@ package buildinfo
 
 import "time"
 
-// Version and Build are set with -ldflags -X by the Makefile. Build is the
-// short commit, "dev" when unknown.
-var (
-	Version = "1.0.0"
-	Build   = "dev"
-)
+// Version is the release every function and /health report: the one place
+// it is written (the template, the Makefile and the tools read it from
+// here, never a copy).
+const Version = "1.0.0"
+
+// Build is the short commit, set with -ldflags -X by the Makefile; "dev"
+// when unknown.
+var Build = "dev"
 
 // Started is when this process (the Lambda execution environment) started;
 // uptime counts from here.

@@ -21,7 +21,3 @@ const (
 
 // Services lists every service name a scan can skip.
 var Services = []string{ServiceDynamoDB, ServiceEvents, ServiceLambda, ServiceAPIGateway, ServiceCloudFormation, ServiceHealth}
-
-// VersionVariable is the environment variable through which each function
-// reports its version; the template sets it on every function.
-const VersionVariable = "APP_VERSION"

@@ -6,8 +6,10 @@
 package envconfig
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,4 +102,126 @@ func Required(name, what string) (string, error) { return OS.Required(name, what
 func Exit(function string, err error) {
 	fmt.Fprintf(os.Stderr, "%s: %v\n", function, err)
 	os.Exit(1)
+}
+
+// Var is one variable a function reads, as its Reader saw it: the facts
+// README's configuration table and template.yaml must agree with.
+type Var struct {
+	Name     string
+	Default  string // the default as written in the environment; "" when there is none
+	Required bool
+}
+
+// Reader reads a function's variables through one Source, remembering each
+// variable it was asked for and every error, so a bad deployment hears of
+// all its mistakes at once. Its zero value is not usable: use Source.Reader.
+type Reader struct {
+	src  Source
+	vars []Var
+	errs []error
+}
+
+// Reader returns a Reader over s.
+func (s Source) Reader() *Reader { return &Reader{src: s} }
+
+func (r *Reader) note(name, def string, required bool) {
+	r.vars = append(r.vars, Var{Name: name, Default: def, Required: required})
+}
+
+func (r *Reader) fail(err error) {
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+// String returns name's value, or def when it is empty.
+func (r *Reader) String(name, def string) string {
+	r.note(name, def, false)
+	return r.src.String(name, def)
+}
+
+// Required returns name's value; an empty one is an error (Err) saying what
+// the variable is for.
+func (r *Reader) Required(name, what string) string {
+	r.note(name, "", true)
+	v, err := r.src.Required(name, what)
+	r.fail(err)
+	return v
+}
+
+// Duration is Source.Duration; its error goes to Err and def is returned.
+func (r *Reader) Duration(name string, def, lo, hi time.Duration) time.Duration {
+	r.note(name, short(def), false)
+	d, err := r.src.Duration(name, def, lo, hi)
+	if err != nil {
+		r.fail(err)
+		return def
+	}
+	return d
+}
+
+// Int is Source.Int; its error goes to Err and def is returned.
+func (r *Reader) Int(name string, def, lo, hi int) int {
+	r.note(name, strconv.Itoa(def), false)
+	n, err := r.src.Int(name, def, lo, hi)
+	if err != nil {
+		r.fail(err)
+		return def
+	}
+	return n
+}
+
+// Bool is Source.Bool; its error goes to Err and def is returned.
+func (r *Reader) Bool(name string, def bool) bool {
+	r.note(name, strconv.FormatBool(def), false)
+	b, err := r.src.Bool(name, def)
+	if err != nil {
+		r.fail(err)
+		return def
+	}
+	return b
+}
+
+// Parse reads name with parse, which gets the raw value ("" when unset) and
+// returns an error for a bad one; the error goes to Err, prefixed with the
+// name unless it names it already. def documents the default parse applies
+// to "" (empty: none).
+func (r *Reader) Parse(name, def string, parse func(string) error) {
+	r.note(name, def, false)
+	if err := parse(r.src(name)); err != nil {
+		if !strings.HasPrefix(err.Error(), name) {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
+		r.fail(err)
+	}
+}
+
+// Err returns every error the reads met, joined; nil when all were good.
+func (r *Reader) Err() error { return errors.Join(r.errs...) }
+
+// Vars returns the variables read so far, in the order they were read.
+func (r *Reader) Vars() []Var { return slices.Clone(r.vars) }
+
+// Common reads the variables every function shares: SERVICE_NAME (the log
+// field service, default "levqor") and AWS_LAMBDA_FUNCTION_NAME (set by
+// Lambda; fn outside it). LOG_LEVEL is noted too: shared/logging reads it
+// (over Lambda's AWS_LAMBDA_LOG_LEVEL).
+func (r *Reader) Common(fn string) (service, function string) {
+	service = r.String("SERVICE_NAME", "levqor")
+	function = r.String("AWS_LAMBDA_FUNCTION_NAME", fn)
+	r.note("LOG_LEVEL", "", false)
+	return service, function
+}
+
+// short writes d as people do: 24h, 90m, 40s (time.Duration.String's
+// trailing zero units trimmed).
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -1,6 +1,8 @@
 package envconfig
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +60,35 @@ func TestOS(t *testing.T) {
 	}
 	if _, err := Required("ENVCONFIG_EMPTY", "a test"); err == nil || !strings.Contains(err.Error(), "ENVCONFIG_EMPTY") {
 		t.Errorf("Required(empty) = %v", err)
+	}
+}
+
+func TestShort(t *testing.T) {
+	for d, want := range map[time.Duration]string{24 * time.Hour: "24h", 40 * time.Second: "40s", 90 * time.Minute: "1h30m", time.Minute: "1m", 1500 * time.Millisecond: "1.5s"} {
+		if got := short(d); got != want {
+			t.Errorf("short(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestReaderReportsEveryError: a Reader collects all bad variables, and
+// remembers each variable with its default.
+func TestReaderReportsEveryError(t *testing.T) {
+	env := map[string]string{"N": "x", "D": "soon", "B": "maybe"}
+	r := Source(func(k string) string { return env[k] }).Reader()
+	r.Required("T", "the table")
+	r.Int("N", 2, 1, 9)
+	r.Duration("D", time.Hour, time.Second, 0)
+	r.Bool("B", true)
+	r.Parse("P", "", func(string) error { return errors.New("bad") })
+	err := r.Err()
+	for _, name := range []string{"T is required", "N must", "D must", "B must", "P: bad"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("Err() = %v, want it to name %q", err, name)
+		}
+	}
+	want := []Var{{"T", "", true}, {"N", "2", false}, {"D", "1h", false}, {"B", "true", false}, {"P", "", false}}
+	if got := r.Vars(); !slices.Equal(got, want) {
+		t.Errorf("Vars() = %+v, want %+v", got, want)
 	}
 }
