@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/levqor/serverless/infra/devstack/internal/gateway"
 )
 
 // config is the command line.
@@ -47,6 +49,7 @@ type config struct {
 	schedules   bool
 	fireAtStart string
 	noStreams   bool
+	readTimeout time.Duration
 }
 
 func parseFlags(args []string) (config, error) {
@@ -66,6 +69,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.schedules, "schedules", true, "run the template's schedules")
 	fs.StringVar(&c.fireAtStart, "fire-at-start", "all", `schedules fired once at start: "all", "none", or a comma list of rule or event names`)
 	fs.BoolVar(&c.noStreams, "no-streams", false, "do not feed the table's stream to its function")
+	fs.DurationVar(&c.readTimeout, "read-timeout", gateway.ReadTimeout, "time a client may take to send a whole request, body included (API Gateway's)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -108,10 +112,21 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	<-ctx.Done()
-	out.printf("[devstack] stopping: API, schedules, stream, functions, DynamoDB Local (Ctrl-C again to force)")
+	code := 0
+	select {
+	case <-ctx.Done():
+		out.printf("[devstack] stopping: API, schedules, stream, functions, DynamoDB Local (Ctrl-C again to force)")
+	case <-s.died():
+		// Without DynamoDB Local nothing works, and a restarted one has a new
+		// table and stream the functions and the stream poller do not know:
+		// stop, saying what died, rather than serve errors for ever.
+		out.printf("[devstack] DynamoDB Local exited (%v): stopping the stack; run make dev again. Its last output:\n%s",
+			s.ddb.Err(), s.ddb.Output())
+		code = 1
+	}
 	s.close()
 	out.printf("[devstack] stopped")
+	os.Exit(code)
 }
 
 // fireAtStart reports whether a rule fires at start under the -fire-at-start list.

@@ -145,10 +145,19 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	s.aws = &http.Server{Handler: awsHandler(bus, lambdaAPI, gw.ManagementAPI()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.aws.Serve(awsLn) }()
 
-	mux := http.NewServeMux()
-	mux.Handle("/_local/", adminHandler(bus))
-	mux.Handle("/", gw)
-	s.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Not an http.ServeMux: it answers unclean paths (//x, /./x) with a 307
+	// of its own, where API Gateway matches the path as sent. The timeouts
+	// are API Gateway's: a request whose body never finishes, or an idle
+	// connection, is not held for ever.
+	admin := adminHandler(bus)
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_local/") {
+			admin.ServeHTTP(w, r)
+			return
+		}
+		gw.ServeHTTP(w, r)
+	})
+	s.api = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.readTimeout, IdleTimeout: gateway.IdleTimeout}
 	go func() { _ = s.api.Serve(apiLn) }()
 
 	for _, r := range gw.Routes() {
@@ -225,6 +234,16 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		go func() { defer s.workers.Done(); sched.Run(ctx, srules) }()
 	}
 	return s, nil
+}
+
+// died is closed when a process the stack cannot run without exits on its
+// own: DynamoDB Local, when the stack started it (never, for an endpoint
+// given with -dynamodb-endpoint).
+func (s *stack) died() <-chan struct{} {
+	if s.ddb == nil {
+		return nil
+	}
+	return s.ddb.Done()
 }
 
 // keepaliveFirst orders the keepalive's schedule before the others at start

@@ -241,6 +241,16 @@ func (s *Server) Stop() error {
 // its own).
 func (s *Server) Done() <-chan struct{} { return s.done }
 
+// Err is the process's exit status once Done is closed (nil before).
+func (s *Server) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
 // Output returns the last few KiB the server wrote.
 func (s *Server) Output() string { return s.out.String() }
 

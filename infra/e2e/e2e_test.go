@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,8 +24,9 @@ import (
 // requests, a failing bus, and Ctrl-C.
 func TestLocalStack(t *testing.T) {
 	bins := stacktest.Build(t)
-	s := stacktest.Start(t, bins)
-	client := &http.Client{Timeout: 40 * time.Second}
+	s := stacktest.Start(t, bins, "-read-timeout", "2s")
+	// No redirects followed: the gateway must answer every path itself.
+	client := &http.Client{Timeout: 40 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	url := s.URL
 	fail := func(t *testing.T, format string, args ...any) {
 		t.Helper()
@@ -59,6 +62,10 @@ func TestLocalStack(t *testing.T) {
 	t.Run("API Gateway answers unknown routes", func(t *testing.T) {
 		for _, r := range []struct{ method, path string }{
 			{"GET", "/"}, {"GET", "/api/nope"}, {"DELETE", "/health"}, {"GET", "/api/support/tickets"}, {"POST", "/health"},
+			// Unclean paths are matched as sent, as API Gateway does: no
+			// redirect to a cleaned path.
+			{"GET", "//health"}, {"GET", "/./health"}, {"POST", "//api/support/tickets"}, {"POST", "/./api/support/tickets"},
+			{"POST", "/api//support/tickets"},
 		} {
 			t.Run(r.method+" "+r.path, func(t *testing.T) {
 				a, err := check.Do(client, r.method, url+r.path, "", nil, nil)
@@ -69,6 +76,37 @@ func TestLocalStack(t *testing.T) {
 					t.Errorf("got %d %s, want API Gateway's 404 {\"message\":\"Not Found\"}", a.Status, a.Body)
 				}
 			})
+		}
+	})
+
+	t.Run("access log leaves the query string out", func(t *testing.T) {
+		from := s.Len()
+		a, err := check.Do(client, http.MethodGet, url+"/health?token=sekrit-token-value", "", nil, nil)
+		if err != nil || a.Status != http.StatusOK {
+			t.Fatalf("%v %v", a, err)
+		}
+		if _, ok := s.WaitFor(regexp.MustCompile(`\[HttpApi\] GET /health 200`), from, 10*time.Second); !ok {
+			fail(t, "no access log line for GET /health")
+		}
+		for _, l := range s.Lines(from) {
+			if strings.Contains(l, "sekrit-token-value") {
+				fail(t, "a log line holds the query string: %s", l)
+			}
+		}
+	})
+
+	t.Run("a body that never finishes is cut off", func(t *testing.T) {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprint(conn, "POST /api/support/tickets HTTP/1.1\r\nHost: local\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"subj")
+		_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		start := time.Now()
+		_, err = io.ReadAll(conn) // an answer, then the close; or the close alone
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			fail(t, "the connection was still held after %v", time.Since(start))
 		}
 	})
 
@@ -323,4 +361,27 @@ func parallel(n int, do func(i int) (*check.Answer, error)) []result {
 	close(start)
 	wg.Wait()
 	return out
+}
+
+// TestStackStopsWhenDynamoDBDies: the DynamoDB Local the stack started is
+// killed; the stack says so at once and stops (exit status 1) instead of
+// serving errors and polling a dead stream for ever.
+func TestStackStopsWhenDynamoDBDies(t *testing.T) {
+	bins := stacktest.Build(t)
+	// An empty -dynamodb-endpoint overrides make test's shared one: this
+	// stack starts (and so supervises) its own DynamoDB Local.
+	s := stacktest.Start(t, bins, "-dynamodb-endpoint", "", "-schedules=false")
+	from := s.Len()
+	s.KillDynamoDB()
+	if _, ok := s.WaitFor(regexp.MustCompile(`DynamoDB Local exited .*stopping the stack`), from, 20*time.Second); !ok {
+		t.Fatalf("no word of DynamoDB Local's death; output:\n%s", s.Tail(30))
+	}
+	select {
+	case <-s.Exited():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the stack kept running; output:\n%s", s.Tail(30))
+	}
+	if code := s.ExitCode(); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
 }

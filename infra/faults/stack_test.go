@@ -32,8 +32,8 @@ const repoRoot = "../.."
 func built(t *testing.T) (binDir, devstack string) {
 	t.Helper()
 	dir := os.Getenv(invoke.PrebuiltEnv)
-	if dir == "" {
-		t.Skip("fault tests need the binaries built by `make faults` (infra/scripts/faults.sh sets " + invoke.PrebuiltEnv + ")")
+	if dir == "" || os.Getenv("LEVQOR_FAULTS") == "" {
+		t.Skip("fault tests run with `make faults` (infra/scripts/faults.sh sets LEVQOR_FAULTS and " + invoke.PrebuiltEnv + ")")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

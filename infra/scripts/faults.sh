@@ -16,7 +16,7 @@ OUT="${OUT:-bin/faults}"
 mkdir -p "$OUT"
 echo "faults: building the functions for this machine and the local stack"
 make -s build-test-bins
-export LEVQOR_PREBUILT="$PWD/bin/test"
+export LEVQOR_PREBUILT="$PWD/bin/test" LEVQOR_FAULTS=1
 go test -count=1 -timeout 15m -v ./infra/faults 2>&1 | tee "$OUT/faults.log" | grep -E '^(=== RUN|--- |\s+\S+_test.go:|PASS|FAIL|ok)' || true
 if ! grep -qE '^ok\s' "$OUT/faults.log"; then
   echo "faults: FAILED (full output in $OUT/faults.log)" >&2

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -175,8 +176,11 @@ func Start(t testing.TB, b Binaries, extra ...string) *Stack {
 		t.Fatalf("devstack did not become ready; its output:\n%s", s.Tail(60))
 	}
 	s.URL = m[1]
-	if m, ok := s.WaitFor(regexp.MustCompile(`DynamoDB Local on http://127\.0\.0\.1:(\d+)`), 0, 0); ok && os.Getenv("DYNAMODB_ENDPOINT") == "" {
-		s.ddbPort = m[1]
+	// Its own DynamoDB Local (it says it starts one) is part of the stack.
+	if _, own := s.WaitFor(regexp.MustCompile(`\[devstack\] starting DynamoDB Local`), 0, 0); own {
+		if m, ok := s.WaitFor(regexp.MustCompile(`DynamoDB Local on http://127\.0\.0\.1:(\d+)`), 0, 0); ok {
+			s.ddbPort = m[1]
+		}
 	}
 	return s
 }
@@ -275,8 +279,54 @@ func (s *Stack) Stop() error {
 	}
 }
 
-// leftovers lists running processes started from the stack's binaries or
-// its own DynamoDB Local (Linux /proc; nothing elsewhere).
+// Exited is closed when the devstack process has exited; ExitCode is then
+// its exit status.
+func (s *Stack) Exited() <-chan struct{} { return s.exited }
+
+// ExitCode is the devstack's exit status once Exited is closed (-1 before).
+func (s *Stack) ExitCode() int {
+	select {
+	case <-s.exited:
+		return s.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
+}
+
+// KillDynamoDB kills the stack's own DynamoDB Local (started without
+// -dynamodb-endpoint) with SIGKILL, as a crash would. It fails the test
+// when there is none.
+func (s *Stack) KillDynamoDB() {
+	s.t.Helper()
+	if s.ddbPort == "" {
+		s.t.Fatal("KillDynamoDB: this stack uses an outside DynamoDB")
+	}
+	for _, l := range s.leftovers() {
+		pid, cmdline, _ := strings.Cut(l, " ")
+		if strings.Contains(cmdline, "DynamoDBLocal") {
+			n, _ := strconv.Atoi(pid)
+			if err := syscall.Kill(n, syscall.SIGKILL); err != nil {
+				s.t.Fatal(err)
+			}
+			return
+		}
+	}
+	s.t.Fatal("KillDynamoDB: no DynamoDB Local process found")
+}
+
+// usesTable reports whether process pid (cmdline given) belongs to this
+// stack: the devstack names the table in its flags, a function has it in
+// its environment.
+func (s *Stack) usesTable(pid, cmdline string) bool {
+	if strings.Contains(cmdline, "-table "+s.Table) {
+		return true
+	}
+	env, err := os.ReadFile(filepath.Join("/proc", pid, "environ"))
+	return err == nil && strings.Contains("\x00"+string(env)+"\x00", "\x00TABLE_NAME="+s.Table+"\x00")
+}
+
+// leftovers lists running processes started from the stack's binaries for
+// its table, or its own DynamoDB Local (Linux /proc; nothing elsewhere).
 func (s *Stack) leftovers() []string {
 	entries, _ := os.ReadDir("/proc")
 	var left []string
@@ -293,7 +343,9 @@ func (s *Stack) leftovers() []string {
 		}
 		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
 		cmdline := strings.Join(args, " ")
-		ours := strings.HasPrefix(args[0], s.bin)
+		// Ours: started from the stack's binaries and working on its table
+		// (other stacks may run the same binaries at the same time).
+		ours := strings.HasPrefix(args[0], s.bin) && s.usesTable(e.Name(), cmdline)
 		if s.ddbPort != "" && strings.Contains(cmdline, "DynamoDBLocal") && strings.Contains(cmdline, "-port "+s.ddbPort) {
 			ours = true
 		}

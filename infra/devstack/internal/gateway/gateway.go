@@ -31,6 +31,11 @@ const (
 	MaxEvent = 6 * 1024 * 1024
 	// IntegrationTimeout is the HTTP API's maximum integration timeout.
 	IntegrationTimeout = 30 * time.Second
+	// ReadTimeout bounds reading a whole request, body included: a client
+	// that never finishes its body is cut off, not waited on for ever.
+	ReadTimeout = 30 * time.Second
+	// IdleTimeout closes a keep-alive connection left unused.
+	IdleTimeout = 60 * time.Second
 )
 
 // Invoker runs a function once on a payload. The result is the function's
@@ -193,7 +198,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Apigw-Requestid", requestID)
 	status, fn := g.serve(w, r, requestID, now)
 	if g.Log != nil {
-		g.Log("%s %s %d %s %dms", r.Method, r.URL.RequestURI(), status, fn, time.Since(now).Milliseconds())
+		// The path only: a query string can carry a token.
+		g.Log("%s %s %d %s %dms", r.Method, r.URL.EscapedPath(), status, fn, time.Since(now).Milliseconds())
 	}
 }
 
