@@ -39,7 +39,7 @@ func TestParseRejects(t *testing.T) {
 		"", "rate()", "rate(1 hours)", "rate(2 hour)", "rate(0 minutes)", "rate(-1 minute)", "rate(1 week)", "rate(x minutes)",
 		"cron(0 * * * *)", "cron(0 12 * * ? * extra)", "cron(0 12 * * * *)", "cron(0 12 ? * ? *)",
 		"cron(60 * * * ? *)", "cron(0 24 * * ? *)", "cron(0 0 L * ? *)", "cron(0 0 ? * 2#1 *)", "cron(0 0 5-1 * ? *)",
-		"cron(*/0 * * * ? *)", "at(2026-01-01T00:00:00)",
+		"cron(*/0 * * * ? *)", "at(2026-01-01T00:00:00)", "cron(0 9 ? * MON-FRI *)",
 	} {
 		t.Run(expr, func(t *testing.T) {
 			if _, err := Parse(expr); err == nil {
@@ -49,36 +49,8 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
-func TestCronNext(t *testing.T) {
-	from := time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC) // a Wednesday
-	tests := []struct {
-		expr string
-		want time.Time
-	}{
-		{"cron(0 * * * ? *)", time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)},
-		{"cron(*/15 * * * ? *)", time.Date(2026, 11, 25, 10, 45, 0, 0, time.UTC)},
-		{"cron(0 9 * * ? *)", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)},
-		{"cron(0 9 ? * MON-FRI *)", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)},
-		{"cron(0 9 ? * SAT *)", time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)},
-		{"cron(0 0 1 JAN ? *)", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{"cron(30 10 25 11 ? 2026)", time.Time{}}, // that minute has just passed
-		{"cron(0,30 10,11 * * ? *)", time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			e, err := Parse(tc.expr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := e.Next(from); !got.Equal(tc.want) {
-				t.Errorf("Next = %s, want %s", got, tc.want)
-			}
-		})
-	}
-}
-
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"rate(1 hour)", "rate(5 minutes)", "cron(0 9 ? * MON-FRI *)", "cron(*/5 1-3,7 1 JAN-MAR ? 2026-2030)"} {
+	for _, s := range []string{"rate(1 hour)", "rate(5 minutes)", "rate(2 days)", "cron(0 9 ? * MON-FRI *)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
@@ -87,7 +59,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		if next := e.Next(base); !next.IsZero() && !next.After(base) {
+		if next := e.Next(base); !next.After(base) {
 			t.Errorf("%q: Next(%s) = %s, not after", expr, base, next)
 		}
 	})

@@ -157,10 +157,6 @@ func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
 			for {
 				now := s.now()
 				next := r.Expression.Next(now)
-				if next.IsZero() {
-					s.log("[schedule %s] %s never fires again", r.Name, r.Expression)
-					return
-				}
 				select {
 				case <-ctx.Done():
 					return
