@@ -50,6 +50,9 @@ func main() {
 	// Lambda (or the local stack) sets; no network call at init. See
 	// shared/awsconfig for why not config.LoadDefaultConfig.
 	logger := logging.New(os.Stdout, service, function)
+	if set.calendar.StaleHolidays(time.Now()) {
+		logger.Warn("BUSINESS_HOLIDAYS lists no date in this year or the next: SLA deadlines count through every holiday; renew the list or unset it for the England and Wales bank holidays by rule")
+	}
 	cfg, err := awsconfig.Load(os.Getenv, logger)
 	if err != nil {
 		envconfig.Exit("tickets", fmt.Errorf("AWS configuration: %w", err))
@@ -93,7 +96,7 @@ func readSettings(r *envconfig.Reader) settings {
 		return err
 	})
 	r.Parse("BUSINESS_HOLIDAYS", "", func(list string) (err error) {
-		s.calendar.Holidays, err = bizhours.ParseHolidays(list)
+		s.calendar, err = s.calendar.WithHolidays(list)
 		return err
 	})
 	s.ttl = r.Duration("IDEMPOTENCY_TTL", idempotency.DefaultTTL, time.Minute, 720*time.Hour)

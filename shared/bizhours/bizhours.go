@@ -24,65 +24,35 @@ import (
 // DefaultSpec is the business-hours specification used when none is configured.
 const DefaultSpec = "Mon-Fri 09:00-17:00 Europe/London"
 
-// DefaultHolidays are the England and Wales bank holidays for 2026 and 2027
-// (gov.uk), including the substitute days when Christmas or Boxing Day falls
-// on a weekend.
-var DefaultHolidays = []string{
-	"2026-01-01", // New Year's Day
-	"2026-04-03", // Good Friday
-	"2026-04-06", // Easter Monday
-	"2026-05-04", // Early May bank holiday
-	"2026-05-25", // Spring bank holiday
-	"2026-08-31", // Summer bank holiday
-	"2026-12-25", // Christmas Day
-	"2026-12-28", // Boxing Day (substitute day: 26th is a Saturday)
-	"2027-01-01", // New Year's Day
-	"2027-03-26", // Good Friday
-	"2027-03-29", // Easter Monday
-	"2027-05-03", // Early May bank holiday
-	"2027-05-31", // Spring bank holiday
-	"2027-08-30", // Summer bank holiday
-	"2027-12-27", // Christmas Day (substitute day: 25th is a Saturday)
-	"2027-12-28", // Boxing Day (substitute day: 26th is a Sunday)
-}
-
 // dateLayout is the form of a holiday key: a local calendar date.
 const dateLayout = "2006-01-02"
 
 // Calendar describes when a support desk is open. Open and Close are wall-clock
 // offsets since local midnight (9h, 17h), applied on the wall clock so that
 // 09:00 stays 09:00 across daylight-saving changes. Weekdays is indexed by
-// time.Weekday. Holidays holds local dates in YYYY-MM-DD form.
+// time.Weekday. Holidays holds explicit local dates in YYYY-MM-DD form;
+// Rule, when set, gives the holidays of any year by rule (EnglandAndWales),
+// so a calendar never runs out of them.
 type Calendar struct {
 	Location    *time.Location
 	Open, Close time.Duration
 	Weekdays    [7]bool
 	Holidays    map[string]bool
+	Rule        func(year int) map[string]bool
 }
 
 // Default returns Monday to Friday, 09:00 to 17:00 Europe/London, closed on
-// the England and Wales bank holidays of 2026 and 2027. Each call returns a
-// fresh Holidays map, so callers may change theirs.
+// the England and Wales bank holidays of every year (EnglandAndWales).
 func Default() Calendar {
 	loc, err := loadLocation("Europe/London")
 	if err != nil { // unreachable: the zone database is embedded.
 		loc = time.UTC
 	}
-	c := Calendar{Location: loc, Open: 9 * time.Hour, Close: 17 * time.Hour, Holidays: defaultHolidays()}
+	c := Calendar{Location: loc, Open: 9 * time.Hour, Close: 17 * time.Hour, Holidays: map[string]bool{}, Rule: EnglandAndWales}
 	for d := time.Monday; d <= time.Friday; d++ {
 		c.Weekdays[d] = true
 	}
 	return c
-}
-
-// defaultHolidays is a fresh set of DefaultHolidays; ParseHolidays takes it
-// without Default, which would load a zone only to drop it at cold start.
-func defaultHolidays() map[string]bool {
-	m := make(map[string]bool, len(DefaultHolidays))
-	for _, h := range DefaultHolidays {
-		m[h] = true
-	}
-	return m
 }
 
 var dayNames = map[string]time.Weekday{
@@ -99,8 +69,9 @@ var dayNames = map[string]time.Weekday{
 // (ranges may wrap, "Fri-Mon"), joined by commas; close is after open and at
 // most 24:00. An empty spec means DefaultSpec.
 //
-// holidays is a comma-separated list of YYYY-MM-DD local dates; "" means
-// DefaultHolidays and "none" means no holidays at all.
+// holidays is a comma-separated list of YYYY-MM-DD local dates, which then
+// are the only holidays; "" means the England and Wales bank holidays by
+// rule (EnglandAndWales) and "none" no holidays at all.
 //
 // It returns an error naming the part that is wrong and the expected form;
 // the zone "Local" is refused because it would depend on the host.
@@ -126,21 +97,33 @@ func Parse(spec, holidays string) (Calendar, error) {
 	if c.Location, err = loadLocation(fields[2]); err != nil {
 		return Calendar{}, fmt.Errorf("business hours zone %q: not a known IANA time zone (e.g. Europe/London)", fields[2])
 	}
-	if c.Holidays, err = ParseHolidays(holidays); err != nil {
+	return c.WithHolidays(holidays)
+}
+
+// WithHolidays returns c closed on the holidays the BUSINESS_HOLIDAYS
+// setting names: "" the England and Wales bank holidays by rule, "none" no
+// holidays, else exactly the listed YYYY-MM-DD dates. It returns
+// ParseHolidays' error for a bad list.
+func (c Calendar) WithHolidays(holidays string) (Calendar, error) {
+	c.Holidays, c.Rule = map[string]bool{}, nil
+	if strings.TrimSpace(holidays) == "" {
+		c.Rule = EnglandAndWales
+		return c, nil
+	}
+	h, err := ParseHolidays(holidays)
+	if err != nil {
 		return Calendar{}, err
 	}
+	c.Holidays = h
 	return c, nil
 }
 
-// ParseHolidays parses a comma-separated list of YYYY-MM-DD dates; "" means
-// DefaultHolidays and "none" an empty set. It returns an error naming the
-// first entry that is not a real calendar date.
+// ParseHolidays parses a comma-separated list of YYYY-MM-DD dates; "" and
+// "none" are an empty set. It returns an error naming the first entry that
+// is not a real calendar date.
 func ParseHolidays(s string) (map[string]bool, error) {
 	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return defaultHolidays(), nil
-	case strings.EqualFold(s, "none"):
+	if s == "" || strings.EqualFold(s, "none") {
 		return map[string]bool{}, nil
 	}
 	parts := strings.Split(s, ",")
@@ -247,6 +230,9 @@ func (c Calendar) String() string {
 	if c.Location != nil {
 		zone = c.Location.String()
 	}
+	if c.Rule != nil {
+		return fmt.Sprintf("%s %s-%s %s (England and Wales bank holidays)", strings.Join(days, ","), clock(c.Open), clock(c.Close), zone)
+	}
 	return fmt.Sprintf("%s %s-%s %s (%d holidays)", strings.Join(days, ","), clock(c.Open), clock(c.Close), zone, len(c.Holidays))
 }
 
@@ -254,7 +240,23 @@ func clock(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
-// HolidayList returns c's holidays sorted, for documentation and logs.
+// StaleHolidays reports an explicit holiday list with no date in the year
+// of now or the next: configured once and never renewed, it no longer
+// closes the desk on any holiday. Rule-based calendars never go stale.
+func (c Calendar) StaleHolidays(now time.Time) bool {
+	if c.Rule != nil || len(c.Holidays) == 0 {
+		return false
+	}
+	y := now.In(c.loc()).Year()
+	for h := range c.Holidays {
+		if strings.HasPrefix(h, fmt.Sprint(y)+"-") || strings.HasPrefix(h, fmt.Sprint(y+1)+"-") {
+			return false
+		}
+	}
+	return true
+}
+
+// HolidayList returns c's explicit holidays sorted, for documentation and logs.
 func (c Calendar) HolidayList() []string {
 	l := make([]string, 0, len(c.Holidays))
 	for h := range c.Holidays {
@@ -296,7 +298,7 @@ func (c Calendar) isBusinessDay(d day) bool {
 	if !c.Weekdays[wd] {
 		return false
 	}
-	if len(c.Holidays) == 0 {
+	if len(c.Holidays) == 0 && c.Rule == nil {
 		return true
 	}
 	var b [10]byte
@@ -308,6 +310,9 @@ func (c Calendar) isBusinessDay(d day) bool {
 	b[4], b[7] = '-', '-'
 	b[5], b[6] = byte('0'+int(d.m)/10), byte('0'+int(d.m)%10)
 	b[8], b[9] = byte('0'+d.d/10), byte('0'+d.d%10)
+	if c.Rule != nil && c.Rule(y)[string(b[:])] {
+		return false
+	}
 	return !c.Holidays[string(b[:])]
 }
 
@@ -364,6 +369,9 @@ func (c Calendar) Add(start time.Time, hours int) time.Time {
 	// only one of them, so more than 7*(holidays+1) closed days in a row
 	// cannot happen (a guard against looping, not a limit).
 	closedRun, maxClosed := 0, 7*(len(c.Holidays)+1)
+	if c.Rule != nil {
+		maxClosed += 14 // a rule closes a few days a year, never two weeks in a row
+	}
 	for {
 		if !c.isBusinessDay(d) {
 			if closedRun++; closedRun > maxClosed {
