@@ -39,6 +39,8 @@ const (
 	ReasonDup      = "duplicate"
 	ReasonControl  = "control_characters"
 	ReasonEncoding = "encoding"
+	ReasonBidi     = "bidi_control"
+	ReasonNoText   = "no_visible_characters"
 )
 
 // Request is a parsed, validated ticket request. Subject and Body are kept
@@ -73,6 +75,14 @@ func Parse(b []byte) (Request, error) {
 	}
 	if bad := invalidUTF8At(b); bad >= 0 {
 		return Request{}, encodingError(b, bad)
+	}
+	// encoding/json turns an unpaired \ud800-\udfff escape into U+FFFD:
+	// refuse it so that what is stored is what was sent.
+	if bad := loneSurrogateAt(b); bad >= 0 {
+		if field := fieldAt(b, bad); field != "" {
+			return Request{}, problem.Invalid(field, ReasonEncoding, field+` holds a \u escape of an unpaired UTF-16 surrogate, which is not a character`)
+		}
+		return Request{}, problem.New(problem.MalformedJSON, `request body holds a \u escape of an unpaired UTF-16 surrogate`)
 	}
 	values, err := scanObject(b)
 	if err != nil {
@@ -176,6 +186,10 @@ func validate(v map[string]string) (Request, error) {
 		errs = append(errs, problem.Invalid("subject", ReasonTooLong, "subject must be at most "+strconv.Itoa(MaxSubjectRunes)+" characters"))
 	case strings.IndexFunc(req.Subject, unicode.IsControl) >= 0:
 		errs = append(errs, problem.Invalid("subject", ReasonControl, "subject must not contain control characters such as line breaks or tabs"))
+	case strings.IndexFunc(req.Subject, isBidiControl) >= 0:
+		errs = append(errs, problem.Invalid("subject", ReasonBidi, "subject must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C): they reorder what a helpdesk shows"))
+	case strings.IndexFunc(req.Subject, isVisible) < 0:
+		errs = append(errs, problem.Invalid("subject", ReasonNoText, "subject must contain a visible character"))
 	}
 
 	switch n := utf8.RuneCountInString(req.Body); {
@@ -274,6 +288,70 @@ func syntaxError(err error) error {
 		return problem.New(problem.MalformedJSON, "request body is empty or ends early")
 	}
 	return problem.New(problem.MalformedJSON, "request body is not valid JSON")
+}
+
+// isBidiControl reports the Unicode bidirectional formatting characters
+// (embeddings, overrides, isolates and marks).
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// isVisible reports a rune that shows as something: a letter, digit,
+// punctuation or symbol. Spaces, marks alone and format characters such as
+// U+200B do not.
+func isVisible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
+}
+
+// loneSurrogateAt returns the offset of the first \u escape of a UTF-16
+// surrogate that is not part of a high-low pair, or -1. Backslashes only
+// occur inside JSON strings, so the escapes are read in order without
+// tracking string boundaries.
+func loneSurrogateAt(b []byte) int {
+	if !bytes.Contains(b, []byte(`\u`)) && !bytes.Contains(b, []byte(`\U`)) {
+		return -1
+	}
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[i+2 : i+6] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // another escape: skip the escaped byte
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11 // the pair
+				continue
+			}
+			return i
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return i
+		}
+		i += 5
+	}
+	return -1
 }
 
 // invalidUTF8At returns the offset of the first byte that is not UTF-8, or -1.

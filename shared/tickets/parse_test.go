@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"bytes"
 	"errors"
 	"net/mail"
 	"strings"
@@ -34,6 +35,16 @@ func TestParseAccepts(t *testing.T) {
 			Request{Subject: "S", Body: strings.Repeat("日", 10_000), Tier: tiers.Starter}},
 		{"escaped unicode", `{"subject":"caf\u00e9","body":"\ud83d\ude00"}`,
 			Request{Subject: "café", Body: "😀", Tier: tiers.Starter}},
+		{"bidi controls stay in the body, as sent", `{"subject":"S","body":"a\u202eb\u2066c"}`,
+			Request{Subject: "S", Body: "a\u202eb\u2066c", Tier: tiers.Starter}},
+		{"a typed replacement character is kept", "{\"subject\":\"S\",\"body\":\"\xef\xbf\xbd\"}",
+			Request{Subject: "S", Body: "\ufffd", Tier: tiers.Starter}},
+		{"an escaped backslash before u is not an escape", `{"subject":"S","body":"C:\\ud800"}`,
+			Request{Subject: "S", Body: `C:\ud800`, Tier: tiers.Starter}},
+		{"a subject of one emoji", `{"subject":"\ud83d\udd25","body":"B"}`,
+			Request{Subject: "🔥", Body: "B", Tier: tiers.Starter}},
+		{"a subject with a zero-width joiner inside words", `{"subject":"a\u200bb","body":"B"}`,
+			Request{Subject: "a\u200bb", Body: "B", Tier: tiers.Starter}},
 		{"each tier", `{"subject":"S","body":"B","tier":"agency"}`,
 			Request{Subject: "S", Body: "B", Tier: tiers.Agency, TierGiven: true}},
 	}
@@ -86,6 +97,16 @@ func TestParseRefuses(t *testing.T) {
 		{"subject with newline", `{"subject":"S\r\nX-Injected: 1","body":"B"}`, problem.Validation, "subject", ReasonControl},
 		{"subject with NUL", `{"subject":"S\u0000","body":"B"}`, problem.Validation, "subject", ReasonControl},
 		{"subject with C1 control", `{"subject":"S\u0085","body":"B"}`, problem.Validation, "subject", ReasonControl},
+		{"lone high surrogate in subject", `{"subject":"S\ud800","body":"B"}`, problem.Validation, "subject", ReasonEncoding},
+		{"lone low surrogate in body", `{"subject":"S","body":"B\udfff"}`, problem.Validation, "body", ReasonEncoding},
+		{"reversed pair in body", `{"subject":"S","body":"\udc00\ud800"}`, problem.Validation, "body", ReasonEncoding},
+		{"high surrogate before a plain escape", `{"subject":"S","body":"\ud83d\u0041"}`, problem.Validation, "body", ReasonEncoding},
+		{"lone surrogate in a member name", `{"subject":"S","body":"B","\ud800":"x"}`, problem.MalformedJSON, "", ""},
+		{"subject of a zero-width space", `{"subject":"\u200b","body":"B"}`, problem.Validation, "subject", ReasonNoText},
+		{"subject of format characters and spaces", `{"subject":" \u2060\ufeff ","body":"B"}`, problem.Validation, "subject", ReasonNoText},
+		{"subject of a combining mark", `{"subject":"\u0301","body":"B"}`, problem.Validation, "subject", ReasonNoText},
+		{"subject with a right-to-left override", `{"subject":"Refund \u202egnp.exe","body":"B"}`, problem.Validation, "subject", ReasonBidi},
+		{"subject with an isolate", `{"subject":"a\u2066b","body":"B"}`, problem.Validation, "subject", ReasonBidi},
 		{"unknown tier", `{"subject":"S","body":"B","tier":"platinum"}`, problem.Validation, "tier", ReasonInvalid},
 		{"tier upper case", `{"subject":"S","body":"B","tier":"GROWTH"}`, problem.Validation, "tier", ReasonInvalid},
 		{"tier empty", `{"subject":"S","body":"B","tier":""}`, problem.Validation, "tier", ReasonInvalid},
@@ -176,6 +197,7 @@ func FuzzParse(f *testing.F) {
 		`{"subject":"S\n","body":"B"}`,
 		`{"subject":"S","body":"B","email":"a@b.c"}`,
 		`[]`, `{`, `{"subject":1}`, `{"a":{"b":[1,2,{"c":null}]}}`,
+		`{"subject":"S\ud800","body":"B"}`, `{"subject":"\u200b","body":"\ud83d\ude00"}`, `{"subject":"a\u202eb","body":"B"}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -194,6 +216,15 @@ func FuzzParse(f *testing.F) {
 		}
 		if n := utf8.RuneCountInString(req.Subject); n < 1 || n > MaxSubjectRunes {
 			t.Fatalf("accepted subject of %d runes", n)
+		}
+		if strings.IndexFunc(req.Subject, isVisible) < 0 || strings.IndexFunc(req.Subject, isBidiControl) >= 0 {
+			t.Fatalf("accepted subject %q", req.Subject)
+		}
+		// U+FFFD is stored only when the customer sent one, never in place
+		// of an escape that was not a character.
+		if strings.ContainsRune(req.Subject+req.Body, utf8.RuneError) &&
+			!bytes.Contains(b, []byte("\xef\xbf\xbd")) && !bytes.Contains(bytes.ToLower(b), []byte(`\ufffd`)) {
+			t.Fatalf("accepted %q, which stores U+FFFD for what was sent", b)
 		}
 		if n := utf8.RuneCountInString(req.Body); n < 1 || n > MaxBodyRunes {
 			t.Fatalf("accepted body of %d runes", n)
