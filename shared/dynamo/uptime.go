@@ -155,30 +155,44 @@ func (s *Uptime) Save(ctx context.Context, prev, next uptime.State) error {
 	return nil
 }
 
-// ClearPending removes the pending alerts of target once they are
-// published, if the state is still at revision (otherwise another run has
-// taken them over and publishes them itself). It bumps the revision, so a
-// run that read the alerts as pending before cannot write them back. Errors
-// are Unavailable.
-func (s *Uptime) ClearPending(ctx context.Context, target string, revision int64) error {
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// ClearPending sets target's pending alerts to remaining (those not yet
+// published) if the state is still at revision, bumping the revision, so a
+// run that read the alerts as pending before cannot write them back. It
+// returns uptime.ErrConflict when the revision moved on; other errors are
+// Unavailable (Internal for a misconfiguration).
+func (s *Uptime) ClearPending(ctx context.Context, target string, revision int64, remaining []uptime.Alert) error {
+	in := &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: targetKey(target, TargetStateSK),
 		UpdateExpression:          aws.String("SET #rev = :next REMOVE pending_alerts"),
 		ConditionExpression:       aws.String("#rev = :rev"),
 		ExpressionAttributeNames:  map[string]string{"#rev": "revision"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":rev": attrN(revision), ":next": attrN(revision + 1)},
-	})
-	if _, ok := conditionFailed(err); err != nil && !ok {
+	}
+	if len(remaining) > 0 {
+		b, err := json.Marshal(remaining)
+		if err != nil {
+			return fmt.Errorf("dynamo: encode pending alerts: %w", err)
+		}
+		in.UpdateExpression = aws.String("SET #rev = :next, pending_alerts = :p")
+		in.ExpressionAttributeValues[":p"] = attrS(string(b))
+	}
+	_, err := s.Client.UpdateItem(ctx, in)
+	if _, ok := conditionFailed(err); ok {
+		return uptime.ErrConflict
+	}
+	if err != nil {
 		return storeError(err, "the uptime store (clear pending alerts)")
 	}
 	return nil
 }
 
-// PutRun keeps one run record, expiring RunTTL after it was checked. A
-// record already there for the same time is left as it is. Errors are
-// Unavailable.
+// PutRun keeps one run record (sk "RUN#<time>#<run id>"), expiring RunTTL
+// after it was checked. A record already there for the same time and run is
+// left as it is. Errors are Unavailable (Internal for a misconfiguration).
 func (s *Uptime) PutRun(ctx context.Context, r uptime.Run) error {
-	it := targetKey(r.Target, TargetRunPrefix+r.CheckedAt.UTC().Format(sortTime))
+	// The run id in the key keeps two runs checked in the same millisecond
+	// (overlapping manual runs) apart; the time first keeps them in order.
+	it := targetKey(r.Target, TargetRunPrefix+r.CheckedAt.UTC().Format(sortTime)+"#"+r.RunID)
 	it["checked_at"] = timeAttr(r.CheckedAt)
 	it["status"] = attrS(string(r.Status))
 	it["status_code"] = attrN(int64(r.StatusCode))
@@ -210,7 +224,8 @@ func (s *Uptime) Runs(ctx context.Context, target string, from, to time.Time) ([
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": attrS(TargetPrefix + target),
 			":a":  attrS(TargetRunPrefix + from.UTC().Format(sortTime)),
-			":b":  attrS(TargetRunPrefix + to.UTC().Format(sortTime)),
+			// "$" sorts after "#": the runs of the last millisecond are in.
+			":b": attrS(TargetRunPrefix + to.UTC().Format(sortTime) + "$"),
 		},
 	}
 	var runs []uptime.Run

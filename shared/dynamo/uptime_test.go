@@ -77,13 +77,13 @@ func TestUptime(t *testing.T) {
 		if err := s.Save(ctx, prev, next); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ClearPending(ctx, "web", next.Revision+1); err != nil { // a stale reader
-			t.Fatal(err)
+		if err := s.ClearPending(ctx, "web", next.Revision+1, nil); !errors.Is(err, uptime.ErrConflict) { // a stale reader
+			t.Fatalf("stale clear: %v, want ErrConflict", err)
 		}
 		if st, _ := s.Load(ctx, "web"); len(st.PendingAlerts) != 1 {
 			t.Fatalf("cleared at another revision: %+v", st)
 		}
-		if err := s.ClearPending(ctx, "web", next.Revision); err != nil {
+		if err := s.ClearPending(ctx, "web", next.Revision, nil); err != nil {
 			t.Fatal(err)
 		}
 		st, _ := s.Load(ctx, "web")
@@ -124,8 +124,8 @@ func TestUptime(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// The same time again keeps the first record.
-		if err := s.PutRun(ctx, uptime.Run{Target: "hist", CheckedAt: t0, Status: probe.Down, RunID: "dup"}); err != nil {
+		// The same time and run again keeps the first record.
+		if err := s.PutRun(ctx, uptime.Run{Target: "hist", CheckedAt: t0, Status: probe.Down, RunID: "r"}); err != nil {
 			t.Fatal(err)
 		}
 		runs, err := s.Runs(ctx, "hist", t0.Add(-time.Minute), t0.Add(time.Hour))
@@ -136,7 +136,7 @@ func TestUptime(t *testing.T) {
 			runs[1].Status != probe.Down || runs[1].Version != "1.0.0" {
 			t.Fatalf("runs = %+v", runs)
 		}
-		out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: dynamo.TargetPrefix + "hist"}, "sk": &types.AttributeValueMemberS{Value: dynamo.TargetRunPrefix + t0.Format("2006-01-02T15:04:05.000Z")}}})
+		out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: dynamo.TargetPrefix + "hist"}, "sk": &types.AttributeValueMemberS{Value: dynamo.TargetRunPrefix + t0.Format("2006-01-02T15:04:05.000Z") + "#r"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

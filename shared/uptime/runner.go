@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/warmup"
 )
 
@@ -110,15 +112,16 @@ func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) 
 			continue
 		}
 		rep.Duplicate = rep.Duplicate || dup
-		if len(pending) == 0 {
+		mine := r.owned(pending, runID, at)
+		if len(mine) == 0 {
 			continue
 		}
-		if err := r.publish(ctx, pending); err != nil {
+		if err := r.publish(ctx, mine); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		rep.Alerts = append(rep.Alerts, pending...)
-		if err := r.Store.ClearPending(ctx, res.Target, rev); err != nil {
+		rep.Alerts = append(rep.Alerts, mine...)
+		if err := r.clear(ctx, res.Target, rev, pending, mine); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -156,28 +159,107 @@ func (r *Runner) checkContext(ctx context.Context) (context.Context, context.Can
 // publish, the state revision they were read at, and whether runID had
 // already been applied (a redelivery).
 func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at time.Time) ([]Alert, int64, bool, error) {
-	for range 3 {
+	var (
+		pending []Alert
+		rev     int64
+		dup     bool
+	)
+	// Overlapping runs (a manual run meeting the schedule, a redelivery)
+	// take turns: each conflict means another run's result is in, so this
+	// one reads again and applies its own on top, as if they had run one
+	// after the other. The jittered waits spread the turns out.
+	_, err := retry.Do(ctx, conflictRetry, func(ctx context.Context) error {
 		prev, err := r.Store.Load(ctx, res.Target)
 		if err != nil {
-			return nil, 0, false, err
+			return retry.Permanent(err)
 		}
 		if prev.Applied(runID) {
-			return prev.PendingAlerts, prev.Revision, true, nil
+			pending, rev, dup = prev.PendingAlerts, prev.Revision, true
+			return nil
 		}
 		next, alert := Advance(prev, res, r.Thresholds, runID, at)
-		if err := r.Store.Save(ctx, prev, next); errors.Is(err, ErrConflict) {
-			continue
-		} else if err != nil {
-			return nil, 0, false, err
+		if err := r.Store.Save(ctx, prev, next); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return err
+			}
+			return retry.Permanent(err)
 		}
 		if alert != nil {
 			r.logger().Info("target changed", "target", res.Target, "alert", alert.Type,
 				"status", string(alert.Status), "previous", string(alert.Previous), "run_id", runID)
 		}
-		return next.PendingAlerts, next.Revision, false, r.Store.PutRun(ctx, RunFrom(res, runID, at))
+		pending, rev = next.PendingAlerts, next.Revision
+		return nil
+	})
+	if errors.Is(err, ErrConflict) {
+		return nil, 0, false, fmt.Errorf("uptime: state of %s kept changing under run %s: %w", res.Target, runID, err)
 	}
-	return nil, 0, false, fmt.Errorf("uptime: state of %s kept changing under run %s", res.Target, runID)
+	if err != nil || dup {
+		return pending, rev, dup, err
+	}
+	return pending, rev, false, r.Store.PutRun(ctx, RunFrom(res, runID, at))
 }
+
+// pendingLease is how long an alert stays its own run's to publish. A run
+// lasts at most the function's timeout (60 s), so an alert still pending
+// after this belongs to a run whose publishing failed and that no retry
+// will finish: the next run publishes it.
+const pendingLease = 2 * time.Minute
+
+// owned picks the pending alerts this run publishes: its own (the same run
+// id: a retry after a bus outage), and any whose run is over. Another run's
+// fresh alert is left to that run, so overlapping runs publish each alert
+// once, as runs one after the other do.
+func (r *Runner) owned(pending []Alert, runID string, at time.Time) []Alert {
+	var mine []Alert
+	for _, a := range pending {
+		if a.RunID == runID || at.Sub(a.At) > pendingLease {
+			mine = append(mine, a)
+		}
+	}
+	return mine
+}
+
+// clear removes the published alerts from target's pending ones, reading
+// the state again when another run moved it on since rev.
+func (r *Runner) clear(ctx context.Context, target string, rev int64, pending, published []Alert) error {
+	_, err := retry.Do(ctx, conflictRetry, func(ctx context.Context) error {
+		if err := r.Store.ClearPending(ctx, target, rev, without(pending, published)); !errors.Is(err, ErrConflict) {
+			if err != nil {
+				return retry.Permanent(err)
+			}
+			return nil
+		}
+		st, err := r.Store.Load(ctx, target)
+		if err != nil {
+			return retry.Permanent(err)
+		}
+		rest := without(st.PendingAlerts, published)
+		if len(rest) == len(st.PendingAlerts) {
+			return nil // already cleared
+		}
+		pending, rev = st.PendingAlerts, st.Revision
+		return ErrConflict
+	})
+	return err
+}
+
+// without returns alerts less those in published (the same run, type and
+// target).
+func without(alerts, published []Alert) []Alert {
+	var rest []Alert
+	for _, a := range alerts {
+		if !slices.ContainsFunc(published, func(p Alert) bool { return p.RunID == a.RunID && p.Type == a.Type && p.Target == a.Target }) {
+			rest = append(rest, a)
+		}
+	}
+	return rest
+}
+
+// conflictRetry bounds how often a run retries a state update another run
+// got to first: enough turns for a few dozen overlapping runs.
+var conflictRetry = retry.Policy{Attempts: 40, Base: 5 * time.Millisecond, Max: 250 * time.Millisecond,
+	Retryable: func(err error) bool { return errors.Is(err, ErrConflict) }}
 
 // publish sends alerts to the bus (retried on transient failures) and to
 // the error monitor. The bus is the record: its failure is returned so the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -289,6 +290,47 @@ func TestRunnerConcurrentDuplicates(t *testing.T) {
 	// the pending alert again, but the state holds one change.
 	if n := strings.Count(f.bus.types(), "TargetDown"); n < 1 {
 		t.Fatalf("bus %s", f.bus.types())
+	}
+}
+
+// TestRunnerConcurrentRuns: 8 different runs at once against DynamoDB
+// Local (a hurried operator meeting the schedule) all succeed, every run's
+// record is kept, and the state and alerts are those of 8 runs one after
+// the other: 8 failures in a row, one TargetDown.
+func TestRunnerConcurrentRuns(t *testing.T) {
+	for round := range 3 {
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) {
+			store := newStore(t)
+			f := newFixture(t, store)
+			target := newSwitchable(t)
+			target.status.Store("down")
+			tg := targetFor(t, "api", target.srv.URL)
+			const n = 8
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					if _, err := f.r.Run(context.Background(), fmt.Sprintf("run-%d", i), []probe.Target{tg}); err != nil {
+						t.Errorf("run %d: %v", i, err)
+					}
+				})
+			}
+			wg.Wait()
+			ctx := context.Background()
+			st, err := store.Load(ctx, "api")
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, err := store.Runs(ctx, "api", t0.Add(-time.Hour), t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) != n || st.ConsecutiveFailures != n || st.Status != probe.Down {
+				t.Fatalf("%d run records, state %+v; want %d records and %d failures in a row", len(runs), st, n, n)
+			}
+			if got := strings.Count(f.bus.types(), "TargetDown"); got != 1 {
+				t.Errorf("bus got %q, want one TargetDown", f.bus.types())
+			}
+		})
 	}
 }
 

@@ -16,11 +16,12 @@ type Store interface {
 	// Save writes next over prev only if the stored revision is still
 	// prev's and next's run has not written it yet; else ErrConflict.
 	Save(ctx context.Context, prev, next State) error
-	// ClearPending removes target's pending alerts if the state is still at
-	// revision, bumping the revision.
-	ClearPending(ctx context.Context, target string, revision int64) error
+	// ClearPending sets target's pending alerts to remaining if the state is
+	// still at revision, bumping the revision; else ErrConflict.
+	ClearPending(ctx context.Context, target string, revision int64, remaining []Alert) error
 	// PutRun keeps one run record (kept RunTTL); one already there for the
-	// same time is left as it is.
+	// same time and run is left as it is, and runs of the same instant are
+	// all kept.
 	PutRun(ctx context.Context, r Run) error
 	// Runs returns target's runs checked in [from, to], oldest first.
 	Runs(ctx context.Context, target string, from, to time.Time) ([]Run, error)
