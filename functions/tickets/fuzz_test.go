@@ -8,6 +8,7 @@ import (
 
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/edge"
+	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/triage"
@@ -18,6 +19,11 @@ import (
 type countingStore struct{ n int }
 
 func (c *countingStore) Put(context.Context, *tickets.Ticket) error { c.n++; return nil }
+
+func (c *countingStore) PutWithKey(context.Context, *tickets.Ticket, idempotency.Key, idempotency.Record) error {
+	c.n++
+	return nil
+}
 
 // FuzzHTTP feeds arbitrary bodies, content types and base64 flags through
 // the handler: it must always answer (never a Go error, never a panic), with

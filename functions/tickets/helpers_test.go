@@ -63,7 +63,6 @@ func newEnvWith(t testing.TB, ticketDB, idemDB *dynamodb.Client, table string) *
 		Logger:   logging.New(logs, "levqor", "tickets"),
 		Service: &tickets.Service{
 			Store:       &dynamo.Tickets{Client: ticketDB, Table: table},
-			Idempotency: &dynamo.Idempotency{Client: idemDB, Table: table},
 			Router:      triage.Rules{},
 			Calendar:    bizhours.Default(),
 		},

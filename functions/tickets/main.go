@@ -66,8 +66,7 @@ func main() {
 		Logger:      logger,
 		Metrics:     &metrics.Writer{W: os.Stdout},
 		Service: &tickets.Service{
-			Store:       &dynamo.Tickets{Client: db, Table: set.table},
-			Idempotency: &dynamo.Idempotency{Client: db, Table: set.table, TTL: set.ttl},
+			Store:       &dynamo.Tickets{Client: db, Table: set.table, TTL: set.ttl},
 			Router:      triage.Rules{},
 			Calendar:    set.calendar,
 		},

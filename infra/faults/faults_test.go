@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,6 +55,33 @@ func TestDynamoDBKilled(t *testing.T) {
 			}
 		})
 	}
+	// One more client sends keyed requests, retrying each key until it is
+	// created: whatever DynamoDB does, a key must never make two tickets.
+	keyed := map[int][]string{} // key number -> ticket ids answered 201
+	wg.Go(func() {
+		for j := 0; ; j++ {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				a := s.createKeyed(fmt.Sprintf("fault-key-%d", j), j)
+				if a.Status == 201 {
+					mu.Lock()
+					keyed[j] = append(keyed[j], ticketID(a))
+					mu.Unlock()
+					if len(keyed[j]) == 2 { // asked twice after success: the replay
+						break
+					}
+					continue
+				}
+				if a.Err == nil && a.Status != 503 {
+					t.Errorf("keyed request: %d %s", a.Status, a.Body)
+				}
+			}
+		}
+	})
 	setPhase := func(p string) { mu.Lock(); phase = p; mu.Unlock() }
 	count := func(p string, status int) int {
 		mu.Lock()
@@ -118,6 +146,18 @@ func TestDynamoDBKilled(t *testing.T) {
 			t.Errorf("ticket %s was answered 201 but is not in the table", id)
 		}
 	}
+	for j, ids := range keyed {
+		if len(ids) == 2 && ids[0] != ids[1] {
+			t.Errorf("key %d answered two tickets: %v", j, ids)
+		}
+		if n := s.ticketsWithSubject(t, fmt.Sprintf("Keyed %d", j)); n != 1 {
+			t.Errorf("key %d: %d tickets stored, want exactly 1", j, n)
+		}
+		if !s.stored(t, ids[0]) {
+			t.Errorf("keyed ticket %s was answered 201 but is not in the table", ids[0])
+		}
+	}
+	t.Logf("%d keys created through the outage", len(keyed))
 	inits := noCrashes(t, s, "TicketsFunction")
 	if inits == 0 {
 		t.Errorf("no TicketsFunction REPORT line with an Init Duration in the stack's output: cannot tell whether functions were restarted")
@@ -154,9 +194,24 @@ func TestDynamoDBSlow(t *testing.T) {
 		t.Errorf("deep health with DynamoDB slowed: %d after %v (%v): %s", deep.Status, deep.Took, deep.Err, deep.Body)
 	}
 	t.Logf("deep health with DynamoDB slowed by 20s: %d after %v", deep.Status, deep.Took.Round(time.Millisecond))
+	// A keyed request while DynamoDB is slow answers 503 (its transaction
+	// may still land late); the client's retry after recovery gets one
+	// ticket, never a second.
+	if a := s.createKeyed("slow-key", 7); a.Err != nil || a.Status != 503 {
+		t.Errorf("keyed request with DynamoDB slowed: %d %v", a.Status, a.Err)
+	}
 	s.Proxy.SetLatency(0)
 	if a := s.createTicket(2); a.Status != 201 {
 		t.Errorf("after the latency is gone: %d %s", a.Status, a.Body)
+	}
+	time.Sleep(2 * time.Second) // let a late transaction land, if it does
+	first := s.createKeyed("slow-key", 7)
+	again := s.createKeyed("slow-key", 7)
+	if first.Status != 201 || again.Status != 201 || ticketID(first) != ticketID(again) {
+		t.Errorf("keyed retries after recovery: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+	}
+	if n := s.ticketsWithSubject(t, "Keyed 7"); n != 1 {
+		t.Errorf("slow-key made %d tickets, want exactly 1", n)
 	}
 	noCrashes(t, s, "TicketsFunction")
 }

@@ -174,6 +174,39 @@ func (s *stack) createTicket(n int) answer {
 		fmt.Sprintf(`{"subject":"Fault %d","body":"Ticket sent while breaking things","tier":"growth"}`, n), nil)
 }
 
+// createKeyed sends ticket n with an Idempotency-Key, as a client that
+// retries the same request after a failure does.
+func (s *stack) createKeyed(key string, n int) answer {
+	return s.do(http.MethodPost, "/api/support/tickets",
+		fmt.Sprintf(`{"subject":"Keyed %d","body":"Retried until it is created","tier":"agency"}`, n),
+		map[string]string{"Idempotency-Key": key})
+}
+
+// ticketsWithSubject counts the tickets in the table with that subject.
+func (s *stack) ticketsWithSubject(t *testing.T, subject string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(s.Table),
+		FilterExpression:          aws.String("subject = :s AND begins_with(pk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: subject}, ":p": &types.AttributeValueMemberS{Value: "TICKET#"}},
+		ConsistentRead:            aws.Bool(true),
+	}
+	n := 0
+	for {
+		out, err := s.DB.Scan(ctx, in)
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		n += len(out.Items)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
 func ticketID(a answer) string {
 	var v struct {
 		TicketID string `json:"ticket_id"`

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,14 +11,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/levqor/serverless/shared/idempotency"
+	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
 )
 
-// PutItemAPI is the one DynamoDB call Tickets makes.
-type PutItemAPI interface {
+// TicketsAPI is the DynamoDB calls Tickets makes.
+type TicketsAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 }
 
 // Tickets writes tickets (tickets.Store): one item per ticket at pk
@@ -25,12 +30,20 @@ type PutItemAPI interface {
 // overwrites one. The table's stream (NEW_IMAGE) carries each new item to
 // the TicketCreated publisher, so this one write is all the request path
 // does: no dual write to the event bus.
+//
+// A request with an Idempotency-Key is one TransactWriteItems (PutWithKey):
+// the ticket and the key's record at pk "IDEMP#<scope>#<key>", sk "IDEMP",
+// holding the request's fingerprint and its 201, both conditional on not
+// existing (an expired record may be replaced). It consumes twice the write
+// units of a plain PutItem for each item (transactional writes), and saves
+// the two extra round trips of a lease-then-complete design.
 type Tickets struct {
-	Client PutItemAPI
+	Client TicketsAPI // retries are the client's own (shared/awsconfig)
 	Table  string
-	// Retry governs throttling and 5xx retries (default: retry.Default, at
-	// most 3 attempts with full jitter, retrying only awsretry.Transient).
-	Retry *retry.Policy
+	// TTL is how long a key's record is replayed (default
+	// idempotency.DefaultTTL); Now is the clock (default time.Now).
+	TTL time.Duration
+	Now func() time.Time
 }
 
 // Put writes t unless an item with its id exists.
@@ -238,4 +251,107 @@ func sameItem(a, b map[string]types.AttributeValue) bool {
 		}
 	}
 	return true
+}
+
+// PutWithKey writes t and the idempotency record rec for k in one
+// transaction (tickets.Store). It returns nil when both are stored;
+// tickets.ErrIDTaken when the id is used (nothing written); an
+// *idempotency.TakenError with the stored record when k is recorded (read
+// from the cancellation itself, ALL_OLD, or once more when DynamoDB did
+// not return it); Unavailable or Internal as Put does. A transaction that
+// conflicts with another in flight, or is throttled inside, is tried again
+// under the one retry policy (the SDK does not retry a cancelled
+// transaction, so attempts do not multiply).
+func (s *Tickets) PutWithKey(ctx context.Context, t *tickets.Ticket, k idempotency.Key, rec idempotency.Record) error {
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	ttl := s.TTL
+	if ttl <= 0 {
+		ttl = idempotency.DefaultTTL
+	}
+	key := idempotencyKey(k)
+	record := idempotencyKey(k)
+	record[attrIdemStatus] = attrS(idempotency.StatusCompleted)
+	record[attrFingerprint] = attrS(rec.Fingerprint)
+	record[attrRespStatus] = attrN(int64(rec.Response.Status))
+	record[attrRespBody] = attrS(string(rec.Response.Body))
+	record[attrTicketID] = attrS(t.ID)
+	record[AttrExpires] = attrN(now.Add(ttl).Unix())
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: aws.String(s.Table), Item: TicketItem(t),
+			ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}},
+		{Put: &types.Put{
+			TableName: aws.String(s.Table), Item: record,
+			ConditionExpression:                 aws.String("attribute_not_exists(pk) OR expires_at < :now"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":now": attrN(now.Unix())},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+	}}
+	var outcome error
+	_, err := retry.Do(ctx, retry.Default(), func(ctx context.Context) error {
+		_, err := s.Client.TransactWriteItems(ctx, in)
+		var tce *types.TransactionCanceledException
+		if !errors.As(err, &tce) {
+			outcome = err
+			return retry.Permanent(err)
+		}
+		reason := func(i int) string {
+			if i < len(tce.CancellationReasons) {
+				return aws.ToString(tce.CancellationReasons[i].Code)
+			}
+			return ""
+		}
+		switch {
+		case reason(1) == "ConditionalCheckFailed":
+			old := tce.CancellationReasons[1].Item
+			if len(old) == 0 {
+				out, gerr := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: key, ConsistentRead: aws.Bool(true)})
+				if gerr != nil {
+					outcome = gerr
+					return retry.Permanent(gerr)
+				}
+				old = out.Item
+			}
+			status, _ := strconv.Atoi(numStr(old, attrRespStatus))
+			outcome = &idempotency.TakenError{Record: idempotency.Record{
+				Fingerprint: getS(old, attrFingerprint),
+				Response:    idempotency.Response{Status: status, Body: []byte(getS(old, attrRespBody))},
+			}}
+			return retry.Permanent(outcome)
+		case reason(0) == "ConditionalCheckFailed":
+			outcome = tickets.ErrIDTaken
+			return retry.Permanent(outcome)
+		case retryableCancel(reason(0)) || retryableCancel(reason(1)):
+			outcome = &problem.Error{Code: problem.Unavailable, Detail: "ticket storage is busy; retry shortly", RetryAfter: time.Second, Err: err}
+			return err
+		}
+		outcome = err
+		return retry.Permanent(err)
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(outcome, tickets.ErrIDTaken):
+		return tickets.ErrIDTaken
+	}
+	var taken *idempotency.TakenError
+	var pe *problem.Error
+	if errors.As(outcome, &taken) || errors.As(outcome, &pe) {
+		return outcome
+	}
+	return storeError(err, "ticket storage")
+}
+
+// retryableCancel reports a transaction cancellation reason worth another
+// attempt: a conflict with another transaction in flight, or throttling.
+func retryableCancel(code string) bool {
+	switch code {
+	case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded":
+		return true
+	}
+	return false
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/levqor/serverless/shared/awsretry"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/dynamo"
+	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/retry"
 	"github.com/levqor/serverless/shared/tickets"
@@ -301,4 +302,50 @@ func TestWritersCoverEveryPrefix(t *testing.T) {
 	if !strings.HasPrefix(dynamo.DriftReportPK, dynamo.DriftPrefix) {
 		t.Errorf("DriftReportPK %s outside %s", dynamo.DriftReportPK, dynamo.DriftPrefix)
 	}
+}
+
+// TestTicketsPutWithKey: the ticket and the key's record go in together or
+// not at all, and each reason a transaction is cancelled maps to its answer.
+func TestTicketsPutWithKey(t *testing.T) {
+	c := dynamolocal.Client(t, dynamolocal.Endpoint(t))
+	table := dynamolocal.Table(t, c)
+	now := time.Now()
+	s := &dynamo.Tickets{Client: c, Table: table, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	key := idempotency.Key{Scope: idempotency.Scope("ip", "192.0.2.7"), Value: "k"}
+	rec := idempotency.Record{Fingerprint: "fp", Response: idempotency.Response{Status: 201, Body: []byte(`{"ticket_id":"TKT-0000000A"}`)}}
+
+	if err := s.PutWithKey(ctx, sample("TKT-0000000A"), key, rec); err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	t.Run("key taken: the stored record comes back, nothing else is written", func(t *testing.T) {
+		err := s.PutWithKey(ctx, sample("TKT-0000000B"), key, idempotency.Record{Fingerprint: "other"})
+		var taken *idempotency.TakenError
+		if !errors.As(err, &taken) || taken.Record.Fingerprint != "fp" || taken.Record.Response.Status != 201 ||
+			string(taken.Record.Response.Body) != string(rec.Response.Body) {
+			t.Fatalf("err = %v (%+v), want the stored record", err, taken)
+		}
+		if getItem(t, c, table, "TKT-0000000B") != nil {
+			t.Fatal("the second ticket was written")
+		}
+	})
+	t.Run("id taken: ErrIDTaken, the key stays free", func(t *testing.T) {
+		k2 := idempotency.Key{Scope: key.Scope, Value: "k2"}
+		if err := s.PutWithKey(ctx, sample("TKT-0000000A"), k2, rec); !errors.Is(err, tickets.ErrIDTaken) {
+			t.Fatalf("err = %v, want ErrIDTaken", err)
+		}
+		if err := s.PutWithKey(ctx, sample("TKT-0000000C"), k2, rec); err != nil {
+			t.Fatalf("the key was half-written: %v", err)
+		}
+	})
+	t.Run("an expired record is replaced", func(t *testing.T) {
+		later := &dynamo.Tickets{Client: c, Table: table, Now: func() time.Time { return now.Add(idempotency.DefaultTTL + time.Minute) }}
+		if err := later.PutWithKey(ctx, sample("TKT-0000000D"), key, idempotency.Record{Fingerprint: "fp2"}); err != nil {
+			t.Fatalf("err = %v, want the expired key reused", err)
+		}
+	})
+	t.Run("DynamoDB unreachable is 503", func(t *testing.T) {
+		down := &dynamo.Tickets{Client: client("http://127.0.0.1:1"), Table: table}
+		checkProblem(t, down.PutWithKey(ctx, sample("TKT-0000000E"), key, rec), problem.Unavailable)
+	})
 }

@@ -1,8 +1,9 @@
 // Package idempotency makes a POST safe to retry, following the IETF
 // "The Idempotency-Key HTTP Header Field" draft: the key's syntax, the
-// caller's scope, the request fingerprint and the record's lifecycle
-// (in progress, completed). Records are kept by shared/dynamo (Powertools'
-// DynamoDB design); this package holds no storage code.
+// caller's scope, the request fingerprint and the record a first response
+// is replayed from. shared/dynamo stores the record in the same
+// transaction as what the request creates; this package holds no storage
+// code.
 package idempotency
 
 import (
@@ -48,6 +49,21 @@ type Response struct {
 	Status int
 	Body   []byte
 }
+
+// Record is a stored key: the fingerprint of the request that first used
+// it and the response it got.
+type Record struct {
+	Fingerprint string
+	Response    Response
+}
+
+// TakenError reports a key already recorded: Record is the stored one (its
+// request's fingerprint and response), so the caller replays it or refuses
+// a different request without reading it again.
+type TakenError struct{ Record Record }
+
+// Error says the key is taken.
+func (e *TakenError) Error() string { return "idempotency: key already used" }
 
 // Lease is held by the request that wrote an in-progress record. Only its
 // holder (the one whose Token the record holds) can complete or release it.

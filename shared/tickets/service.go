@@ -15,18 +15,19 @@ import (
 	"github.com/levqor/serverless/shared/triage"
 )
 
-// Store persists a ticket without ever overwriting one. Put returns
-// ErrIDTaken when the id is already used, or a *problem.Error.
+// Store persists a ticket without ever overwriting one (shared/dynamo).
+//
+// Put writes the ticket alone. PutWithKey writes the ticket and the
+// idempotency record holding its response in one transaction, both
+// conditional on not existing, so there is no in-progress state and no
+// half-written outcome. Both return ErrIDTaken when the id is used already
+// (nothing written; the caller draws a new id) or a *problem.Error
+// (Unavailable when storage stays unreachable); PutWithKey returns an
+// *idempotency.TakenError holding the stored record when the key is
+// recorded already.
 type Store interface {
 	Put(ctx context.Context, t *Ticket) error
-}
-
-// Idempotency records requests by key so a retried request gets the first
-// answer (implemented by *dynamo.Idempotency).
-type Idempotency interface {
-	Begin(ctx context.Context, k idempotency.Key, fingerprint string) (*idempotency.Lease, *idempotency.Response, error)
-	Complete(ctx context.Context, l *idempotency.Lease, r idempotency.Response) error
-	Release(ctx context.Context, l *idempotency.Lease) error
+	PutWithKey(ctx context.Context, t *Ticket, k idempotency.Key, rec idempotency.Record) error
 }
 
 // Meta is what the HTTP layer knows about a request besides its body.
@@ -54,26 +55,25 @@ type Result struct {
 // generator, answered as an internal error rather than a loop.
 const maxIDDraws = 5
 
-// releaseTimeout bounds freeing an idempotency key after a failure.
-const releaseTimeout = time.Second
-
 // Service creates tickets.
 type Service struct {
-	Store       Store
-	Idempotency Idempotency // nil: Idempotency-Key is not honoured
-	Router      triage.Router
-	Calendar    bizhours.Calendar
-	Now         func() time.Time // default time.Now
-	NewID       func() string    // default NewID
+	Store    Store
+	Router   triage.Router
+	Calendar bizhours.Calendar
+	Now      func() time.Time // default time.Now
+	NewID    func() string    // default NewID
 }
 
 // Create stores a ticket for req and returns the 201 document.
 //
-// Errors are *problem.Error: Forbidden (403) when a verified caller's body
-// claims a higher tier than its token; IdempotencyMismatch (422) and
-// IdempotencyInFlight (409) for a reused key; Unavailable (503, with
-// Retry-After) when storage stays unreachable; Internal otherwise. On any
-// error no ticket is stored and the idempotency key is freed again.
+// With an Idempotency-Key the ticket and the key's record (holding this
+// 201, known before the write) are stored in one transaction: a request
+// that finds the key recorded replays the stored answer byte for byte, or
+// is refused with 422 when its body differs. Errors are *problem.Error:
+// Forbidden (403) when a verified caller's body claims a higher tier than
+// its token; IdempotencyMismatch (422); Unavailable (503, with Retry-After)
+// when storage stays unreachable; Internal otherwise. On any error nothing
+// is stored.
 func (s *Service) Create(ctx context.Context, req Request, meta Meta) (Result, error) {
 	tier, source := req.Tier, Claimed
 	if meta.VerifiedTier != "" {
@@ -86,59 +86,65 @@ func (s *Service) Create(ctx context.Context, req Request, meta Meta) (Result, e
 		}
 		tier, source = meta.VerifiedTier, Verified
 	}
-
-	var lease *idempotency.Lease
-	if s.Idempotency != nil && meta.IdempotencyKey.Value != "" {
-		l, replay, err := s.Idempotency.Begin(ctx, meta.IdempotencyKey, fingerprint(req, tier, source))
-		if err != nil {
-			return Result{}, err
-		}
-		if replay != nil {
-			return replayed(replay), nil
-		}
-		lease = l
-	}
-
-	res, err := s.create(ctx, req, tier, source, meta.CorrelationID)
-	if lease == nil {
-		return res, err
-	}
-	if err != nil {
-		// The request's own deadline may be spent (that is often why it
-		// failed); the release gets a short one of its own, well inside the
-		// headroom the handler leaves before the function's timeout.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		if rerr := s.Idempotency.Release(rctx, lease); rerr != nil {
-			logging.From(ctx).Warn("idempotency record not released; it frees itself at its in-progress expiry", "error", rerr.Error())
-		}
-		return Result{}, err
-	}
-	if cerr := s.Idempotency.Complete(ctx, lease, idempotency.Response{Status: res.Status, Body: res.Body}); cerr != nil {
-		// The ticket exists, so the client gets its 201. A retry with this
-		// key sees 409 until the in-progress expiry, then may create a
-		// second ticket: logged so the rare case can be found.
-		logging.From(ctx).Error("idempotency record not completed", "error", cerr.Error(), "ticket_id", res.TicketID)
-	}
-	return res, nil
-}
-
-func (s *Service) create(ctx context.Context, req Request, tier tiers.Tier, source TierSource, cid string) (Result, error) {
 	cfg, ok := tiers.Get(tier)
 	if !ok {
 		return Result{}, problem.Wrap(problem.Internal, errors.New("tickets: unknown tier "+string(tier)), "")
 	}
+	t := s.newTicket(ctx, req, cfg, tier, source, meta.CorrelationID)
+	keyed := meta.IdempotencyKey.Value != ""
+	fp := ""
+	if keyed {
+		fp = fingerprint(req, tier, source)
+	}
+	for draw := 0; draw < maxIDDraws; draw++ {
+		if draw > 0 {
+			t.ID = s.newID()
+		}
+		body, err := json.Marshal(ResponseFor(t))
+		if err != nil {
+			return Result{}, problem.Wrap(problem.Internal, err, "")
+		}
+		if keyed {
+			err = s.Store.PutWithKey(ctx, t, meta.IdempotencyKey,
+				idempotency.Record{Fingerprint: fp, Response: idempotency.Response{Status: http.StatusCreated, Body: body}})
+		} else {
+			err = s.Store.Put(ctx, t)
+		}
+		var taken *idempotency.TakenError
+		switch {
+		case err == nil:
+			return Result{Status: http.StatusCreated, Body: body, TicketID: t.ID, Tier: tier}, nil
+		case errors.Is(err, ErrIDTaken):
+			continue
+		case errors.As(err, &taken):
+			if taken.Record.Fingerprint != fp {
+				return Result{}, problem.New(problem.IdempotencyMismatch, idempotency.Header+" was already used for a different request; use a new key for a new request")
+			}
+			return replayed(&taken.Record.Response), nil
+		default:
+			return Result{}, err
+		}
+	}
+	return Result{}, problem.Wrap(problem.Internal, ErrIDTaken, "")
+}
+
+func (s *Service) newID() string {
+	if s.NewID != nil {
+		return s.NewID()
+	}
+	return NewID()
+}
+
+// newTicket builds the ticket, its SLA deadline and its routing: all of the
+// response is known before anything is written.
+func (s *Service) newTicket(ctx context.Context, req Request, cfg tiers.Config, tier tiers.Tier, source TierSource, cid string) *Ticket {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
-	newID := NewID
-	if s.NewID != nil {
-		newID = s.NewID
-	}
 	created := now().UTC().Truncate(time.Second)
 	t := &Ticket{
-		ID:              newID(),
+		ID:              s.newID(),
 		Subject:         req.Subject,
 		Body:            req.Body,
 		Tier:            tier,
@@ -153,27 +159,7 @@ func (s *Service) create(ctx context.Context, req Request, tier tiers.Tier, sour
 		CorrelationID:   cid,
 	}
 	s.route(ctx, t)
-
-	var err error
-	for draw := 0; draw < maxIDDraws; draw++ {
-		if draw > 0 {
-			t.ID = newID()
-		}
-		if err = s.Store.Put(ctx, t); !errors.Is(err, ErrIDTaken) {
-			break
-		}
-	}
-	if errors.Is(err, ErrIDTaken) {
-		return Result{}, problem.Wrap(problem.Internal, err, "")
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	body, err := json.Marshal(ResponseFor(t))
-	if err != nil {
-		return Result{}, problem.Wrap(problem.Internal, err, "")
-	}
-	return Result{Status: http.StatusCreated, Body: body, TicketID: t.ID, Tier: tier}, nil
+	return t
 }
 
 // route asks the router for a decision. Routing is advice: when the router

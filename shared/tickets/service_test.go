@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/shared/bizhours"
+	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/tickets"
 	"github.com/levqor/serverless/shared/tiers"
@@ -19,7 +20,25 @@ import (
 // store is tested against DynamoDB Local in shared/dynamo.
 type memStore struct {
 	items map[string]tickets.Ticket
+	keys  map[idempotency.Key]idempotency.Record
 	err   error
+}
+
+func (m *memStore) PutWithKey(_ context.Context, t *tickets.Ticket, k idempotency.Key, rec idempotency.Record) error {
+	if m.err != nil {
+		return m.err
+	}
+	if old, ok := m.keys[k]; ok {
+		return &idempotency.TakenError{Record: old}
+	}
+	if _, ok := m.items[t.ID]; ok {
+		return tickets.ErrIDTaken
+	}
+	if m.keys == nil {
+		m.keys = map[idempotency.Key]idempotency.Record{}
+	}
+	m.items[t.ID], m.keys[k] = *t, rec
+	return nil
 }
 
 func (m *memStore) Put(_ context.Context, t *tickets.Ticket) error {
@@ -150,3 +169,41 @@ func TestCreateFailures(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestCreateWithKey: the first request with a key stores the ticket and its
+// answer together; the same request again replays that answer byte for
+// byte and stores nothing; another request with the key is 422; an id
+// collision draws a new id inside the same keyed write.
+func TestCreateWithKey(t *testing.T) {
+	store := &memStore{items: map[string]tickets.Ticket{}}
+	ids := []string{"TKT-00000001", "TKT-00000001", "TKT-00000002"}
+	svc := service(store)
+	svc.NewID = func() string {
+		if len(ids) == 0 {
+			return "TKT-00000009"
+		}
+		id := ids[0]
+		ids = ids[1:]
+		return id
+	}
+	store.items["TKT-00000001"] = tickets.Ticket{ID: "TKT-00000001"} // taken: the first draw collides
+	key := idempotency.Key{Scope: idempotency.Scope("ip", "192.0.2.1"), Value: "k-1"}
+	req := tickets.Request{Subject: "S", Body: "B", Tier: tiers.Growth, TierGiven: true}
+	ctx := context.Background()
+	first, err := svc.Create(ctx, req, tickets.Meta{CorrelationID: "cid-1", IdempotencyKey: key})
+	if err != nil || first.Status != 201 || first.TicketID != "TKT-00000002" || first.Replayed {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	again, err := svc.Create(ctx, req, tickets.Meta{CorrelationID: "cid-2", IdempotencyKey: key})
+	if err != nil || !again.Replayed || string(again.Body) != string(first.Body) || again.TicketID != first.TicketID {
+		t.Fatalf("again = %+v, %v; want the first answer replayed", again, err)
+	}
+	if len(store.items) != 2 {
+		t.Fatalf("%d tickets stored, want the collided one and ours", len(store.items))
+	}
+	other := req
+	other.Body = "something else"
+	if _, err := svc.Create(ctx, other, tickets.Meta{IdempotencyKey: key}); problem.CodeOf(err) != problem.IdempotencyMismatch {
+		t.Fatalf("other body = %v, want 422", err)
+	}
+}
