@@ -61,9 +61,9 @@ type Handler struct {
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	e := edge.Handler{Function: h.Function, Service: h.ServiceName, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart,
 		HTTP: h.HTTP,
-		Schedule: func(ctx context.Context, s edge.Scheduled, c edge.Call) (any, error) {
+		Schedule: edge.OnSchedule(func(ctx context.Context, s edge.Scheduled, c edge.Call) (any, error) {
 			return h.Scheduled(ctx, drift.Target{APIURL: s.APIURL, APIID: s.APIID}, c)
-		},
+		}),
 	}
 	return e.Invoke(ctx, raw)
 }

@@ -61,7 +61,7 @@ type Handler struct {
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	e := edge.Handler{Function: h.Function, Service: h.Service, Logger: h.Logger, Metrics: h.Metrics, ColdStart: h.ColdStart,
 		HTTP:     h.HTTP,
-		Schedule: func(ctx context.Context, s edge.Scheduled, c edge.Call) (any, error) { return h.Scheduled(ctx, s, c) },
+		Schedule: edge.OnSchedule(func(ctx context.Context, s edge.Scheduled, c edge.Call) (any, error) { return h.Scheduled(ctx, s, c) }),
 	}
 	return e.Invoke(ctx, raw)
 }

@@ -22,7 +22,6 @@ import (
 type TicketsAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 }
 
 // Tickets writes tickets (tickets.Store): one item per ticket at pk
@@ -257,8 +256,9 @@ func sameItem(a, b map[string]types.AttributeValue) bool {
 // transaction (tickets.Store). It returns nil when both are stored;
 // tickets.ErrIDTaken when the id is used (nothing written); an
 // *idempotency.TakenError with the stored record when k is recorded (read
-// from the cancellation itself, ALL_OLD, or once more when DynamoDB did
-// not return it); Unavailable or Internal as Put does. A transaction that
+// from the cancellation itself: ALL_OLD, which DynamoDB and DynamoDB Local
+// return for a transaction's failed condition); Unavailable or Internal as
+// Put does. A transaction that
 // conflicts with another in flight, or is throttled inside, is tried again
 // under the one retry policy (the SDK does not retry a cancelled
 // transaction, so attempts do not multiply).
@@ -271,7 +271,6 @@ func (s *Tickets) PutWithKey(ctx context.Context, t *tickets.Ticket, k idempoten
 	if ttl <= 0 {
 		ttl = idempotency.DefaultTTL
 	}
-	key := idempotencyKey(k)
 	record := idempotencyKey(k)
 	record[attrIdemStatus] = attrS(idempotency.StatusCompleted)
 	record[attrFingerprint] = attrS(rec.Fingerprint)
@@ -309,12 +308,8 @@ func (s *Tickets) PutWithKey(ctx context.Context, t *tickets.Ticket, k idempoten
 		case reason(1) == "ConditionalCheckFailed":
 			old := tce.CancellationReasons[1].Item
 			if len(old) == 0 {
-				out, gerr := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: key, ConsistentRead: aws.Bool(true)})
-				if gerr != nil {
-					outcome = gerr
-					return retry.Permanent(gerr)
-				}
-				old = out.Item
+				outcome = problem.Wrap(problem.Internal, err, "the key's record did not come back with the cancellation")
+				return retry.Permanent(outcome)
 			}
 			status, _ := strconv.Atoi(numStr(old, attrRespStatus))
 			outcome = &idempotency.TakenError{Record: idempotency.Record{

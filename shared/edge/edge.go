@@ -53,9 +53,25 @@ type Handler struct {
 	// logging.ColdStart.
 	ColdStart func() bool
 
-	HTTP     func(ctx context.Context, req events.APIGatewayV2HTTPRequest, c Call) events.APIGatewayV2HTTPResponse
-	Stream   func(ctx context.Context, batch events.DynamoDBEvent, c Call) events.DynamoDBEventResponse
-	Schedule func(ctx context.Context, s Scheduled, c Call) (any, error)
+	HTTP   func(ctx context.Context, req events.APIGatewayV2HTTPRequest, c Call) events.APIGatewayV2HTTPResponse
+	Stream func(ctx context.Context, batch events.DynamoDBEvent, c Call) events.DynamoDBEventResponse
+	// Schedule takes the schedule's input or a Scheduled Event: set it with
+	// OnSchedule, which parses the raw event (so a function without
+	// schedules links no schedule parsing).
+	Schedule func(ctx context.Context, raw []byte, c Call) (any, error)
+}
+
+// OnSchedule returns the Schedule route that parses the event
+// (ParseScheduled) and hands it to fn. An event that is not a schedule is
+// refused with an error wrapping ErrUnsupported.
+func OnSchedule(fn func(ctx context.Context, s Scheduled, c Call) (any, error)) func(context.Context, []byte, Call) (any, error) {
+	return func(ctx context.Context, raw []byte, c Call) (any, error) {
+		s, err := ParseScheduled(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
+		}
+		return fn(ctx, s, c)
+	}
 }
 
 // ErrUnsupported is returned (wrapped, naming what the function takes) for
@@ -107,12 +123,11 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb" && h.Stream != nil:
 		return h.Stream(ctx, events.DynamoDBEvent{Records: ev.Records}, c), nil
 	case !ev.isHTTP() && len(ev.Records) == 0 && ev.Source != "" && h.Schedule != nil:
-		s, err := ParseScheduled(raw)
-		if err != nil {
+		out, err := h.Schedule(ctx, raw, c)
+		if errors.Is(err, ErrUnsupported) {
 			c.Logger(h.Logger, "").Error("unsupported event", "error", err.Error())
-			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 		}
-		return h.Schedule(ctx, s, c)
+		return out, err
 	}
 	c.Logger(h.Logger, "").Error("unsupported event")
 	return nil, fmt.Errorf("%s: %w: want %s", h.Function, ErrUnsupported, h.takes())

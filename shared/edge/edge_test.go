@@ -26,7 +26,7 @@ func routed(logs io.Writer) *Handler {
 		Stream: func(_ context.Context, b events.DynamoDBEvent, _ Call) events.DynamoDBEventResponse {
 			return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: b.Records[0].EventID}}}
 		},
-		Schedule: func(_ context.Context, s Scheduled, _ Call) (any, error) { return "schedule " + s.APIURL, nil },
+		Schedule: OnSchedule(func(_ context.Context, s Scheduled, _ Call) (any, error) { return "schedule " + s.APIURL, nil }),
 	}
 }
 
