@@ -9,10 +9,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/awsdrift"
+	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/edge"
@@ -37,6 +40,19 @@ func (r *recorder) Run(ctx context.Context, t drift.Target, cid string) (drift.R
 // newHandler wires the handler to a policy-only scan (every AWS service
 // unconfigured) whose reports go to a fresh DynamoDB Local table; table ""
 // means a table that does not exist, so storing fails.
+// deployedFunctions answers the introspection as deployed functions
+// applying code would; nothing else.
+type deployedFunctions struct{ code drift.Code }
+
+func (d deployedFunctions) GetFunctionConfiguration(context.Context, *lambda.GetFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error) {
+	return nil, errors.New("not answered here")
+}
+
+func (d deployedFunctions) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	b, _ := json.Marshal(warmup.Introspection{Function: aws.ToString(in.FunctionName), Build: buildinfo.Build, Tiers: d.code.Tiers, Policy: d.code.Policy})
+	return &lambda.InvokeOutput{StatusCode: 200, Payload: b}, nil
+}
+
 func newHandler(t *testing.T, code *drift.Code, table string, logs *bytes.Buffer) (*Handler, *recorder) {
 	t.Helper()
 	b, err := drift.Current()
@@ -51,7 +67,13 @@ func newHandler(t *testing.T, code *drift.Code, table string, logs *bytes.Buffer
 		logs = &bytes.Buffer{}
 	}
 	store := &dynamo.DriftReports{Client: client, Table: table}
-	rec := &recorder{Runner: &drift.Runner{Scanner: &awsdrift.Scanner{Baseline: b, Code: code}, Store: store}}
+	deployed := drift.CodePolicy()
+	if code != nil {
+		deployed = *code
+	}
+	scanner := &awsdrift.Scanner{Baseline: b, Code: code, Functions: deployedFunctions{deployed},
+		FunctionNames: map[string]string{"TicketsFunction": "levqor-dev-TicketsFunction"}}
+	rec := &recorder{Runner: &drift.Runner{Scanner: scanner, Store: store}}
 	return &Handler{
 		Function: "driftscan", Logger: logging.New(logs, "levqor", "driftscan"),
 		Runner: rec, Reports: store, ColdStart: func() bool { return false },

@@ -19,7 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/warmup"
 )
 
 var tableChecks = []string{"table.active", "table.key_schema", "table.pitr", "table.ttl"}
@@ -360,4 +362,77 @@ func (s *Scanner) driftedResources(ctx context.Context) ([]drift.ResourceDrift, 
 		}
 	}
 	return out, nil
+}
+
+// checkDeployed asks each deployed function what it runs (the
+// introspection invocation, answered at once and touching nothing) and
+// compares the policy the tickets function applies with the baseline, and
+// every function's build stamp with the others' and this scanner's. local
+// is the scanner's own policy, used only when the scan has no Lambda to
+// ask (DRIFT_SKIP=lambda, or no function names): the checks are then
+// skipped, never passed on the scanner's word.
+func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.Check {
+	policy := drift.PolicyChecks(s.Baseline, local)
+	skip := func(reason string) []drift.Check {
+		out := []drift.Check{drift.Skipped("functions.build", drift.CategoryFunctions, reason)}
+		for _, c := range policy {
+			out = append(out, drift.Skipped(c.Name, c.Category, reason))
+		}
+		return out
+	}
+	if s.Functions == nil {
+		return skip(s.notConfigured(drift.ServiceLambda))
+	}
+	if s.FunctionNames["TicketsFunction"] == "" {
+		return skip("TicketsFunction name not configured (FUNCTION_NAMES)")
+	}
+	ids := make([]string, 0, len(s.FunctionNames))
+	for id := range s.FunctionNames {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	builds := map[string]string{} // logical id -> build
+	var tickets *warmup.Introspection
+	for _, id := range ids {
+		if id == "DriftScanFunction" { // this function: its own stamp
+			builds[id] = buildinfo.Build
+			continue
+		}
+		in, err := s.introspect(ctx, s.FunctionNames[id])
+		if err != nil {
+			if id == "TicketsFunction" {
+				c := fromError("policy", drift.CategoryPolicy, drift.ServiceLambda, err)
+				return skip(c.Detail)
+			}
+			builds[id] = "unknown (" + err.Error() + ")"
+			continue
+		}
+		builds[id] = in.Build
+		if id == "TicketsFunction" {
+			tickets = in
+		}
+	}
+	out := drift.PolicyChecks(s.Baseline, drift.Code{Tiers: tickets.Tiers, Policy: tickets.Policy})
+	var want, got []string
+	for _, id := range ids {
+		want = append(want, id+" "+buildinfo.Build)
+		got = append(got, id+" "+builds[id])
+	}
+	return append(out, drift.Compare("functions.build", drift.CategoryFunctions, strings.Join(want, ", "), strings.Join(got, ", ")))
+}
+
+// introspect invokes a function with the introspection payload.
+func (s *Scanner) introspect(ctx context.Context, fn string) (*warmup.Introspection, error) {
+	out, err := s.Functions.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(fn), Payload: []byte(warmup.IntrospectPayload)})
+	if err != nil {
+		return nil, err
+	}
+	if out.FunctionError != nil {
+		return nil, fmt.Errorf("%s answered the introspection with a function error (%s)", fn, aws.ToString(out.FunctionError))
+	}
+	var in warmup.Introspection
+	if err := json.Unmarshal(out.Payload, &in); err != nil || in.Function == "" {
+		return nil, fmt.Errorf("%s does not answer the introspection (an older build?)", fn)
+	}
+	return &in, nil
 }

@@ -35,6 +35,7 @@ type RuleAPI interface {
 // FunctionAPI is the Lambda call the function checks make.
 type FunctionAPI interface {
 	GetFunctionConfiguration(ctx context.Context, in *lambda.GetFunctionConfigurationInput, optFns ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error)
+	Invoke(ctx context.Context, in *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
 // RoutesAPI is the API Gateway (v2) call the routes check makes.
@@ -173,12 +174,16 @@ func (s *Scanner) groups(t drift.Target) []group {
 	if s.Code != nil {
 		code = *s.Code
 	}
+	policyNames := []string{"functions.build"}
+	for _, c := range drift.PolicyChecks(s.Baseline, code) {
+		policyNames = append(policyNames, c.Name)
+	}
 	var fnNames []string
 	for _, f := range s.Baseline.Functions {
 		fnNames = append(fnNames, "functions."+f.LogicalID)
 	}
 	return []group{
-		{drift.CategoryPolicy, nil, func(context.Context) []drift.Check { return drift.PolicyChecks(s.Baseline, code) }},
+		{drift.CategoryPolicy, policyNames, func(ctx context.Context) []drift.Check { return s.checkDeployed(ctx, code) }},
 		{drift.CategoryTable, tableChecks, s.checkTable},
 		{drift.CategoryKeepalive, []string{"keepalive.rule"}, s.checkRule},
 		{drift.CategoryFunctions, fnNames, s.checkFunctions},

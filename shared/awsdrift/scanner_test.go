@@ -18,6 +18,7 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/shared/awsbus"
+	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/monitor"
 )
@@ -408,7 +409,7 @@ func TestScanBudget(t *testing.T) {
 	s := &Scanner{Baseline: b, Routes: blockingRoutes{release}, Budget: 100 * time.Millisecond,
 		Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
 	r := s.Scan(context.Background(), drift.Target{APIID: "a1b2c3"})
-	assertChecks(t, r.Checks, map[string]want{"routes": {drift.Skip, "timeout"}, "policy.pricing": {drift.Pass, ""}})
+	assertChecks(t, r.Checks, map[string]want{"routes": {drift.Skip, "timeout"}, "policy.pricing": {drift.Skip, "lambda not configured"}})
 	if r.Status != drift.InSync || r.ScannedAt != "2026-11-25T12:00:00Z" {
 		t.Errorf("status %s at %s, want in_sync at 2026-11-25T12:00:00Z", r.Status, r.ScannedAt)
 	}
@@ -429,6 +430,31 @@ func TestScanLeavesReserve(t *testing.T) {
 	assertChecks(t, r.Checks, map[string]want{"routes": {drift.Skip, "timeout"}})
 }
 
+// TestDeployedPolicyAndBuilds: the policy checks compare what the deployed
+// tickets function answers with the baseline (so they can fail in
+// production), and functions.build fails when a function runs another
+// build.
+func TestDeployedPolicyAndBuilds(t *testing.T) {
+	drifted := drift.CodePolicy()
+	drifted.Policy.TrialDays = 14
+	names := map[string]string{"TicketsFunction": "t", "HealthFunction": "h"}
+	cases := []struct {
+		name  string
+		fns   FunctionAPI
+		wants map[string]want
+	}{
+		{"in sync", introspector{drift.CodePolicy(), buildinfo.Build}, map[string]want{"policy.trial": {drift.Pass, ""}, "functions.build": {drift.Pass, ""}}},
+		{"deployed policy drifted", introspector{drifted, buildinfo.Build}, map[string]want{"policy.trial": {drift.Fail, ""}, "policy.pricing": {drift.Pass, ""}}},
+		{"another build deployed", introspector{drift.CodePolicy(), "0000000"}, map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Pass, ""}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Scanner{Baseline: baseline(t), Functions: tc.fns, FunctionNames: names}
+			assertChecks(t, s.checkDeployed(context.Background(), drift.CodePolicy()), tc.wants)
+		})
+	}
+}
+
 func TestScanNotConfigured(t *testing.T) {
 	b := baseline(t)
 	s := &Scanner{Baseline: b, NotConfigured: map[string]string{drift.ServiceLambda: "disabled by DRIFT_SKIP"}}
@@ -447,7 +473,9 @@ func TestScanNotConfigured(t *testing.T) {
 		"stack":                    {drift.Skip, "cloudformation not configured"},
 		"health":                   {drift.Skip, "health not configured"},
 	})
-	if want := (drift.Summary{Pass: 7, Fail: 0, Skip: len(r.Checks) - 7}); r.Summary != want || r.Status != drift.InSync {
+	// The policy checks too: they ask the deployed functions, never pass on
+	// the scanner's own word.
+	if want := (drift.Summary{Pass: 0, Fail: 0, Skip: len(r.Checks)}); r.Summary != want || r.Status != drift.InSync {
 		t.Errorf("summary %+v status %s, want %+v in_sync", r.Summary, r.Status, want)
 	}
 	if got := (&Scanner{}).Scan(context.Background(), drift.Target{}); got.Status != drift.Error || got.ExitCode() != 2 {
@@ -465,6 +493,7 @@ func inSyncScanner(t testing.TB) (*Scanner, drift.Target) {
 	fns := map[string][]reply{}
 	for _, f := range b.Functions {
 		fns["GetFunctionConfiguration:"+fnName(f.LogicalID)] = []reply{fnConfig(f.LogicalID, f.Runtime, f.Architecture, testVersion)}
+		fns["Invoke:"+fnName(f.LogicalID)] = []reply{introspection(fnName(f.LogicalID), drift.CodePolicy(), buildinfo.Build)}
 	}
 	events := newFake(t, targetOp, map[string][]reply{
 		"DescribeRule":      {describeRule("ENABLED", "rate(1 hour)")},
@@ -493,9 +522,9 @@ func TestScanInSync(t *testing.T) {
 	if r.Status != drift.InSync || r.Summary.Fail != 0 || r.Summary.Skip != 0 || r.Baseline != "v12.12" {
 		t.Fatalf("report = %s", r.Text())
 	}
-	// 7 policy + 4 table + 1 rule + 4 functions + routes + health + stack.
-	if r.Summary.Pass != 19 {
-		t.Errorf("pass = %d, want 19:\n%s", r.Summary.Pass, r.Text())
+	// 7 policy + 4 table + 1 rule + 4 functions + build + routes + health + stack.
+	if r.Summary.Pass != 20 {
+		t.Errorf("pass = %d, want 20:\n%s", r.Summary.Pass, r.Text())
 	}
 }
 
@@ -533,7 +562,7 @@ func TestUnreachableServices(t *testing.T) {
 			t.Errorf("%s = %s %q, want skip: unreachable (connection refused)", c.Name, c.Status, c.Detail)
 		}
 	}
-	if r.Status != drift.InSync || r.Summary.Skip != len(r.Checks)-7 {
+	if r.Status != drift.InSync || r.Summary.Skip != len(r.Checks) {
 		t.Errorf("report %s %+v", r.Status, r.Summary)
 	}
 }
@@ -559,7 +588,8 @@ func TestRunner(t *testing.T) {
 			var logs bytes.Buffer
 			code := tc.code
 			r := &drift.Runner{
-				Scanner: &Scanner{Baseline: baseline(t), Code: &code},
+				Scanner: &Scanner{Baseline: baseline(t), Functions: introspector{code: code, build: buildinfo.Build},
+					FunctionNames: map[string]string{"TicketsFunction": "levqor-dev-TicketsFunction"}},
 				Bus:     &awsbus.Bus{Client: eventsClient(bus.URL()), Name: "levqor-dev"},
 				Monitor: monitor.Log{Logger: slog.New(slog.NewJSONHandler(&logs, nil))},
 			}

@@ -7,6 +7,8 @@ package awsdrift
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +28,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/warmup"
 )
 
 // reply is one recorded response. A delay holds the answer back (the slow
@@ -118,15 +123,44 @@ func targetOp(r *http.Request) string {
 	return t[strings.LastIndexByte(t, '.')+1:]
 }
 
-var lambdaPath = regexp.MustCompile(`^/2015-03-31/functions/([^/]+)/configuration$`)
+var (
+	lambdaPath = regexp.MustCompile(`^/2015-03-31/functions/([^/]+)/configuration$`)
+	invokePath = regexp.MustCompile(`^/2015-03-31/functions/([^/]+)/invocations$`)
+)
 
-// lambdaOp names GetFunctionConfiguration calls by function:
-// "GetFunctionConfiguration:<name>".
+// lambdaOp names GetFunctionConfiguration and Invoke calls by function:
+// "GetFunctionConfiguration:<name>", "Invoke:<name>".
 func lambdaOp(r *http.Request) string {
 	if m := lambdaPath.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodGet {
 		return "GetFunctionConfiguration:" + m[1]
 	}
+	if m := invokePath.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodPost {
+		return "Invoke:" + m[1]
+	}
 	return r.Method + " " + r.URL.Path
+}
+
+// introspection is a function's answer to the introspection payload, with
+// the given policy and build.
+func introspection(fn string, code drift.Code, build string) reply {
+	b, _ := json.Marshal(warmup.Introspection{Function: fn, Version: "1.0.0", Build: build, Tiers: code.Tiers, Policy: code.Policy})
+	return reply{status: 200, header: map[string]string{"Content-Type": "application/json"}, body: string(b)}
+}
+
+// introspector answers the introspection in process: every function with
+// build and the tickets function with code.
+type introspector struct {
+	code  drift.Code
+	build string
+}
+
+func (f introspector) GetFunctionConfiguration(context.Context, *lambda.GetFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error) {
+	return nil, errors.New("not answered here")
+}
+
+func (f introspector) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	b, _ := json.Marshal(warmup.Introspection{Function: aws.ToString(in.FunctionName), Build: f.build, Tiers: f.code.Tiers, Policy: f.code.Policy})
+	return &lambda.InvokeOutput{StatusCode: 200, Payload: b}, nil
 }
 
 var routesPath = regexp.MustCompile(`^/v2/apis/([^/]+)/routes$`)

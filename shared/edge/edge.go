@@ -4,8 +4,8 @@
 // (answered with an events.APIGatewayV2HTTPResponse, never a Go error), a
 // DynamoDB stream batch (answered with the records to retry), the
 // template's schedule input or an EventBridge scheduled event, or the
-// keepalive's warm-up (answered here, touching nothing). The domain
-// packages never see an event type.
+// keepalive's warm-up and the drift scan's introspection (both answered
+// here, touching nothing). The domain packages never see an event type.
 package edge
 
 import (
@@ -19,11 +19,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/tiers"
 	"github.com/levqor/serverless/shared/warmup"
 )
 
@@ -103,6 +105,11 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	if warmup.Is(raw) {
 		c.Logger(h.Logger, "").Info("warm-up")
 		return warmup.Response{Warm: true, Function: h.Function, Cold: c.Cold}, nil
+	}
+	if warmup.IsIntrospect(raw) {
+		c.Logger(h.Logger, "").Info("introspection")
+		return warmup.Introspection{Function: h.Function, Version: buildinfo.Version, Build: buildinfo.Build,
+			Tiers: tiers.All(), Policy: tiers.Current()}, nil
 	}
 	var ev envelope
 	if err := json.Unmarshal(raw, &ev); err != nil {

@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/metrics"
+	"github.com/levqor/serverless/shared/tiers"
 	"github.com/levqor/serverless/shared/warmup"
 )
 
@@ -124,5 +126,16 @@ func TestColdStartMetric(t *testing.T) {
 	h.Metrics, first = nil, true
 	if _, err := h.Invoke(context.Background(), []byte(warmup.Payload)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestIntrospection: every function answers the drift scan's introspection
+// with its version, build and the policy compiled into it, touching nothing.
+func TestIntrospection(t *testing.T) {
+	got, err := routed(io.Discard).Invoke(context.Background(), []byte(warmup.IntrospectPayload))
+	in, ok := got.(warmup.Introspection)
+	if err != nil || !ok || in.Function != "fn" || in.Version != buildinfo.Version || in.Build != buildinfo.Build ||
+		len(in.Tiers) != len(tiers.All()) || in.Policy.TrialDays != tiers.Current().TrialDays {
+		t.Fatalf("introspection = %#v, %v", got, err)
 	}
 }

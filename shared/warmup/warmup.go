@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+
+	"github.com/levqor/serverless/shared/tiers"
 )
 
 // Payload is the exact event the keepalive sends to warm a function.
@@ -20,6 +22,24 @@ type Response struct {
 	Cold     bool   `json:"cold_start"`
 }
 
+// IntrospectPayload is the event the drift scan sends a deployed function
+// to learn what it runs: answered at once, like a warm-up, touching nothing.
+const IntrospectPayload = `{"levqor_introspect":true}`
+
+// Introspection is a function's answer to IntrospectPayload: its version
+// and build stamp and the policy it applies (the tier table and the
+// commercial values compiled into it).
+type Introspection struct {
+	Function string         `json:"function"`
+	Version  string         `json:"version"`
+	Build    string         `json:"build"`
+	Tiers    []tiers.Config `json:"tiers"`
+	Policy   tiers.Policy   `json:"policy"`
+}
+
+// IsIntrospect reports whether raw is exactly IntrospectPayload.
+func IsIntrospect(raw []byte) bool { return exact(raw, "levqor_introspect") }
+
 // Outcome is one warm-up invocation's result, as the keepalive reports it.
 type Outcome struct {
 	Function  string `json:"function"`
@@ -31,20 +51,20 @@ type Outcome struct {
 
 // Is reports whether raw is a warm-up invocation. Only the exact shape
 // {"levqor_warmup":true} qualifies, so no real event can be mistaken for one.
-func Is(raw []byte) bool {
+func Is(raw []byte) bool { return exact(raw, "levqor_warmup") }
+
+// exact reports whether raw is the object {"<member>":true} and nothing else.
+func exact(raw []byte, member string) bool {
 	if len(raw) > 64 {
 		return false
 	}
-	var v struct {
-		Warmup *bool `json:"levqor_warmup"`
-	}
+	var v map[string]*bool
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil || v.Warmup == nil {
+	if err := dec.Decode(&v); err != nil || len(v) != 1 || v[member] == nil {
 		return false
 	}
 	if _, err := dec.Token(); err != io.EOF { // trailing data: not the exact shape
 		return false
 	}
-	return *v.Warmup
+	return *v[member]
 }
