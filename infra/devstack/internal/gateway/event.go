@@ -12,48 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/levqor/serverless/infra/devstack/internal/awsid"
 )
-
-// Event is an HTTP API payload format 2.0 request, field for field as API
-// Gateway sends it (optional members are omitted when empty, as API Gateway
-// does; aws-lambda-go's events.APIGatewayV2HTTPRequest decodes it).
-type Event struct {
-	Version               string            `json:"version"`
-	RouteKey              string            `json:"routeKey"`
-	RawPath               string            `json:"rawPath"`
-	RawQueryString        string            `json:"rawQueryString"`
-	Cookies               []string          `json:"cookies,omitempty"`
-	Headers               map[string]string `json:"headers"`
-	QueryStringParameters map[string]string `json:"queryStringParameters,omitempty"`
-	PathParameters        map[string]string `json:"pathParameters,omitempty"`
-	RequestContext        RequestContext    `json:"requestContext"`
-	Body                  string            `json:"body,omitempty"`
-	IsBase64Encoded       bool              `json:"isBase64Encoded"`
-}
-
-// RequestContext is the event's requestContext.
-type RequestContext struct {
-	AccountID    string      `json:"accountId"`
-	APIID        string      `json:"apiId"`
-	DomainName   string      `json:"domainName"`
-	DomainPrefix string      `json:"domainPrefix"`
-	HTTP         HTTPContext `json:"http"`
-	RequestID    string      `json:"requestId"`
-	RouteKey     string      `json:"routeKey"`
-	Stage        string      `json:"stage"`
-	Time         string      `json:"time"`
-	TimeEpoch    int64       `json:"timeEpoch"`
-}
-
-// HTTPContext is requestContext.http.
-type HTTPContext struct {
-	Method    string `json:"method"`
-	Path      string `json:"path"`
-	Protocol  string `json:"protocol"`
-	SourceIP  string `json:"sourceIp"`
-	UserAgent string `json:"userAgent"`
-}
 
 // requestTimeLayout is API Gateway's requestContext.time format (CLF).
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
@@ -63,7 +25,9 @@ const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 // values joined by commas, cookies moved out of the headers, repeated query
 // parameters joined by commas, and the body base64-encoded unless its content
 // type is text.
-func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map[string]string, requestID string, now time.Time) Event {
+// It is aws-lambda-go's own events.APIGatewayV2HTTPRequest, the type the
+// functions decode.
+func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map[string]string, requestID string, now time.Time) events.APIGatewayV2HTTPRequest {
 	headers := map[string]string{}
 	var cookies []string
 	for name, values := range r.Header {
@@ -115,7 +79,7 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 	// keepalive's default target, the drift scan's health check) then reach
 	// this gateway. domainPrefix is still the first label of the host.
 	domain := host
-	ev := Event{
+	ev := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
 		RouteKey:              rt.key,
 		RawPath:               r.URL.EscapedPath(),
@@ -124,12 +88,12 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 		Headers:               headers,
 		QueryStringParameters: query,
 		PathParameters:        params,
-		RequestContext: RequestContext{
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID:    g.AccountID,
 			APIID:        g.APIID,
 			DomainName:   domain,
 			DomainPrefix: strings.SplitN(hostOnly(host), ".", 2)[0],
-			HTTP: HTTPContext{
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
 				Method:    r.Method,
 				Path:      r.URL.Path,
 				Protocol:  r.Proto,

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
@@ -201,11 +202,11 @@ func (m *Mapping) poll(ctx context.Context, s *shard) error {
 	if err != nil {
 		return err
 	}
-	var matched []Record
+	var matched []events.DynamoDBEventRecord
 	last := ""
 	for _, r := range out.Records {
 		rec := toRecord(r, m.streamARN)
-		last = rec.DynamoDB.SequenceNumber
+		last = rec.Change.SequenceNumber
 		if m.matches(rec) {
 			matched = append(matched, rec)
 		}
@@ -232,7 +233,7 @@ func (m *Mapping) poll(ctx context.Context, s *shard) error {
 	return nil
 }
 
-func (m *Mapping) matches(r Record) bool {
+func (m *Mapping) matches(r events.DynamoDBEventRecord) bool {
 	if len(m.Filters) == 0 {
 		return true
 	}
@@ -247,7 +248,7 @@ func (m *Mapping) matches(r Record) bool {
 
 // deliver invokes the function with batch until it succeeds, retries run
 // out, or ctx ends.
-func (m *Mapping) deliver(ctx context.Context, batch []Record) {
+func (m *Mapping) deliver(ctx context.Context, batch []events.DynamoDBEventRecord) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		failedFrom, err := m.invoke(ctx, batch)
 		if err == nil && failedFrom < 0 {
@@ -265,7 +266,7 @@ func (m *Mapping) deliver(ctx context.Context, batch []Record) {
 		}
 		if err == nil {
 			batch = batch[failedFrom:]
-			err = fmt.Errorf("function reported %s as failed", batch[0].DynamoDB.SequenceNumber)
+			err = fmt.Errorf("function reported %s as failed", batch[0].Change.SequenceNumber)
 		}
 		if m.MaxRetries >= 0 && attempt >= m.MaxRetries {
 			m.log("dropping batch of %d after %d retries (AWS: to the on-failure destination): %v", len(batch), attempt, err)
@@ -282,8 +283,8 @@ func (m *Mapping) deliver(ctx context.Context, batch []Record) {
 
 // invoke runs one batch. It returns the index of the first record to retry
 // (-1 when none) or an error when the whole batch failed.
-func (m *Mapping) invoke(ctx context.Context, batch []Record) (int, error) {
-	payload, _ := json.Marshal(Event{Records: batch})
+func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord) (int, error) {
+	payload, _ := json.Marshal(events.DynamoDBEvent{Records: batch})
 	resp, errType, err := m.Function.Invoke(ctx, payload)
 	if err != nil {
 		return -1, err
@@ -300,7 +301,7 @@ func (m *Mapping) invoke(ctx context.Context, batch []Record) (int, error) {
 // firstFailure reads a partial batch response. Like Lambda, an identifier
 // that names no record of the batch fails the whole batch; a response that
 // is not the partial-batch shape counts as success.
-func firstFailure(resp []byte, batch []Record) (int, error) {
+func firstFailure(resp []byte, batch []events.DynamoDBEventRecord) (int, error) {
 	var out struct {
 		BatchItemFailures []struct {
 			ItemIdentifier *string `json:"itemIdentifier"`
@@ -311,7 +312,7 @@ func firstFailure(resp []byte, batch []Record) (int, error) {
 	}
 	index := map[string]int{}
 	for i, r := range batch {
-		index[r.DynamoDB.SequenceNumber] = i
+		index[r.Change.SequenceNumber] = i
 	}
 	first := len(batch)
 	for _, f := range out.BatchItemFailures {

@@ -22,10 +22,10 @@ import (
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
-func batchOf(seqs ...string) []Record {
-	out := make([]Record, len(seqs))
+func batchOf(seqs ...string) []events.DynamoDBEventRecord {
+	out := make([]events.DynamoDBEventRecord, len(seqs))
 	for i, s := range seqs {
-		out[i].DynamoDB.SequenceNumber = s
+		out[i].Change.SequenceNumber = s
 	}
 	return out
 }
