@@ -20,7 +20,7 @@ import (
 
 	"github.com/levqor/serverless/infra/devstack/internal/gateway"
 	"github.com/levqor/serverless/infra/devstack/internal/lambdaenv"
-	"github.com/levqor/serverless/infra/devstack/internal/localbus"
+	"github.com/levqor/serverless/infra/localbus"
 	"github.com/levqor/serverless/infra/devstack/internal/locallambda"
 	"github.com/levqor/serverless/infra/devstack/internal/schedule"
 	"github.com/levqor/serverless/infra/devstack/internal/streammap"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/levqor/serverless/infra/devstack/internal/localbus"
+	"github.com/levqor/serverless/infra/localbus"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/levqor/serverless/infra/devstack/internal/awsid"
+	"github.com/levqor/serverless/infra/awsid"
 )
 
 // requestTimeLayout is API Gateway's requestContext.time format (CLF).

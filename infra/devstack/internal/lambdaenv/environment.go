@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/levqor/serverless/infra/devstack/internal/awsid"
+	"github.com/levqor/serverless/infra/awsid"
 	"github.com/levqor/serverless/infra/proc"
 )
 

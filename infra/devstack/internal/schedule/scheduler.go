@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/levqor/serverless/infra/devstack/internal/awsid"
+	"github.com/levqor/serverless/infra/awsid"
 )
 
 // Invoker runs the target function once; errType is set for a function error.

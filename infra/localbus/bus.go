@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/levqor/serverless/infra/devstack/internal/awsid"
+	"github.com/levqor/serverless/infra/awsid"
 )
 
 // Failure modes for SetFailure.
