@@ -62,9 +62,9 @@ func newEnvWith(t testing.TB, ticketDB, idemDB *dynamodb.Client, table string) *
 		Function: "tickets",
 		Logger:   logging.New(logs, "levqor", "tickets"),
 		Service: &tickets.Service{
-			Store:       &dynamo.Tickets{Client: ticketDB, Table: table},
-			Router:      triage.Rules{},
-			Calendar:    bizhours.Default(),
+			Store:    &dynamo.Tickets{Client: ticketDB, Table: table},
+			Router:   triage.Rules{},
+			Calendar: bizhours.Default(),
 		},
 		Publisher: eventbus.Publisher(nil),
 		ColdStart: func() bool { return false },

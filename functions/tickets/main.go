@@ -66,9 +66,9 @@ func main() {
 		Logger:      logger,
 		Metrics:     &metrics.Writer{W: os.Stdout},
 		Service: &tickets.Service{
-			Store:       &dynamo.Tickets{Client: db, Table: set.table, TTL: set.ttl},
-			Router:      triage.Rules{},
-			Calendar:    set.calendar,
+			Store:    &dynamo.Tickets{Client: db, Table: set.table, TTL: set.ttl},
+			Router:   triage.Rules{},
+			Calendar: set.calendar,
 		},
 		Publisher: &awsbus.Bus{Client: eventbridge.NewFromConfig(cfg), Name: set.bus},
 	}

@@ -20,11 +20,11 @@ import (
 
 	"github.com/levqor/serverless/infra/devstack/internal/gateway"
 	"github.com/levqor/serverless/infra/devstack/internal/lambdaenv"
-	"github.com/levqor/serverless/infra/localbus"
 	"github.com/levqor/serverless/infra/devstack/internal/locallambda"
 	"github.com/levqor/serverless/infra/devstack/internal/schedule"
 	"github.com/levqor/serverless/infra/devstack/internal/streammap"
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/localbus"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
 

@@ -14,6 +14,14 @@ vet=$?
 
 # go.mod and go.sum must be what `go mod tidy` makes of the imports, so a
 # dependency added or dropped in code is never left out of (or in) them.
+echo "== gofmt -l"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './infra/dynamodb/*'))
+if [[ -n $unformatted ]]; then
+  echo "not gofmt'ed (run gofmt -w):" >&2
+  echo "$unformatted" >&2
+  vet=1
+fi
+
 echo "== go mod tidy -diff"
 if ! go mod tidy -diff; then
   echo "go.mod/go.sum are not tidy: run go mod tidy and commit" >&2
