@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -137,22 +136,7 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		return out, err
 	}
 	c.Logger(h.Logger, "").Error("unsupported event")
-	return nil, fmt.Errorf("%s: %w: want %s", h.Function, ErrUnsupported, h.takes())
-}
-
-// takes names the kinds of event the function takes, for ErrUnsupported.
-func (h *Handler) takes() string {
-	kinds := []string{"a warm-up"}
-	if h.HTTP != nil {
-		kinds = append(kinds, "an HTTP API payload 2.0 request")
-	}
-	if h.Stream != nil {
-		kinds = append(kinds, "a DynamoDB stream batch")
-	}
-	if h.Schedule != nil {
-		kinds = append(kinds, "the schedule input or a Scheduled Event")
-	}
-	return strings.Join(kinds, ", ")
+	return nil, fmt.Errorf("%s: %w: none of its routes takes it", h.Function, ErrUnsupported)
 }
 
 // httpShaped reports an event that did not decode but names an HTTP API

@@ -187,7 +187,7 @@ func validate(v map[string]string) (Request, error) {
 	case strings.IndexFunc(req.Subject, unicode.IsControl) >= 0:
 		errs = append(errs, problem.Invalid("subject", ReasonControl, "subject must not contain control characters such as line breaks or tabs"))
 	case strings.IndexFunc(req.Subject, isBidiControl) >= 0:
-		errs = append(errs, problem.Invalid("subject", ReasonBidi, "subject must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C): they reorder what a helpdesk shows"))
+		errs = append(errs, problem.Invalid("subject", ReasonBidi, "subject must not contain bidirectional control characters (U+202A-E, U+2066-9, U+200E/F, U+061C)"))
 	case strings.IndexFunc(req.Subject, isVisible) < 0:
 		errs = append(errs, problem.Invalid("subject", ReasonNoText, "subject must contain a visible character"))
 	}

@@ -7,7 +7,6 @@ package warmup
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 
 	"github.com/levqor/serverless/shared/tiers"
 )
@@ -53,18 +52,15 @@ type Outcome struct {
 // {"levqor_warmup":true} qualifies, so no real event can be mistaken for one.
 func Is(raw []byte) bool { return exact(raw, "levqor_warmup") }
 
-// exact reports whether raw is the object {"<member>":true} and nothing else.
+// exact reports whether raw is the object {"<member>":true} and nothing
+// else, whitespace aside.
 func exact(raw []byte, member string) bool {
 	if len(raw) > 64 {
 		return false
 	}
-	var v map[string]*bool
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&v); err != nil || len(v) != 1 || v[member] == nil {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
 		return false
 	}
-	if _, err := dec.Token(); err != io.EOF { // trailing data: not the exact shape
-		return false
-	}
-	return *v[member]
+	return buf.String() == `{"`+member+`":true}`
 }
