@@ -292,6 +292,11 @@ func (s *Tickets) PutWithKey(ctx context.Context, t *tickets.Ticket, k idempoten
 	}}
 	var outcome error
 	_, err := retry.Do(ctx, retry.Default(), func(ctx context.Context) error {
+		// A fresh idempotency token per attempt: this loop only retries a
+		// transaction DynamoDB cancelled, which is a new transaction. The
+		// SDK keeps one token across its own retries of one attempt, so a
+		// committed transaction whose answer was lost is not applied twice.
+		in.ClientRequestToken = nil
 		_, err := s.Client.TransactWriteItems(ctx, in)
 		var tce *types.TransactionCanceledException
 		if !errors.As(err, &tce) {
