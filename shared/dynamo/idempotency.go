@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -141,7 +140,7 @@ func (s *Idempotency) Begin(ctx context.Context, k idempotency.Key, fingerprint 
 		return nil, nil, problem.New(problem.IdempotencyMismatch, idempotency.Header+" was already used for a different request; use a new key for a new request")
 	}
 	if getS(old, attrIdemStatus) == idempotency.StatusCompleted {
-		status, _ := strconv.Atoi(numStr(old, attrRespStatus))
+		status := int(getN(old, attrRespStatus))
 		return nil, &idempotency.Response{Status: status, Body: []byte(getS(old, attrRespBody))}, nil
 	}
 	return nil, nil, &problem.Error{
@@ -212,11 +211,4 @@ func newToken() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms (Go 1.24+).
 	return hex.EncodeToString(b[:])
-}
-
-func numStr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		return v.Value
-	}
-	return ""
 }

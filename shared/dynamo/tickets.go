@@ -290,7 +290,6 @@ func (s *Tickets) PutWithKey(ctx context.Context, t *tickets.Ticket, k idempoten
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 	}}
-	var outcome error
 	_, err := retry.Do(ctx, retry.Default(), func(ctx context.Context) error {
 		// A fresh idempotency token per attempt: this loop only retries a
 		// transaction DynamoDB cancelled, which is a new transaction. The
@@ -300,50 +299,47 @@ func (s *Tickets) PutWithKey(ctx context.Context, t *tickets.Ticket, k idempoten
 		_, err := s.Client.TransactWriteItems(ctx, in)
 		var tce *types.TransactionCanceledException
 		if !errors.As(err, &tce) {
-			outcome = err
 			return retry.Permanent(err)
 		}
-		reason := func(i int) string {
-			if i < len(tce.CancellationReasons) {
-				return aws.ToString(tce.CancellationReasons[i].Code)
-			}
-			return ""
-		}
 		switch {
-		case reason(1) == "ConditionalCheckFailed":
+		case cancelReason(tce, 1) == "ConditionalCheckFailed":
 			old := tce.CancellationReasons[1].Item
 			if len(old) == 0 {
-				outcome = problem.Wrap(problem.Internal, err, "the key's record did not come back with the cancellation")
-				return retry.Permanent(outcome)
+				return retry.Permanent(problem.Wrap(problem.Internal, err, "the key's record did not come back with the cancellation"))
 			}
-			status, _ := strconv.Atoi(numStr(old, attrRespStatus))
-			outcome = &idempotency.TakenError{Record: idempotency.Record{
+			return retry.Permanent(&idempotency.TakenError{Record: idempotency.Record{
 				Fingerprint: getS(old, attrFingerprint),
-				Response:    idempotency.Response{Status: status, Body: []byte(getS(old, attrRespBody))},
-			}}
-			return retry.Permanent(outcome)
-		case reason(0) == "ConditionalCheckFailed":
-			outcome = tickets.ErrIDTaken
-			return retry.Permanent(outcome)
-		case retryableCancel(reason(0)) || retryableCancel(reason(1)):
-			outcome = &problem.Error{Code: problem.Unavailable, Detail: "ticket storage is busy; retry shortly", RetryAfter: time.Second, Err: err}
+				Response:    idempotency.Response{Status: int(getN(old, attrRespStatus)), Body: []byte(getS(old, attrRespBody))},
+			}})
+		case cancelReason(tce, 0) == "ConditionalCheckFailed":
+			return retry.Permanent(tickets.ErrIDTaken)
+		case retryableCancel(cancelReason(tce, 0)) || retryableCancel(cancelReason(tce, 1)):
 			return err
 		}
-		outcome = err
 		return retry.Permanent(err)
 	})
+	var (
+		taken *idempotency.TakenError
+		pe    *problem.Error
+		tce   *types.TransactionCanceledException
+	)
 	switch {
-	case err == nil:
-		return nil
-	case errors.Is(outcome, tickets.ErrIDTaken):
-		return tickets.ErrIDTaken
-	}
-	var taken *idempotency.TakenError
-	var pe *problem.Error
-	if errors.As(outcome, &taken) || errors.As(outcome, &pe) {
-		return outcome
+	case err == nil, errors.Is(err, tickets.ErrIDTaken), errors.As(err, &taken), errors.As(err, &pe):
+		return err
+	case errors.As(err, &tce) && (retryableCancel(cancelReason(tce, 0)) || retryableCancel(cancelReason(tce, 1))):
+		// Still conflicting or throttled when the retries ran out.
+		return &problem.Error{Code: problem.Unavailable, Detail: "ticket storage is busy; retry shortly", RetryAfter: time.Second, Err: err}
 	}
 	return storeError(err, "ticket storage")
+}
+
+// cancelReason is the code DynamoDB gave for item i of a cancelled
+// transaction ("" when it gave none).
+func cancelReason(tce *types.TransactionCanceledException, i int) string {
+	if i < len(tce.CancellationReasons) {
+		return aws.ToString(tce.CancellationReasons[i].Code)
+	}
+	return ""
 }
 
 // retryableCancel reports a transaction cancellation reason worth another

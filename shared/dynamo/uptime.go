@@ -63,13 +63,7 @@ func (s *Uptime) Load(ctx context.Context, target string) (uptime.State, error) 
 	st.LastLatencyMs = it.num("last_latency_ms")
 	st.LastCheckedAt = it.time("last_checked_at")
 	st.LastRunID = it.str("last_run_id")
-	if l, ok := out.Item["recent_run_ids"].(*types.AttributeValueMemberL); ok {
-		for _, v := range l.Value {
-			if id, ok := v.(*types.AttributeValueMemberS); ok {
-				st.RecentRunIDs = append(st.RecentRunIDs, id.Value)
-			}
-		}
-	}
+	st.RecentRunIDs = getList(out.Item, "recent_run_ids")
 	st.Revision = it.num("revision")
 	if p := it.str("pending_alerts"); p != "" {
 		if err := json.Unmarshal([]byte(p), &st.PendingAlerts); err != nil {
