@@ -8,10 +8,11 @@
 // Key layout (pk, sk), with the prefix each function's IAM policy confines
 // it to (dynamodb:LeadingKeys in template.yaml):
 //
-//	TICKET#<id>            TICKET                  a ticket; the stream publishes TicketCreated
-//	IDEMP#<scope>#<key>    IDEMP                   an idempotency record (tickets)
-//	TARGET#<name>          STATE | RUN#<time>      keepalive state and run history
-//	DRIFT#REPORT           <time>#<id>             a drift report
+//	TICKET#<id>              TICKET              a ticket; the stream publishes TicketCreated
+//	IDEMP#<scope>#<key>      IDEMP               an idempotency record (tickets)
+//	TARGET#<name>            STATE | RUN#<time>  keepalive state and run history
+//	DRIFT#REPORT             <time>#<id>         a drift report
+//	CLIENTERR#<fingerprint>  ALERT               a client error's last alert (clientlogs)
 //
 // expires_at (seconds since the epoch) is the table's TTL attribute.
 package dynamo
@@ -46,15 +47,18 @@ const (
 	TargetRunPrefix   = "RUN#"
 	DriftPrefix       = "DRIFT#"
 	DriftReportPK     = DriftPrefix + "REPORT"
+	ClientErrorPrefix = "CLIENTERR#"
+	ClientErrorSK     = "ALERT"
 )
 
 // Writers names each function that writes to the table and the partition
 // key prefixes it writes: what its IAM policy's dynamodb:LeadingKeys must
 // allow, and no more (infra/templatesec checks the template against it).
 var Writers = map[string][]string{
-	"TicketsFunction":   {TicketPrefix, IdempotencyPrefix},
-	"KeepaliveFunction": {TargetPrefix},
-	"DriftScanFunction": {DriftPrefix},
+	"TicketsFunction":    {TicketPrefix, IdempotencyPrefix},
+	"KeepaliveFunction":  {TargetPrefix},
+	"DriftScanFunction":  {DriftPrefix},
+	"ClientLogsFunction": {ClientErrorPrefix},
 }
 
 // sortTime is RFC 3339 in UTC with fixed-width milliseconds: unlike

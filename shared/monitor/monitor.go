@@ -23,6 +23,7 @@ const (
 	Billing      Category = "billing"
 	Availability Category = "availability"
 	Drift        Category = "drift"
+	Client       Category = "client" // errors browsers report (functions/clientlogs)
 	General      Category = "general"
 )
 

@@ -1,0 +1,96 @@
+package clientlogs
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Log writes r as one JSON log line at the record's own level, marked
+// source "client" with its fingerprint. Only r's scrubbed fields go in:
+// nothing of the request (headers, cookies, address) does.
+func Log(ctx context.Context, l *slog.Logger, r Record) {
+	lvl := slog.LevelInfo
+	switch r.Level {
+	case Error:
+		lvl = slog.LevelError
+	case Warn:
+		lvl = slog.LevelWarn
+	}
+	if !l.Enabled(ctx, lvl) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs,
+		slog.String("source", "client"),
+		slog.String("fingerprint", r.Fingerprint),
+		slog.String("client_message", r.Message),
+		slog.Time("client_time", r.Time),
+		slog.String("page_url", r.URL))
+	for _, kv := range []struct{ k, v string }{{"stack", r.Stack}, {"release", r.Release}, {"session", r.Session}} {
+		if kv.v != "" {
+			attrs = append(attrs, slog.String(kv.k, kv.v))
+		}
+	}
+	if len(r.Context) > 0 {
+		ctxAttrs := make([]any, len(r.Context))
+		for i, f := range r.Context {
+			ctxAttrs[i] = slog.Any(f.Key, f.Value)
+		}
+		attrs = append(attrs, slog.Group("context", ctxAttrs...))
+	}
+	if len(r.Truncated) > 0 {
+		attrs = append(attrs, slog.Any("truncated", r.Truncated))
+	}
+	l.LogAttrs(ctx, lvl, "client "+string(r.Level), attrs...)
+}
+
+// OtherRelease is the metric dimension of a release that is not taken as
+// its own (see MetricRelease); NoRelease that of a record without one.
+const (
+	OtherRelease = "other"
+	NoRelease    = "none"
+)
+
+// MetricRelease is the Release dimension for a record's release. Anyone
+// may send any release, and each dimension value is a metric CloudWatch
+// bills for: with allowed set only those releases are their own value,
+// and without it only short, plain names (letters, digits, ".-_+@").
+func MetricRelease(release string, allowed map[string]bool) string {
+	switch {
+	case release == "":
+		return NoRelease
+	case len(allowed) > 0:
+		if allowed[release] {
+			return release
+		}
+		return OtherRelease
+	case len(release) > 40:
+		return OtherRelease
+	}
+	for i := 0; i < len(release); i++ {
+		if c := release[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' && c != '+' && c != '@' {
+			return OtherRelease
+		}
+	}
+	return release
+}
+
+// Counts are a release's error and warning records in a batch.
+type Counts struct{ Errors, Warnings int }
+
+// CountByRelease tallies recs by MetricRelease.
+func CountByRelease(recs []Record, allowed map[string]bool) map[string]Counts {
+	out := map[string]Counts{}
+	for _, r := range recs {
+		rel := MetricRelease(r.Release, allowed)
+		c := out[rel]
+		switch r.Level {
+		case Error:
+			c.Errors++
+		case Warn:
+			c.Warnings++
+		}
+		out[rel] = c
+	}
+	return out
+}
