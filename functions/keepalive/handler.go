@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -178,26 +177,8 @@ func (h *Handler) targetNames() []string {
 	return names
 }
 
-// route names the request's route. API Gateway sets routeKey; a request
-// through a $default route (or a local gateway) is matched on method and
-// path, the stage prefix ignored.
-func route(req events.APIGatewayV2HTTPRequest) string {
-	if req.RouteKey == routeRun || req.RouteKey == routeUptime {
-		return req.RouteKey
-	}
-	method := req.RequestContext.HTTP.Method
-	path := req.RawPath
-	if path == "" {
-		path = req.RequestContext.HTTP.Path
-	}
-	for _, r := range []string{routeRun, routeUptime} {
-		m, p, _ := strings.Cut(r, " ")
-		if method == m && (path == p || strings.HasSuffix(path, p) && strings.Count(path, "/") == strings.Count(p, "/")+1) {
-			return r
-		}
-	}
-	return ""
-}
+// route names the request's route (edge.Route).
+func route(req events.APIGatewayV2HTTPRequest) string { return edge.Route(req, routeRun, routeUptime) }
 
 // runContext leaves a margin before the invocation's deadline for the
 // answer to be written: a tenth of the time left, from 1 s to 5 s. budget,

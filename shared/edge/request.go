@@ -86,3 +86,26 @@ func Flag(req events.APIGatewayV2HTTPRequest, name string) (bool, error) {
 	}
 	return on, nil
 }
+
+// Route returns the one of routes ("METHOD /path") the request is for, or
+// "". API Gateway sets routeKey; a request through a $default route (or a
+// local gateway) is matched on method and path, the stage prefix ignored.
+func Route(req events.APIGatewayV2HTTPRequest, routes ...string) string {
+	for _, r := range routes {
+		if req.RouteKey == r {
+			return r
+		}
+	}
+	method := req.RequestContext.HTTP.Method
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	for _, r := range routes {
+		m, p, _ := strings.Cut(r, " ")
+		if method == m && (path == p || strings.HasSuffix(path, p) && strings.Count(path, "/") == strings.Count(p, "/")+1) {
+			return r
+		}
+	}
+	return ""
+}

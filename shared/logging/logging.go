@@ -99,8 +99,14 @@ func With(ctx context.Context, l *slog.Logger) context.Context {
 
 // From returns the logger carried by ctx, or slog.Default.
 func From(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(ctxKey{}).(*slog.Logger); ok {
+	if l, ok := Carried(ctx); ok {
 		return l
 	}
 	return slog.Default()
+}
+
+// Carried returns the logger ctx carries, if it carries one.
+func Carried(ctx context.Context) (*slog.Logger, bool) {
+	l, ok := ctx.Value(ctxKey{}).(*slog.Logger)
+	return l, ok
 }

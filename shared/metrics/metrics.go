@@ -7,6 +7,7 @@
 //
 //	Levqor/Keepalive  dimensions [Service, Target]        LatencyMs (Milliseconds), Success, Failure, Degraded (Count)
 //	Levqor/Lambda     dimensions [Service, FunctionName]  ColdStart (Count), once per execution environment
+//	Levqor/Client     dimensions [Service, Release]       ClientErrors, ClientWarnings (Count), per batch (clientlogs)
 package metrics
 
 import (
@@ -34,6 +35,7 @@ const (
 const (
 	NamespaceKeepalive = "Levqor/Keepalive"
 	NamespaceLambda    = "Levqor/Lambda"
+	NamespaceClient    = "Levqor/Client"
 )
 
 // Dimension is one name/value pair a metric is split by.

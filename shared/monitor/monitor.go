@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/levqor/serverless/shared/logging"
 )
 
 // Category groups incidents so alerts can be routed.
@@ -58,9 +60,13 @@ type Notifier interface {
 // Log writes incidents as structured log records. It never fails.
 type Log struct{ Logger *slog.Logger }
 
-// Notify logs in at error level (warning and info at theirs).
+// Notify logs in at error level (warning and info at theirs), through the
+// invocation's logger when ctx carries one (so the line has its ids).
 func (n Log) Notify(ctx context.Context, in Incident) error {
 	l := n.Logger
+	if cl, ok := logging.Carried(ctx); ok {
+		l = cl
+	}
 	if l == nil {
 		l = slog.Default()
 	}
