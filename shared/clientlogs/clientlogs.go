@@ -6,15 +6,16 @@ package clientlogs
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"hash/fnv"
+	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/levqor/serverless/shared/problem"
 )
@@ -93,23 +94,6 @@ func (b Batch) Truncated() int {
 	return n
 }
 
-type wireBatch struct {
-	Records *[]json.RawMessage `json:"records"`
-	Release string             `json:"release"`
-	Session string             `json:"session"`
-}
-
-type wireRecord struct {
-	Level   string          `json:"level"`
-	Message string          `json:"message"`
-	TS      *float64        `json:"ts"`
-	URL     string          `json:"url"`
-	Stack   string          `json:"stack"`
-	Release string          `json:"release"`
-	Session string          `json:"session"`
-	Context json.RawMessage `json:"context"`
-}
-
 // Parse reads a batch (README, "Client logs"). It returns a
 // *problem.Error: TooLarge when the body exceeds MaxBatchBytes or holds
 // more than MaxRecords records, MalformedJSON when it is not JSON, and
@@ -117,39 +101,42 @@ type wireRecord struct {
 // valid batch a malformed record is dropped and counted, never an error.
 // Every string of an accepted record is scrubbed (Scrub) before it is cut
 // to its limit, so a cut never leaves half an address behind.
+//
+// It reads the body in one pass of encoding/json/v2's tokenizer
+// (github.com/go-json-experiment/json/jsontext), without reflection: the
+// batch is on the request path, and a page's unload waits on it.
 func Parse(body []byte) (Batch, error) {
 	if len(body) > MaxBatchBytes {
 		return Batch{}, problem.Newf(problem.TooLarge, "a batch may be at most %d bytes", MaxBatchBytes)
 	}
-	var w wireBatch
-	if err := json.Unmarshal(body, &w); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) || !json.Valid(body) {
-			return Batch{}, problem.New(problem.MalformedJSON, "the batch is not valid JSON")
+	p := parser{dec: jsontext.NewDecoder(bytes.NewReader(body), decodeOptions...)}
+	b, err := p.batch()
+	if err == nil {
+		// The object must be the whole body.
+		if _, err = p.dec.ReadToken(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errTrailing
 		}
-		return Batch{}, problem.Invalid("records", "invalid", "the batch must be a JSON object with a records array")
 	}
-	if w.Records == nil {
-		return Batch{}, problem.Invalid("records", "required", "the batch must have a records array")
-	}
-	raws := *w.Records
-	if len(raws) > MaxRecords {
-		return Batch{}, problem.Newf(problem.TooLarge, "a batch may hold at most %d records", MaxRecords)
-	}
-	b := Batch{Records: make([]Record, 0, len(raws))}
-	for _, raw := range raws {
-		r, reason := parseRecord(raw, w.Release, w.Session)
-		if reason != "" {
-			if b.Dropped == nil {
-				b.Dropped = map[string]int{}
-			}
-			b.Dropped[reason]++
-			continue
-		}
-		b.Records = append(b.Records, r)
+	var invalid *problem.Error
+	switch {
+	case errors.As(err, &invalid):
+		return Batch{}, err
+	case err != nil:
+		return Batch{}, problem.New(problem.MalformedJSON, "the batch is not valid JSON")
 	}
 	return b, nil
 }
+
+// decodeOptions take what browsers send as they send it: invalid UTF-8 (a
+// lone surrogate) becomes U+FFFD, and a duplicate name is left to the
+// parser, which drops the record that has one rather than the batch.
+var decodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+
+var errTrailing = errors.New("data after the batch")
+
+var errNotBatch = problem.Invalid("records", "invalid", "the batch must be a JSON object with a records array")
 
 // The reasons a record is dropped.
 const (
@@ -163,42 +150,272 @@ const (
 // maxTS bounds ts (milliseconds since 1970) to years before 9999.
 const maxTS = 253402300799999
 
-func parseRecord(raw json.RawMessage, release, session string) (Record, string) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return Record{}, DropMalformed
+type parser struct{ dec *jsontext.Decoder }
+
+// wire is one record as sent, before its checks.
+type wire struct {
+	level, message, url, stack, release, session string
+	ts                                           float64
+	hasTS, badType, badContext                   bool
+	context                                      []Field
+	contextCut                                   bool
+}
+
+func (p *parser) batch() (Batch, error) {
+	if p.dec.PeekKind() != '{' {
+		if _, err := p.dec.ReadToken(); err != nil {
+			return Batch{}, err
+		}
+		return Batch{}, errNotBatch
 	}
-	var w wireRecord
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return Record{}, DropMalformed
+	if _, err := p.dec.ReadToken(); err != nil {
+		return Batch{}, err
 	}
-	r := Record{Level: Level(w.Level)}
+	var b Batch
+	var wires []wire
+	var release, session string
+	seen := false
+	for p.dec.PeekKind() != '}' {
+		tok, err := p.dec.ReadToken()
+		if err != nil {
+			return Batch{}, err
+		}
+		name := tok.String() // a Token is valid only until the next read
+		switch name {
+		case "records":
+			if seen || p.dec.PeekKind() != '[' {
+				return Batch{}, p.refuse(errNotBatch)
+			}
+			seen = true
+			p.dec.ReadToken()
+			for p.dec.PeekKind() != ']' {
+				if len(wires) == MaxRecords {
+					return Batch{}, p.refuse(problem.Newf(problem.TooLarge, "a batch may hold at most %d records", MaxRecords))
+				}
+				w, err := p.record()
+				if err != nil {
+					return Batch{}, err
+				}
+				wires = append(wires, w)
+			}
+			if _, err := p.dec.ReadToken(); err != nil {
+				return Batch{}, err
+			}
+		case "release", "session":
+			v, ok, err := p.str()
+			if err != nil {
+				return Batch{}, err
+			}
+			if !ok {
+				return Batch{}, p.refuse(problem.Invalid(name, "invalid", name+" must be a string"))
+			}
+			if name == "release" {
+				release = v
+			} else {
+				session = v
+			}
+		default:
+			if err := p.dec.SkipValue(); err != nil {
+				return Batch{}, err
+			}
+		}
+	}
+	if _, err := p.dec.ReadToken(); err != nil {
+		return Batch{}, err
+	}
+	if !seen {
+		return Batch{}, problem.Invalid("records", "required", "the batch must have a records array")
+	}
+	b.Records = make([]Record, 0, len(wires))
+	for _, w := range wires {
+		r, reason := w.check(release, session)
+		if reason != "" {
+			if b.Dropped == nil {
+				b.Dropped = map[string]int{}
+			}
+			b.Dropped[reason]++
+			continue
+		}
+		b.Records = append(b.Records, r)
+	}
+	return b, nil
+}
+
+// refuse returns err, or the syntax error when the rest of the body is not
+// JSON: a body that is not JSON at all is malformed before it is invalid.
+func (p *parser) refuse(err error) error {
+	for p.dec.StackDepth() > 0 {
+		if p.dec.PeekKind() == 0 {
+			_, serr := p.dec.ReadToken()
+			return serr
+		}
+		if _, serr := p.dec.ReadToken(); serr != nil {
+			return serr
+		}
+	}
+	return err
+}
+
+// str reads a string value; a value of another kind is skipped and ok is
+// false (null reads as "", true).
+func (p *parser) str() (string, bool, error) {
+	switch p.dec.PeekKind() {
+	case '"':
+		t, err := p.dec.ReadToken()
+		return t.String(), err == nil, err
+	case 'n':
+		return "", true, p.dec.SkipValue()
+	}
+	return "", false, p.dec.SkipValue()
+}
+
+// record reads one element of records. Only a syntax error is an error: a
+// value that is not a well-typed record is read past and marked.
+func (p *parser) record() (wire, error) {
+	var w wire
+	if p.dec.PeekKind() != '{' {
+		w.badType = true
+		return w, p.dec.SkipValue()
+	}
+	p.dec.ReadToken()
+	var seen uint8
+	for p.dec.PeekKind() != '}' {
+		name, err := p.dec.ReadToken()
+		if err != nil {
+			return w, err
+		}
+		var dst *string
+		var bit uint8
+		switch name.String() {
+		case "level":
+			dst, bit = &w.level, 1
+		case "message":
+			dst, bit = &w.message, 2
+		case "url":
+			dst, bit = &w.url, 4
+		case "stack":
+			dst, bit = &w.stack, 8
+		case "release":
+			dst, bit = &w.release, 16
+		case "session":
+			dst, bit = &w.session, 32
+		case "ts":
+			bit = 64
+			switch p.dec.PeekKind() {
+			case '0':
+				t, err := p.dec.ReadToken()
+				if err != nil {
+					return w, err
+				}
+				w.ts, w.hasTS = t.Float(), true
+			case 'n':
+				err = p.dec.SkipValue()
+			default:
+				w.badType, err = true, p.dec.SkipValue()
+			}
+		case "context":
+			bit = 128
+			err = p.context(&w)
+		default:
+			err = p.dec.SkipValue()
+		}
+		if err != nil {
+			return w, err
+		}
+		if seen&bit != 0 {
+			w.badType = true // a duplicate name: which one counts is ambiguous
+		}
+		seen |= bit
+		if dst != nil {
+			v, ok, err := p.str()
+			if err != nil {
+				return w, err
+			}
+			*dst, w.badType = v, w.badType || !ok
+		}
+	}
+	_, err := p.dec.ReadToken()
+	return w, err
+}
+
+// context reads the context object: at most MaxContext string, number or
+// boolean values in the order sent; others are read past and noted.
+func (p *parser) context(w *wire) error {
+	switch p.dec.PeekKind() {
+	case 'n':
+		return p.dec.SkipValue()
+	case '{':
+	default:
+		w.badContext = true
+		return p.dec.SkipValue()
+	}
+	p.dec.ReadToken()
+	for p.dec.PeekKind() != '}' {
+		tok, err := p.dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		key := tok.String()
+		kind := p.dec.PeekKind()
+		if len(w.context) == MaxContext || kind != '"' && kind != '0' && kind != 't' && kind != 'f' {
+			w.contextCut = true
+			if err := p.dec.SkipValue(); err != nil {
+				return err
+			}
+			continue
+		}
+		t, err := p.dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		var v any
+		switch kind {
+		case '"':
+			v = t.String()
+		case '0':
+			v = t.Float()
+		default:
+			v = t.Bool()
+		}
+		w.context = append(w.context, Field{Key: key, Value: v})
+	}
+	_, err := p.dec.ReadToken()
+	return err
+}
+
+// check turns a record as sent into an accepted one, or says why not.
+func (w *wire) check(release, session string) (Record, string) {
+	switch {
+	case w.badType:
+		return Record{}, DropMalformed
+	case w.badContext:
+		return Record{}, DropContext
+	}
+	r := Record{Level: Level(w.level)}
 	switch r.Level {
 	case Error, Warn, Info:
 	default:
 		return Record{}, DropLevel
 	}
-	if strings.TrimSpace(w.Message) == "" {
+	if strings.TrimSpace(w.message) == "" {
 		return Record{}, DropMessage
 	}
-	if w.TS == nil || math.IsNaN(*w.TS) || *w.TS <= 0 || *w.TS > maxTS {
+	if !w.hasTS || math.IsNaN(w.ts) || w.ts <= 0 || w.ts > maxTS {
 		return Record{}, DropTime
 	}
-	r.Time = time.UnixMilli(int64(*w.TS)).UTC()
-	if w.Release == "" {
-		w.Release = release
+	r.Time = time.UnixMilli(int64(w.ts)).UTC()
+	if w.release == "" {
+		w.release = release
 	}
-	if w.Session == "" {
-		w.Session = session
+	if w.session == "" {
+		w.session = session
 	}
-	r.Message = r.field("message", w.Message, MaxMessageBytes)
-	r.Stack = r.field("stack", w.Stack, MaxStackBytes)
-	r.URL = r.field("url", w.URL, MaxURLBytes)
-	r.Release = r.field("release", w.Release, MaxTagBytes)
-	r.Session = r.field("session", w.Session, MaxTagBytes)
-	if !r.context(w.Context) {
-		return Record{}, DropContext
-	}
+	r.Message = r.field("message", w.message, MaxMessageBytes)
+	r.Stack = r.field("stack", w.stack, MaxStackBytes)
+	r.URL = r.field("url", w.url, MaxURLBytes)
+	r.Release = r.field("release", w.release, MaxTagBytes)
+	r.Session = r.field("session", w.session, MaxTagBytes)
+	r.context(w.context, w.contextCut)
 	r.Fingerprint = Fingerprint(r.Level, r.Message, r.Stack)
 	return r, ""
 }
@@ -227,81 +444,63 @@ func cut(s string, n int) string {
 	return s[:n]
 }
 
-// context reads the context object: keys sorted, at most MaxContext
-// string, number or boolean values; other values are left out and noted.
-// It reports false when the context is present but not an object.
-func (r *Record) context(raw json.RawMessage) bool {
-	if len(raw) == 0 || string(raw) == "null" {
-		return true
-	}
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return false
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	omitted := false
-	for _, k := range keys {
-		var v any
-		switch x := m[k].(type) {
-		case string:
-			v = Scrub(x)
-			if s := v.(string); len(s) > MaxContextValue {
-				v = cut(s, MaxContextValue)
-				omitted = true
+// context keeps the fields scrubbed and cut, sorted by key, noting in
+// Truncated when some were left out or cut.
+func (r *Record) context(fields []Field, omitted bool) {
+	for i := range fields {
+		f := &fields[i]
+		f.Key = Scrub(f.Key)
+		if len(f.Key) > MaxContextKey {
+			f.Key, omitted = cut(f.Key, MaxContextKey), true
+		}
+		if v, ok := f.Value.(string); ok {
+			v = Scrub(v)
+			if len(v) > MaxContextValue {
+				v, omitted = cut(v, MaxContextValue), true
 			}
-		case float64, bool:
-			v = x
-		default:
-			omitted = true
-			continue
+			f.Value = v
 		}
-		if len(r.Context) == MaxContext {
-			omitted = true
-			break
-		}
-		key := Scrub(k)
-		if len(key) > MaxContextKey {
-			key, omitted = cut(key, MaxContextKey), true
-		}
-		r.Context = append(r.Context, Field{Key: key, Value: v})
 	}
+	slices.SortFunc(fields, func(a, b Field) int { return strings.Compare(a.Key, b.Key) })
+	r.Context = fields
 	if omitted {
 		r.Truncated = append(r.Truncated, "context")
 	}
-	return true
 }
 
 // Fingerprint identifies an error across browsers and page loads: a hash
 // of the level, the message with its digits folded (ids and counts vary)
 // and the stack's top frame (where it was thrown). It is 16 hex digits.
 func Fingerprint(level Level, message, stack string) string {
-	h := fnv.New64a()
-	h.Write([]byte(level))
-	h.Write([]byte{0})
-	h.Write(foldDigits(cut(message, 256)))
-	h.Write([]byte{0})
-	h.Write([]byte(topFrame(message, stack)))
-	return strconv.FormatUint(h.Sum64()|1<<63, 16)
+	h := fnv1a(offset64, string(level))
+	h = fnv1a(h, "\x00")
+	m := cut(message, 256)
+	for i := 0; i < len(m); i++ {
+		if isDigit(m[i]) && i > 0 && isDigit(m[i-1]) {
+			continue // a run of digits counts as one '0'
+		}
+		c := m[i]
+		if isDigit(c) {
+			c = '0'
+		}
+		h = (h ^ uint64(c)) * prime64
+	}
+	h = fnv1a(h, "\x00")
+	h = fnv1a(h, topFrame(message, stack))
+	return strconv.FormatUint(h|1<<63, 16)
 }
 
-// foldDigits writes every run of digits as one '0'.
-func foldDigits(s string) []byte {
-	out := make([]byte, 0, len(s))
+// FNV-1a, 64 bits (hash/fnv's, inlined: no allocation per call).
+const (
+	offset64 = 14695981039346656037
+	prime64  = 1099511628211
+)
+
+func fnv1a(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			if len(out) > 0 && out[len(out)-1] == '0' && i > 0 && isDigit(s[i-1]) {
-				continue
-			}
-			out = append(out, '0')
-			continue
-		}
-		out = append(out, s[i])
+		h = (h ^ uint64(s[i])) * prime64
 	}
-	return out
+	return h
 }
 
 // topFrame is the stack's first line that is not the message itself

@@ -15,8 +15,15 @@ import (
 	"github.com/levqor/serverless/shared/problem"
 )
 
+// rec is a valid record with fields (`,"name":value...`) added or replacing
+// its own.
 func rec(fields string) string {
-	return `{"level":"error","message":"boom","ts":1764590000000,"url":"https://levqor.ai/"` + fields + `}`
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal([]byte(`{"level":"error","message":"boom","ts":1764590000000,"url":"https://levqor.ai/"`+fields+`}`), &m); err != nil {
+		panic(err)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 func batchOf(recs ...string) []byte {
@@ -41,6 +48,7 @@ func TestParseRefusesMalformedBatches(t *testing.T) {
 		{"records not an array", []byte(`{"records":{}}`), problem.Validation},
 		{"records null", []byte(`{"records":null}`), problem.Validation},
 		{"release not a string", []byte(`{"records":[],"release":1}`), problem.Validation},
+		{"trailing data", []byte(`{"records":[]} x`), problem.MalformedJSON},
 		{"too many records", batchOf(many...), problem.TooLarge},
 		{"too many bytes", batchOf(rec(`,"stack":"` + strings.Repeat("a", MaxBatchBytes) + `"`)), problem.TooLarge},
 	}
@@ -70,6 +78,8 @@ func TestParseDropsMalformedRecords(t *testing.T) {
 		{"negative ts", `{"level":"info","message":"m","ts":-5}`, DropTime},
 		{"ts past year 9999", `{"level":"info","message":"m","ts":1e300}`, DropTime},
 		{"context not an object", rec(`,"context":[1]`), DropContext},
+		{"duplicate name", `{"level":"info","message":"a","message":"b","ts":1}`, DropMalformed},
+		{"ts a string", `{"level":"info","message":"m","ts":"1"}`, DropMalformed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,13 +45,35 @@ func Scrub(s string) string {
 	return scrubDigits(s)
 }
 
-// urlEnd reports a byte that ends a URL written in free text.
-func urlEnd(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', '"', '\'', '`', '<', '>', '(', ')', '[', ']', '{', '}', '|', '\\', '^':
-		return true
+// urlEnd marks the bytes that end a URL written in free text.
+var urlEnd = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
 	}
-	return c < 0x20 || c == 0x7f
+	for _, c := range []byte(" \"'`<>()[]{}|\\^\x7f") {
+		t[c] = true
+	}
+	return t
+}()
+
+// indexQueryOrFragment is strings.IndexAny(u, "?#") without its set setup.
+func indexQueryOrFragment(u string) int {
+	for i := 0; i < len(u); i++ {
+		if u[i] == '?' || u[i] == '#' {
+			return i
+		}
+	}
+	return -1
+}
+
+// cutParam splits "name=value&rest" at the first '&' or ';'.
+func cutParam(s string) (param, rest string, more bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '&' || s[i] == ';' {
+			return s[:i], s[i:], true
+		}
+	}
+	return s, "", false
 }
 
 func scrubURLs(s string) string {
@@ -63,24 +85,21 @@ func scrubURLs(s string) string {
 			break
 		}
 		start := i + j + 3
-		end := start
-		for end < len(s) && !urlEnd(s[end]) {
+		end, mark := start, false
+		for end < len(s) && !urlEnd[s[end]] {
+			mark = mark || s[end] == '?' || s[end] == '#'
 			end++
 		}
 		i = end
-		if end == start {
-			continue
-		}
 		u := s[start:end]
-		clean := cleanURLTail(u)
-		if clean == u {
+		if !mark || !needsCleaning(u) {
 			continue
 		}
-		if b.Len() == 0 {
+		if last == 0 {
 			b.Grow(len(s))
 		}
 		b.WriteString(s[last:start])
-		b.WriteString(clean)
+		cleanURLTail(&b, u)
 		last = end
 	}
 	if last == 0 {
@@ -90,14 +109,37 @@ func scrubURLs(s string) string {
 	return b.String()
 }
 
-// cleanURLTail scrubs the part of a URL after its "scheme://": the query
-// keeps allowed parameters, the fragment goes, and a stack frame's
-// ":line:col" suffix stays.
-func cleanURLTail(u string) string {
-	q := strings.IndexAny(u, "?#")
+// needsCleaning reports a URL tail (after "scheme://") with a fragment or
+// a query parameter whose value would not survive.
+func needsCleaning(u string) bool {
+	q := indexQueryOrFragment(u)
 	if q < 0 {
-		return u
+		return false
 	}
+	rest := u[q:]
+	rest = rest[:lineColSuffix(rest)]
+	if strings.IndexByte(rest, '#') >= 0 {
+		return true
+	}
+	for rest = rest[1:]; rest != ""; {
+		p, tail, more := cutParam(rest)
+		rest = ""
+		if more {
+			rest = tail[1:]
+		}
+		name, _, hasValue := strings.Cut(p, "=")
+		if p != "" && (!safeName(name) || hasValue && !AllowedQuery[name]) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanURLTail writes the part of a URL after its "scheme://" to b,
+// scrubbed: the query keeps allowed parameters, the fragment goes, and a
+// stack frame's ":line:col" suffix stays.
+func cleanURLTail(b *strings.Builder, u string) {
+	q := indexQueryOrFragment(u)
 	rest, pos := u[q:], ""
 	if k := lineColSuffix(rest); k < len(rest) {
 		rest, pos = rest[:k], rest[k:]
@@ -106,27 +148,28 @@ func cleanURLTail(u string) string {
 	if h := strings.IndexByte(rest, '#'); h >= 0 {
 		query = rest[:h]
 	}
-	var b strings.Builder
 	b.WriteString(u[:q])
-	if len(query) > 1 {
-		sep := byte('?')
-		for _, p := range strings.FieldsFunc(query[1:], func(r rune) bool { return r == '&' || r == ';' }) {
-			b.WriteByte(sep)
-			sep = '&'
-			name, _, hasValue := strings.Cut(p, "=")
-			switch {
-			case !safeName(name):
-				b.WriteString(RedactedValue)
-			case AllowedQuery[name] || !hasValue:
-				b.WriteString(p)
-			default:
-				b.WriteString(name)
-				b.WriteString("=" + RedactedValue)
-			}
+	sep := byte('?')
+	for rest := query; len(rest) > 1; {
+		var p string
+		p, rest, _ = cutParam(rest[1:]) // past the '?', '&' or ';' before it
+		if p == "" {
+			continue
+		}
+		b.WriteByte(sep)
+		sep = '&'
+		name, _, hasValue := strings.Cut(p, "=")
+		switch {
+		case !safeName(name):
+			b.WriteString(RedactedValue)
+		case AllowedQuery[name] || !hasValue:
+			b.WriteString(p)
+		default:
+			b.WriteString(name)
+			b.WriteString("=" + RedactedValue)
 		}
 	}
 	b.WriteString(pos)
-	return b.String()
 }
 
 // lineColSuffix returns where a trailing ":123" or ":123:45" starts in s,
@@ -211,18 +254,35 @@ func isTokenChar(c byte) bool {
 	return isAlnum(c) || strings.IndexByte("-._~+/=", c) >= 0
 }
 
+// credentialFirst maps a byte to the credentialWords starting with it, in
+// either case; credentialSecond holds, for each first byte, the words'
+// second letters as bits, so most bytes cost one lookup and a mask.
+var credentialFirst, credentialSecond = func() (t [256][]int, second [256]uint32) {
+	for i, w := range credentialWords {
+		for _, c := range []byte{w.word[0], w.word[0] - 'a' + 'A'} {
+			t[c] = append(t[c], i)
+			second[c] |= 1 << (w.word[1] - 'a')
+		}
+	}
+	return t, second
+}()
+
 // scrubCredentials replaces the value after each case-insensitive
 // credential word (credentialWords) with RedactedToken, in one pass.
 func scrubCredentials(s string) string {
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if c != 'a' && c != 'b' && c != 'p' && c != 's' && c != 't' {
+	for i := 0; i+1 < len(s); i++ {
+		m := credentialSecond[s[i]]
+		if m == 0 {
 			continue
 		}
-		for _, w := range credentialWords {
-			if w.word[0] != c || len(s)-i < len(w.word) || !asciiEqualFold(s[i:i+len(w.word)], w.word) {
+		if c := (s[i+1] | 0x20) - 'a'; c >= 26 || m&(1<<c) == 0 {
+			continue
+		}
+		for _, wi := range credentialFirst[s[i]] {
+			w := credentialWords[wi]
+			if len(s)-i < len(w.word) || !asciiEqualFold(s[i:i+len(w.word)], w.word) {
 				continue
 			}
 			k, end := credentialValue(s, i+len(w.word), w.scheme)
@@ -346,7 +406,7 @@ func scrubEmails(s string) string {
 		domain := s[at+width : end]
 		i = at + width
 		dot := strings.LastIndexByte(domain, '.')
-		if start == at || dot <= 0 || len(domain)-dot-1 < 2 {
+		if start == at || dot <= 0 || !isTLD(domain[dot+1:]) {
 			continue
 		}
 		b.WriteString(s[last:start])
@@ -360,7 +420,29 @@ func scrubEmails(s string) string {
 	return b.String()
 }
 
+// isTLD reports a top-level domain: two or more letters, or an IDN's
+// "xn--" label ("web@2026.12.01" is a release, not an address).
+func isTLD(l string) bool {
+	if strings.HasPrefix(l, "xn--") {
+		return true
+	}
+	for i := 0; i < len(l); i++ {
+		if c := l[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return len(l) >= 2
+}
+
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// numberByte is what a card or phone number is written with.
+var numberByte = func() (t [256]bool) {
+	for _, c := range []byte("0123456789 -.") {
+		t[c] = true
+	}
+	return t
+}()
 
 // scrubDigits replaces runs of at least minDigits digits, which may be
 // grouped by single spaces, hyphens or dots and start with '+', as card
@@ -369,6 +451,12 @@ func scrubDigits(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
+		// A run spans at least minDigits bytes of numberByte: when the
+		// last byte of this window is not one, no run starts in it.
+		if w := i + minDigits - 1; w < len(s) && !numberByte[s[w]] {
+			i = w + 1
+			continue
+		}
 		if !isDigit(s[i]) || i > 0 && isAlnum(s[i-1]) {
 			i++
 			continue

@@ -12,6 +12,7 @@ func TestScrub(t *testing.T) {
 		{"email", "mail jane.doe+x@example.co.uk now", "mail [email] now"},
 		{"percent-encoded email", "/users/jane%40example.com/edit", "/users/[email]/edit"},
 		{"at without domain", "@media rule and a@b", "@media rule and a@b"},
+		{"a release is not an address", "web@2026.12.01", "web@2026.12.01"},
 		{"bearer token", "Authorization: Bearer abc.DEF-123_x", "Authorization: Bearer [token]"},
 		{"bearer in prose", "the bearer of bad news", "the bearer of bad news"},
 		{"basic credentials", "basic dXNlcjpwYXNz", "basic [token]"},

@@ -1,0 +1,81 @@
+package clientlogs
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+)
+
+// fullBatch is the body of events/clientlogs-full.json: 50 records (the
+// limit) with stacks, contexts, addresses, tokens and phone numbers.
+func fullBatch(b *testing.B) []byte {
+	b.Helper()
+	raw, err := os.ReadFile("../../events/clientlogs-full.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ev struct{ Body string }
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		b.Fatal(err)
+	}
+	return []byte(ev.Body)
+}
+
+// BenchmarkBatchParse is Parse of the full batch: decoding, checks, scrubbing
+// and fingerprints.
+func BenchmarkBatchParse(b *testing.B) {
+	body := fullBatch(b)
+	b.Run("batch-50", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := Parse(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkBatchScrub is the scrubber's share of BenchmarkBatchParse: Scrub over
+// every string of the full batch's records.
+func BenchmarkBatchScrub(b *testing.B) {
+	var w struct {
+		Records []struct{ Message, Stack, URL string } `json:"records"`
+	}
+	if err := json.Unmarshal(fullBatch(b), &w); err != nil {
+		b.Fatal(err)
+	}
+	var strs []string
+	for _, r := range w.Records {
+		strs = append(strs, r.Message, r.Stack, r.URL)
+	}
+	b.Run("batch-50", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, s := range strs {
+				_ = Scrub(s)
+			}
+		}
+	})
+}
+
+// BenchmarkBatchLog is the log lines of the full batch, one per record.
+func BenchmarkBatchLog(b *testing.B) {
+	batch, err := Parse(fullBatch(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	ctx := context.Background()
+	b.Run("batch-50", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range batch.Records {
+				Log(ctx, l, r)
+			}
+		}
+	})
+}
