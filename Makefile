@@ -18,7 +18,7 @@ LDFLAGS  := -s -w -X $(MODULE)/shared/buildinfo.Build=$(BUILD)
 # It saves ~0.37 MiB per binary (BENCHMARKS.md: hello against hello-http2).
 LAMBDA_TAGS  := lambda.norpc,nethttpomithttp2
 LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags "$(LDFLAGS)"
-FUNCTIONS := health tickets keepalive driftscan
+FUNCTIONS := health tickets keepalive driftscan clientlogs
 BIN ?= bin
 
 # Lambda build: linux/arm64, static, stripped, named bootstrap.
@@ -26,7 +26,7 @@ define lambda_build
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: build-HealthFunction build-TicketsFunction build-KeepaliveFunction build-DriftScanFunction
+.PHONY: build-HealthFunction build-TicketsFunction build-KeepaliveFunction build-DriftScanFunction build-ClientLogsFunction
 build-HealthFunction:
 	$(call lambda_build,health)
 build-TicketsFunction:
@@ -35,8 +35,10 @@ build-KeepaliveFunction:
 	$(call lambda_build,keepalive)
 build-DriftScanFunction:
 	$(call lambda_build,driftscan)
+build-ClientLogsFunction:
+	$(call lambda_build,clientlogs)
 
-.PHONY: build build-host build-test-bins deps test vet dev invoke smoke drift bench fuzz faults deploy clean
+.PHONY: build build-host build-test-bins deps test vet dev invoke smoke drift bench fuzz faults logger deploy clean
 
 # Every function for Lambda (linux/arm64) into bin/<fn>/bootstrap.
 build:
@@ -100,6 +102,11 @@ drift:
 
 bench: deps
 	@bash infra/scripts/bench.sh
+
+# The browser logger's minified build, which the clientlogs function serves
+# (checked in; infra/jsmin's test fails when it is stale).
+logger:
+	go run ./infra/jsmin
 
 FUZZTIME ?= 20s
 fuzz:

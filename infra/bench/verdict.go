@@ -108,6 +108,25 @@ func verdictCmd(args []string) error {
 			fmt.Sprintf("%.0f call, %.1f µs/op; the previous three-write design in the same run: %.0f calls, %.1f µs/op. The transaction consumes twice the write units of plain writes for its two items (4 WCU for items up to 1 KB, where the three writes took 3)", k, kt/1e3, old, ot/1e3),
 			k == 1, true)
 	}
+	gz, gok := get("ClientLoggerScript-2", "gzip-B")
+	mn, _ := get("ClientLoggerScript-2", "min-B")
+	row("browser logger (`GET /client-logger.js`) ≤ 3 KiB minified and gzipped",
+		fmt.Sprintf("%.2f KiB gzipped, %.2f KiB minified (Sentry's browser SDK is tens of KiB)", gz/1024, mn/1024), gz <= 3<<10, gok)
+	ing, iok := get("Ingest/batch-50-2", "ns/op")
+	m = fmt.Sprintf("%.0f µs/op", ing/1e3)
+	if scr, ok := get("BatchScrub/batch-50-2", "ns/op"); ok && iok {
+		m += fmt.Sprintf(", of which scrubbing %.0f µs (%.0f %%)", scr/1e3, 100*scr/ing)
+	}
+	if p, ok := get("BatchParse/batch-50-2", "ns/op"); ok {
+		m += fmt.Sprintf("; parsing with scrubbing alone %.0f µs", p/1e3)
+	}
+	if l, ok := get("BatchLog/batch-50-2", "ns/op"); ok {
+		m += fmt.Sprintf(", the 50 log lines alone %.0f µs", l/1e3)
+	}
+	if inv, ok := get("IngestInvoke/batch-50-2", "ns/op"); ok {
+		m += fmt.Sprintf("; through Invoke, the Lambda event decoded first: %.0f µs/op", inv/1e3)
+	}
+	row("ingest of a full 50-record batch (events/clientlogs-full.json) ≤ 500 µs/op: parse, scrub, log lines", m, ing <= 500e3, iok)
 	var errs float64
 	var have bool
 	for k, xs := range vals {

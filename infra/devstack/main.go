@@ -50,6 +50,7 @@ type config struct {
 	fireAtStart string
 	noStreams   bool
 	readTimeout time.Duration
+	corsOrigins []string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -70,6 +71,14 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.fireAtStart, "fire-at-start", "all", `schedules fired once at start: "all", "none", or a comma list of rule or event names`)
 	fs.BoolVar(&c.noStreams, "no-streams", false, "do not feed the table's stream to its function")
 	fs.DurationVar(&c.readTimeout, "read-timeout", gateway.ReadTimeout, "time a client may take to send a whole request, body included (API Gateway's)")
+	fs.Func("cors-origin", "an origin the local API allows besides the template's AllowOrigins, e.g. a site on http://localhost:5173 (repeat or comma-separate)", func(v string) error {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.corsOrigins = append(c.corsOrigins, o)
+			}
+		}
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -139,6 +139,9 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	}
 	gw.AccountID = account
 	gw.CORS = corsConfig(tpl)
+	if gw.CORS != nil {
+		gw.CORS.AllowOrigins = append(gw.CORS.AllowOrigins, cfg.corsOrigins...)
+	}
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
 	lambdaAPI := locallambda.New(lambdas)
 	lambdaAPI.Log = func(format string, args ...any) { out.printf(format, args...) }

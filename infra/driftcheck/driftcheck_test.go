@@ -131,7 +131,7 @@ func TestModifiedCopy(t *testing.T) {
 		}, []string{"table.key_schema"}},
 		{"architecture changed", func(t *testing.T, root string) {
 			edit(t, root, "template.yaml", "Architectures: [arm64]", "Architectures: [x86_64]")
-		}, []string{"functions.DriftScanFunction", "functions.HealthFunction", "functions.KeepaliveFunction", "functions.TicketsFunction"}},
+		}, []string{"functions.ClientLogsFunction", "functions.DriftScanFunction", "functions.HealthFunction", "functions.KeepaliveFunction", "functions.TicketsFunction"}},
 		{"makefile target builds the wrong folder", func(t *testing.T, root string) {
 			edit(t, root, "Makefile", "$(call lambda_build,health)", "$(call lambda_build,tickets)")
 		}, []string{"repo.makefile_targets"}},

@@ -50,6 +50,12 @@ func TestLocalStack(t *testing.T) {
 	})
 
 	var seedTicket string
+	t.Run("seed: the frontend client logger loads", func(t *testing.T) {
+		if _, err := check.ClientLogger(client, url); err != nil {
+			fail(t, "%v", err)
+		}
+	})
+
 	t.Run("seed: POST /api/support/tickets", func(t *testing.T) {
 		doc, err := check.Ticket(client, url)
 		if err != nil {

@@ -37,8 +37,8 @@ func IsHTTPEvent(event []byte) bool {
 
 // CheckAnswer says what is wrong with a function's answer out to event, or
 // "" when it is well-formed: never a Lambda function error; for an HTTP
-// event a status below 500 and, unless the request was HEAD or the body is
-// empty, a JSON body with a JSON Content-Type; for any other event a JSON
+// event a status below 500 and, unless the body is empty, a Content-Type,
+// and a valid body when that type is JSON; for any other event a JSON
 // document.
 func CheckAnswer(event, out []byte) string {
 	var fnErr struct {
@@ -81,10 +81,12 @@ func CheckAnswer(event, out []byte) string {
 		return ""
 	}
 	ct := contentType(resp.Headers)
-	if !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/problem+json") {
-		return fmt.Sprintf("Content-Type %q is not JSON", ct)
-	}
-	if !json.Valid(body) {
+	switch {
+	case ct == "":
+		return "a body without a Content-Type"
+	case !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/problem+json"):
+		return "" // a script, a page: only JSON is checked further
+	case !json.Valid(body):
 		return "body is not JSON"
 	}
 	return ""

@@ -32,7 +32,7 @@ func TestFunctions(t *testing.T) {
 	for _, fn := range tpl.Functions {
 		ids = append(ids, fn.LogicalID)
 	}
-	want := []string{"DriftScanFunction", "HealthFunction", "KeepaliveFunction", "TicketsFunction"}
+	want := []string{"ClientLogsFunction", "DriftScanFunction", "HealthFunction", "KeepaliveFunction", "TicketsFunction"}
 	if !reflect.DeepEqual(ids, want) {
 		t.Fatalf("functions = %v, want %v (sorted by logical id)", ids, want)
 	}

@@ -92,11 +92,12 @@ for f in "${fns[@]}"; do args+=("$f=$OUT/host/$f/bootstrap"); done
 # --- 3. warm handler cost ------------------------------------------------
 # The handler benchmarks the function owners wrote: health, ticket create
 # (DynamoDB + EventBridge answered by in-process HTTP stubs), keepalive
-# result building, drift report building. DynamoDB Local is not needed.
+# result building, drift report building, a full client-log batch and the
+# browser logger's served size. DynamoDB Local is not needed.
 log "3/4 handler benchmarks (count $BENCH_COUNT, benchtime $BENCH_TIME)"
 bench_pkgs=()
-for p in ./functions/health ./functions/tickets ./functions/keepalive ./functions/driftscan \
-         ./shared/tickets ./shared/uptime ./shared/probe ./shared/drift; do
+for p in ./functions/health ./functions/tickets ./functions/keepalive ./functions/driftscan ./functions/clientlogs \
+         ./shared/tickets ./shared/uptime ./shared/probe ./shared/drift ./shared/clientlogs; do
   compgen -G "$p/*_test.go" >/dev/null && bench_pkgs+=("$p")
 done
 go test -run '^$' -bench . -benchmem -count "$BENCH_COUNT" -benchtime "$BENCH_TIME" "${bench_pkgs[@]}" \

@@ -37,6 +37,9 @@ echo "== build the binaries the tests run (bin/test)"
 make -s build-test-bins || exit 2
 export LEVQOR_PREBUILT="$PWD/bin/test"
 
+# Chromium for the browser tests (Debian's package; a no-op when present).
+bash infra/scripts/chromium.sh
+
 echo "== go test ./... (DynamoDB Local shared)"
 # -p 2: two packages at a time keeps a 2-core machine responsive; -timeout
 # bounds one package so a hung test cannot eat the whole run.

@@ -1,7 +1,8 @@
 // Command smoke runs the seed's verification commands against a running
 // stack (`make smoke API_URL=<url>`): the local one (`make dev`) or one just
 // deployed with `sam deploy` (its ApiUrl output). It checks GET /health, the
-// seed's ticket and a bad request, printing each result, and exits 1 on the
+// seed's ticket, a bad request and that the frontend client logger loads,
+// printing each result, and exits 1 on the
 // first mismatch (2 on bad usage): the seed's deployment checklist, automated.
 package main
 
@@ -43,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		{"GET  /health", check.Health},
 		{"POST /api/support/tickets (seed request)", check.Ticket},
 		{"POST /api/support/tickets without subject -> 400 problem", check.BadTicket},
+		{"GET  /client-logger.js loads; POST /api/client-logs takes a batch", check.ClientLogger},
 	}
 	for _, s := range steps {
 		doc, err := s.run(client, base)

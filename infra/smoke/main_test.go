@@ -19,6 +19,8 @@ type fakeAPI struct {
 	badStatus           int
 	badType             string
 	cidHeader           string
+	script, scriptType  string
+	logsStatus          int
 }
 
 func goodAPI() fakeAPI {
@@ -31,6 +33,9 @@ func goodAPI() fakeAPI {
 		badStatus:    400,
 		badType:      "application/problem+json",
 		cidHeader:    "c-1",
+		script:       `const e=1;export{e as init};`,
+		scriptType:   "application/javascript",
+		logsStatus:   202,
 	}
 }
 
@@ -50,6 +55,15 @@ func (f fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", f.badType)
 		w.WriteHeader(f.badStatus)
 		_, _ = io.WriteString(w, f.bad)
+	case r.Method == "GET" && r.URL.Path == "/client-logger.js":
+		w.Header().Set("Content-Type", f.scriptType)
+		w.Header().Set("ETag", `"abc"`)
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = io.WriteString(w, f.script)
+	case r.Method == "POST" && r.URL.Path == "/api/client-logs":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(f.logsStatus)
+		_, _ = io.WriteString(w, `{"accepted":0,"dropped":0,"truncated":0}`)
 	default:
 		http.NotFound(w, r)
 	}
@@ -74,6 +88,10 @@ func TestRun(t *testing.T) {
 		{"correlation header", func(f *fakeAPI) { f.cidHeader = "other" }, 1, "X-Correlation-ID header"},
 		{"bad request 500", func(f *fakeAPI) { f.badStatus = 500 }, 1, "status 500, want 400"},
 		{"bad request plain json", func(f *fakeAPI) { f.badType = "application/json" }, 1, "problem+json"},
+		{"logger not a module", func(f *fakeAPI) { f.script = "<html>" }, 1, "not an ES module"},
+		{"logger does not parse", func(f *fakeAPI) { f.script = "export const = ;" }, 1, "does not parse"},
+		{"logger as text/html", func(f *fakeAPI) { f.scriptType = "text/html" }, 1, "want application/javascript"},
+		{"client logs refused", func(f *fakeAPI) { f.logsStatus = 415 }, 1, "status 415, want 202"},
 		{"bad request no correlation", func(f *fakeAPI) { f.bad = strings.Replace(f.bad, `,"correlation_id":"c-2"`, ``, 1) }, 1, "correlation_id is missing"},
 	}
 	for _, tc := range tests {

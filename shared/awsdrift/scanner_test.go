@@ -128,7 +128,7 @@ func TestKeepaliveRuleCheck(t *testing.T) {
 func TestFunctionChecks(t *testing.T) {
 	inSync := func() map[string][]reply {
 		m := map[string][]reply{}
-		for _, id := range []string{"HealthFunction", "TicketsFunction", "KeepaliveFunction", "DriftScanFunction"} {
+		for _, id := range []string{"HealthFunction", "TicketsFunction", "KeepaliveFunction", "DriftScanFunction", "ClientLogsFunction"} {
 			m["GetFunctionConfiguration:"+fnName(id)] = []reply{fnConfig(id, "provided.al2023", "arm64", testVersion)}
 		}
 		return m
@@ -146,6 +146,7 @@ func TestFunctionChecks(t *testing.T) {
 		{"in sync", inSync(), map[string]want{
 			"functions.HealthFunction": {drift.Pass, ""}, "functions.TicketsFunction": {drift.Pass, ""},
 			"functions.KeepaliveFunction": {drift.Pass, ""}, "functions.DriftScanFunction": {drift.Pass, ""},
+			"functions.ClientLogsFunction": {drift.Pass, ""},
 		}},
 		{"runtime drifted", with("HealthFunction", fnConfig("HealthFunction", "provided.al2", "arm64", testVersion)),
 			map[string]want{"functions.HealthFunction": {drift.Fail, fnName("HealthFunction")}, "functions.TicketsFunction": {drift.Pass, ""}}},
@@ -522,9 +523,9 @@ func TestScanInSync(t *testing.T) {
 	if r.Status != drift.InSync || r.Summary.Fail != 0 || r.Summary.Skip != 0 || r.Baseline != "v12.12" {
 		t.Fatalf("report = %s", r.Text())
 	}
-	// 7 policy + 4 table + 1 rule + 4 functions + build + routes + health + stack.
-	if r.Summary.Pass != 20 {
-		t.Errorf("pass = %d, want 20:\n%s", r.Summary.Pass, r.Text())
+	// 7 policy + 4 table + 1 rule + 5 functions + build + routes + health + stack.
+	if r.Summary.Pass != 21 {
+		t.Errorf("pass = %d, want 21:\n%s", r.Summary.Pass, r.Text())
 	}
 }
 

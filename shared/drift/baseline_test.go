@@ -30,7 +30,7 @@ func TestCurrentBaseline(t *testing.T) {
 		{"pitr", b.Table.PointInTimeRecovery, true},
 		{"ttl", b.Table.TTLAttribute, "expires_at"},
 		{"routes", strings.Join(sortedSet(b.Routes), ", "),
-			"GET /api/ops/drift, GET /api/ops/uptime, GET /health, HEAD /health, POST /api/ops/keepalive, POST /api/support/tickets"},
+			"GET /api/ops/drift, GET /api/ops/uptime, GET /client-logger.js, GET /health, HEAD /health, POST /api/client-logs, POST /api/ops/keepalive, POST /api/support/tickets"},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,7 +48,7 @@ func TestCurrentBaseline(t *testing.T) {
 			t.Errorf("%s runs %s/%s, want provided.al2023/arm64", f.LogicalID, f.Runtime, f.Architecture)
 		}
 	}
-	if want := []string{"HealthFunction", "TicketsFunction", "KeepaliveFunction", "DriftScanFunction"}; !slices.Equal(ids, want) {
+	if want := []string{"HealthFunction", "TicketsFunction", "KeepaliveFunction", "DriftScanFunction", "ClientLogsFunction"}; !slices.Equal(ids, want) {
 		t.Errorf("functions %v, want %v", ids, want)
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -236,4 +239,63 @@ func absDuration(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// ClientLogger checks the seed's "Frontend client logger loads without
+// errors": GET /client-logger.js answers 200 application/javascript with
+// an ETag and a cache policy, and its body is an ES module that parses
+// (node --check, when node is on PATH); and POST /api/client-logs takes an
+// empty batch as a page's logger sends it (text/plain, 202). It returns
+// what it saw, or an error saying what differs.
+func ClientLogger(client *http.Client, baseURL string) (map[string]any, error) {
+	a, err := Do(client, http.MethodGet, baseURL+"/client-logger.js", "", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	mt, _, _ := mime.ParseMediaType(a.Header.Get("Content-Type"))
+	switch {
+	case a.Status != http.StatusOK:
+		return nil, fmt.Errorf("GET /client-logger.js: status %d, want 200; body: %.200s", a.Status, a.Body)
+	case mt != "application/javascript" && mt != "text/javascript":
+		return nil, fmt.Errorf("GET /client-logger.js: Content-Type %q, want application/javascript", a.Header.Get("Content-Type"))
+	case a.Header.Get("ETag") == "" || a.Header.Get("Cache-Control") == "":
+		return nil, fmt.Errorf("GET /client-logger.js: no ETag or Cache-Control (%v)", a.Header)
+	case !bytes.Contains(a.Body, []byte("export")):
+		return nil, fmt.Errorf("GET /client-logger.js: the body (%d bytes) is not an ES module", len(a.Body))
+	}
+	parsed, err := parseModule(a.Body)
+	if err != nil {
+		return nil, fmt.Errorf("GET /client-logger.js does not parse: %w", err)
+	}
+	b, err := Do(client, http.MethodPost, baseURL+"/api/client-logs", "text/plain;charset=UTF-8", []byte(`{"records":[]}`), nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonAnswer(b, http.StatusAccepted, "application/json")
+	if err != nil {
+		return doc, fmt.Errorf("POST /api/client-logs (an empty batch): %w", err)
+	}
+	return map[string]any{"script_bytes": len(a.Body), "parsed": parsed, "cache_control": a.Header.Get("Cache-Control"), "ingest": doc}, nil
+}
+
+// parseModule runs node --check on src as an ES module. It reports whether
+// it could (node on PATH), and node's message when src does not parse.
+func parseModule(src []byte) (string, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return "not checked: no node on PATH", nil
+	}
+	dir, err := os.MkdirTemp("", "smoke-logger")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	f := filepath.Join(dir, "client-logger.mjs")
+	if err := os.WriteFile(f, src, 0o600); err != nil {
+		return "", err
+	}
+	if out, err := exec.Command(node, "--check", f).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	}
+	return "node --check", nil
 }
