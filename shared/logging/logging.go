@@ -65,7 +65,7 @@ func replace(groups []string, a slog.Attr) slog.Attr {
 			a.Key = "message"
 			return a
 		case slog.LevelKey:
-			a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
+			a.Value = slog.StringValue(levelName(a.Value))
 			return a
 		}
 	}
@@ -75,6 +75,24 @@ func replace(groups []string, a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
+}
+
+// levelName is a level's lower-case name, without an allocation for the
+// four standard ones (this runs for every line).
+func levelName(v slog.Value) string {
+	if l, ok := v.Any().(slog.Level); ok {
+		switch l {
+		case slog.LevelDebug:
+			return "debug"
+		case slog.LevelInfo:
+			return "info"
+		case slog.LevelWarn:
+			return "warn"
+		case slog.LevelError:
+			return "error"
+		}
+	}
+	return strings.ToLower(v.String())
 }
 
 // started flips on the first call; its zero value needs no init function.
