@@ -19,14 +19,22 @@ import (
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/problem"
+	"github.com/levqor/serverless/shared/status"
 	"github.com/levqor/serverless/shared/uptime"
 )
 
-// Routes served over the HTTP API (both AWS_IAM-authorised).
+// Routes served over the HTTP API: the ops routes (AWS_IAM-authorised)
+// and the public status page.
 const (
-	routeRun    = "POST /api/ops/keepalive"
-	routeUptime = "GET /api/ops/uptime"
+	routeRun        = "POST /api/ops/keepalive"
+	routeUptime     = "GET /api/ops/uptime"
+	routeStatus     = "GET /status"
+	routeStatusJSON = "GET /status.json"
 )
+
+// statusCache is how long browsers and CDNs may keep the status page: the
+// figures change hourly, an incident should show within a minute.
+const statusCache = "public, max-age=60"
 
 // httpBudget bounds a run started over HTTP: API Gateway gives up on an
 // integration after 30 s whatever the function's timeout.
@@ -96,7 +104,7 @@ func (h *Handler) Scheduled(ctx context.Context, s edge.Scheduled, c edge.Call) 
 func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c edge.Call) events.APIGatewayV2HTTPResponse {
 	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
 	l := c.Logger(h.Logger, cid)
-	switch route(req) {
+	switch rt := route(req); rt {
 	case routeRun:
 		apiURL := edge.BaseURL(req)
 		targets, err := h.targets(apiURL)
@@ -129,8 +137,44 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		return httpapi.JSON(http.StatusOK, UptimeDocument{
 			SLAPercent: h.Runner.SLAPercent, GeneratedAt: time.Now().UTC(), Targets: sums,
 		}, cid)
+	case routeStatus, routeStatusJSON:
+		return h.status(ctx, rt == routeStatusJSON, l, cid)
 	}
 	return httpapi.Problem(l, problem.Newf(problem.NotFound, "no route for %s %s", req.RequestContext.HTTP.Method, req.RawPath), cid)
+}
+
+// status serves the public status page from the daily roll-ups. The page
+// is cached publicly, so it carries no correlation id; a failure is a
+// problem document like every other route's.
+func (h *Handler) status(ctx context.Context, asJSON bool, l *slog.Logger, cid string) events.APIGatewayV2HTTPResponse {
+	p, err := status.Build(ctx, h.Runner.Store, h.statusTargets(), time.Now(), h.Runner.SLAPercent)
+	if err != nil {
+		return httpapi.Problem(l, err, cid)
+	}
+	var body []byte
+	ctype := "text/html; charset=utf-8"
+	if asJSON {
+		body, err = json.Marshal(p)
+		ctype = "application/json"
+	} else {
+		body, err = status.HTML(p)
+	}
+	if err != nil {
+		return httpapi.Problem(l, problem.Wrap(problem.Internal, err, ""), cid)
+	}
+	l.Info("status page served", "json", asJSON, "overall", p.Overall, "targets", len(p.Targets))
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(body),
+		Headers: map[string]string{"Content-Type": ctype, "Cache-Control": statusCache, "X-Content-Type-Options": "nosniff"}}
+}
+
+// statusTargets are the targets the status page may show: the configured
+// ones (each public only if its configuration says so), or the default
+// target, this API's /health, which is public.
+func (h *Handler) statusTargets() []probe.Target {
+	if h.Targets != nil {
+		return h.Targets
+	}
+	return []probe.Target{{Name: probe.DefaultTargetName, Public: true, Display: probe.DefaultDisplayName}}
 }
 
 // UptimeDocument is the body of GET /api/ops/uptime.
@@ -178,7 +222,9 @@ func (h *Handler) targetNames() []string {
 }
 
 // route names the request's route (edge.Route).
-func route(req events.APIGatewayV2HTTPRequest) string { return edge.Route(req, routeRun, routeUptime) }
+func route(req events.APIGatewayV2HTTPRequest) string {
+	return edge.Route(req, routeRun, routeUptime, routeStatus, routeStatusJSON)
+}
 
 // runContext leaves a margin before the invocation's deadline for the
 // answer to be written: a tenth of the time left, from 1 s to 5 s. budget,

@@ -22,6 +22,7 @@ import (
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/retry"
+	"github.com/levqor/serverless/shared/status"
 	"github.com/levqor/serverless/shared/uptime"
 	"github.com/levqor/serverless/shared/warmup"
 )
@@ -269,6 +270,26 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("GET status page and its JSON: public, cached, nothing internal", func(t *testing.T) {
+		for _, tc := range []struct{ file, ctype, want string }{
+			{"keepalive-status.json", "text/html; charset=utf-8", "Levqor API"},
+			{"keepalive-status-json.json", "application/json", `"name":"Levqor API"`},
+		} {
+			r := invokeHTTP(t, f.h, eventfile.Read(t, tc.file, nil))
+			if r.StatusCode != 200 || r.Headers["Content-Type"] != tc.ctype || r.Headers["Cache-Control"] != statusCache {
+				t.Fatalf("%s: %d %v", tc.file, r.StatusCode, r.Headers)
+			}
+			if !strings.Contains(r.Body, tc.want) || strings.Contains(r.Body, host) || r.Headers["X-Correlation-ID"] != "" {
+				t.Errorf("%s: body lacks %q or reveals the target's address or a correlation id:\n%.400s", tc.file, tc.want, r.Body)
+			}
+		}
+		var p status.Page
+		r := invokeHTTP(t, f.h, eventfile.Read(t, "keepalive-status-json.json", nil))
+		if err := json.Unmarshal([]byte(r.Body), &p); err != nil || p.Overall != status.Operational || len(p.Targets[0].Days) != status.DaysShown {
+			t.Fatalf("status.json %v: %.300s", err, r.Body)
+		}
+	})
+
 	t.Run("AWS sample on another route is 404, not an error", func(t *testing.T) {
 		r := invokeHTTP(t, f.h, eventfile.Read(t, "aws/apigw-v2-request-iam.json", nil))
 		if r.StatusCode != 404 || !strings.Contains(r.Body, "not-found") {
@@ -301,6 +322,9 @@ func TestRoute(t *testing.T) {
 		{"", "GET", "/api/ops/keepalive", ""},
 		{"", "POST", "/x/y/api/ops/keepalive", ""},
 		{"", "GET", "/evilapi/ops/uptime", ""},
+		{"GET /status", "GET", "/dev/status", routeStatus},
+		{"", "GET", "/dev/status.json", routeStatusJSON},
+		{"", "POST", "/dev/status", ""},
 	}
 	for _, tt := range tests {
 		req := events.APIGatewayV2HTTPRequest{RouteKey: tt.key, RawPath: tt.path}

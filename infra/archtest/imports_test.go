@@ -14,7 +14,7 @@ const module = "github.com/levqor/serverless/"
 // events, retries, metrics, monitor, logs, correlation ids, warm-ups).
 var Domain = []string{
 	"shared/tiers", "shared/bizhours", "shared/tickets", "shared/triage", "shared/idempotency",
-	"shared/uptime", "shared/probe", "shared/drift", "shared/clientlogs",
+	"shared/uptime", "shared/probe", "shared/drift", "shared/clientlogs", "shared/status",
 	"shared/problem", "shared/eventbus", "shared/retry", "shared/metrics", "shared/monitor",
 	"shared/logging", "shared/correlation", "shared/warmup", "shared/buildinfo",
 }

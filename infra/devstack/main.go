@@ -51,6 +51,7 @@ type config struct {
 	noStreams   bool
 	readTimeout time.Duration
 	corsOrigins []string
+	params      map[string]string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -77,6 +78,17 @@ func parseFlags(args []string) (config, error) {
 				c.corsOrigins = append(c.corsOrigins, o)
 			}
 		}
+		return nil
+	})
+	fs.Func("param", "a template parameter, Name=Value, as sam's --parameter-overrides (repeat for more)", func(v string) error {
+		name, value, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return fmt.Errorf("want Name=Value, got %q", v)
+		}
+		if c.params == nil {
+			c.params = map[string]string{}
+		}
+		c.params[name] = value
 		return nil
 	})
 	if err := fs.Parse(args); err != nil {

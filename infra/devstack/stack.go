@@ -50,9 +50,12 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	ctx, cancel := context.WithCancel(parent)
 	s := &stack{out: out, cancel: cancel}
 
-	opts := samtemplate.Options{Overrides: samtemplate.LocalOverrides(cfg.table)}
+	opts := samtemplate.Options{Overrides: samtemplate.LocalOverrides(cfg.table), Parameters: map[string]string{}}
+	for k, v := range cfg.params {
+		opts.Parameters[k] = v
+	}
 	if cfg.stage != "" {
-		opts.Parameters = map[string]string{"Stage": cfg.stage}
+		opts.Parameters["Stage"] = cfg.stage
 	}
 	tpl, err := samtemplate.Load(cfg.template, opts)
 	if err != nil {

@@ -56,6 +56,12 @@ func TestLocalStack(t *testing.T) {
 		}
 	})
 
+	t.Run("the status page", func(t *testing.T) {
+		if _, err := check.StatusPage(client, url); err != nil {
+			fail(t, "%v", err)
+		}
+	})
+
 	t.Run("seed: POST /api/support/tickets", func(t *testing.T) {
 		doc, err := check.Ticket(client, url)
 		if err != nil {

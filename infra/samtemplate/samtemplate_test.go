@@ -52,7 +52,7 @@ func TestFunctions(t *testing.T) {
 			routes: []Route{{"Create", "POST", "/api/support/tickets", ""}},
 			env:    map[string]string{"TABLE_NAME": "local-tickets", "EVENT_BUS_NAME": "levqor-local"}},
 		{id: "KeepaliveFunction", dir: "keepalive", timeout: 60, schedules: []string{"rate(1 hour)"},
-			routes: []Route{{"Run", "POST", "/api/ops/keepalive", "AWS_IAM"}, {"Uptime", "GET", "/api/ops/uptime", "AWS_IAM"}},
+			routes: []Route{{"Run", "POST", "/api/ops/keepalive", "AWS_IAM"}, {"Uptime", "GET", "/api/ops/uptime", "AWS_IAM"}, {"Status", "GET", "/status", ""}, {"StatusJson", "GET", "/status.json", ""}},
 			env:    map[string]string{"KEEPALIVE_TARGETS": "", "EVENT_BUS_NAME": "levqor-local"}},
 		{id: "DriftScanFunction", dir: "driftscan", timeout: 300, schedules: []string{"rate(1 day)"},
 			routes: []Route{{"Scan", "GET", "/api/ops/drift", "AWS_IAM"}},

@@ -1,7 +1,8 @@
 // Command smoke runs the seed's verification commands against a running
 // stack (`make smoke API_URL=<url>`): the local one (`make dev`) or one just
 // deployed with `sam deploy` (its ApiUrl output). It checks GET /health, the
-// seed's ticket, a bad request and that the frontend client logger loads,
+// seed's ticket, a bad request, that the frontend client logger loads, the
+// status page and the OpenAPI document,
 // printing each result, and exits 1 on the
 // first mismatch (2 on bad usage): the seed's deployment checklist, automated.
 package main
@@ -45,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		{"POST /api/support/tickets (seed request)", check.Ticket},
 		{"POST /api/support/tickets without subject -> 400 problem", check.BadTicket},
 		{"GET  /client-logger.js loads; POST /api/client-logs takes a batch", check.ClientLogger},
+		{"GET  /status and /status.json", check.StatusPage},
 	}
 	for _, s := range steps {
 		doc, err := s.run(client, base)

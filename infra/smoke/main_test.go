@@ -21,6 +21,7 @@ type fakeAPI struct {
 	cidHeader           string
 	script, scriptType  string
 	logsStatus          int
+	statusJSON          string
 }
 
 func goodAPI() fakeAPI {
@@ -36,6 +37,7 @@ func goodAPI() fakeAPI {
 		script:       `const e=1;export{e as init};`,
 		scriptType:   "application/javascript",
 		logsStatus:   202,
+		statusJSON:   `{"overall":"operational","targets":[{"name":"Levqor API","days":[` + strings.TrimSuffix(strings.Repeat(`{"level":"met"},`, 90), ",") + `]}]}`,
 	}
 }
 
@@ -60,6 +62,13 @@ func (f fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", `"abc"`)
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		_, _ = io.WriteString(w, f.script)
+	case r.Method == "GET" && r.URL.Path == "/status":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		_, _ = io.WriteString(w, "<!doctype html><html><title>status</title></html>")
+	case r.Method == "GET" && r.URL.Path == "/status.json":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, f.statusJSON)
 	case r.Method == "POST" && r.URL.Path == "/api/client-logs":
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(f.logsStatus)
@@ -91,6 +100,8 @@ func TestRun(t *testing.T) {
 		{"logger not a module", func(f *fakeAPI) { f.script = "<html>" }, 1, "not an ES module"},
 		{"logger does not parse", func(f *fakeAPI) { f.script = "export const = ;" }, 1, "does not parse"},
 		{"logger as text/html", func(f *fakeAPI) { f.scriptType = "text/html" }, 1, "want application/javascript"},
+		{"status overall unknown", func(f *fakeAPI) { f.statusJSON = `{"overall":"fine","targets":[]}` }, 1, "overall is fine"},
+		{"status with 89 bars", func(f *fakeAPI) { f.statusJSON = `{"overall":"outage","targets":[{"days":[]}]}` }, 1, "want 90"},
 		{"client logs refused", func(f *fakeAPI) { f.logsStatus = 415 }, 1, "status 415, want 202"},
 		{"bad request no correlation", func(f *fakeAPI) { f.bad = strings.Replace(f.bad, `,"correlation_id":"c-2"`, ``, 1) }, 1, "correlation_id is missing"},
 	}

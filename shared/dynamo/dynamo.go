@@ -10,7 +10,9 @@
 //
 //	TICKET#<id>              TICKET              a ticket; the stream publishes TicketCreated
 //	IDEMP#<scope>#<key>      IDEMP               an idempotency record (tickets)
-//	TARGET#<name>            STATE | RUN#<time>  keepalive state and run history
+//	TARGET#<name>            STATE | RUN#<time>  keepalive state and run history,
+//	                         DAY#<date>          a day's roll-up (the status page)
+//	                         INC#<start>         an incident (down to recovered)
 //	DRIFT#REPORT             <time>#<id>         a drift report
 //	CLIENTERR#<fingerprint>  ALERT               a client error's last alert (clientlogs)
 //
@@ -38,17 +40,19 @@ const (
 
 // Key prefixes and fixed sort keys of each record type.
 const (
-	TicketPrefix      = "TICKET#"
-	TicketSK          = "TICKET"
-	IdempotencyPrefix = "IDEMP#"
-	IdempotencySK     = "IDEMP"
-	TargetPrefix      = "TARGET#"
-	TargetStateSK     = "STATE"
-	TargetRunPrefix   = "RUN#"
-	DriftPrefix       = "DRIFT#"
-	DriftReportPK     = DriftPrefix + "REPORT"
-	ClientErrorPrefix = "CLIENTERR#"
-	ClientErrorSK     = "ALERT"
+	TicketPrefix         = "TICKET#"
+	TicketSK             = "TICKET"
+	IdempotencyPrefix    = "IDEMP#"
+	IdempotencySK        = "IDEMP"
+	TargetPrefix         = "TARGET#"
+	TargetStateSK        = "STATE"
+	TargetRunPrefix      = "RUN#"
+	TargetDayPrefix      = "DAY#"
+	TargetIncidentPrefix = "INC#"
+	DriftPrefix          = "DRIFT#"
+	DriftReportPK        = DriftPrefix + "REPORT"
+	ClientErrorPrefix    = "CLIENTERR#"
+	ClientErrorSK        = "ALERT"
 )
 
 // Writers names each function that writes to the table and the partition

@@ -251,3 +251,162 @@ func sortedKeys(m map[string]types.AttributeValue) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// AddToDay counts r into its day's roll-up (sk "DAY#<date>") with one
+// conditional UpdateItem: the run id joins the item's set of counted runs,
+// and a run already in it is not counted again. The item expires
+// uptime.DayTTL after its day. Errors are Unavailable (Internal for a
+// misconfiguration).
+func (s *Uptime) AddToDay(ctx context.Context, r uptime.Run) error {
+	day := uptime.DayOf(r.CheckedAt)
+	start, _ := time.Parse(uptime.DayFormat, day)
+	b := func(ok bool) types.AttributeValue {
+		if ok {
+			return attrN(1)
+		}
+		return attrN(0)
+	}
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.Table),
+		Key:                      targetKey(r.Target, TargetDayPrefix+day),
+		UpdateExpression:         aws.String("ADD #runs :one, #down :down, #degraded :degraded, #lat :lat, #ids :id SET #exp = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#ids) OR NOT contains(#ids, :rid)"),
+		ExpressionAttributeNames: dayNames,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":      attrN(1),
+			":down":     b(r.Status == probe.Down),
+			":degraded": b(r.Status == probe.Degraded),
+			":lat":      attrN(r.LatencyMs),
+			":id":       &types.AttributeValueMemberSS{Value: []string{r.RunID}},
+			":rid":      attrS(r.RunID),
+			":exp":      attrN(start.Add(uptime.DayTTL).Unix()),
+		},
+	})
+	if _, ok := conditionFailed(err); err != nil && !ok {
+		return storeError(err, "the uptime store (write day)")
+	}
+	return nil
+}
+
+// Days returns target's roll-ups for dates in [from, to], oldest first:
+// one Query of at most as many small items as days. Errors are
+// Unavailable.
+func (s *Uptime) Days(ctx context.Context, target, from, to string) ([]uptime.Day, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :a AND :b"),
+		// The counted run ids are for idempotency only: not read back.
+		ProjectionExpression: aws.String("sk, runs, down, degraded, latency_ms_sum"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": attrS(TargetPrefix + target),
+			":a":  attrS(TargetDayPrefix + from),
+			":b":  attrS(TargetDayPrefix + to),
+		},
+	}
+	var days []uptime.Day
+	for {
+		out, err := s.Client.Query(ctx, in)
+		if err != nil {
+			return nil, storeError(err, "the uptime store (read days)")
+		}
+		for _, raw := range out.Items {
+			it := attrs(raw)
+			days = append(days, uptime.Day{
+				Date: strings.TrimPrefix(it.str(AttrSK), TargetDayPrefix), Runs: int(it.num("runs")),
+				Down: int(it.num("down")), Degraded: int(it.num("degraded")), LatencyMsSum: it.num("latency_ms_sum"),
+			})
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return days, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// dayNames are a roll-up's attributes, named in expressions through
+// placeholders (some are DynamoDB reserved words).
+var dayNames = map[string]string{"#runs": "runs", "#down": "down", "#degraded": "degraded", "#lat": "latency_ms_sum", "#ids": "run_ids", "#exp": AttrExpires}
+
+func incidentKey(target string, start time.Time) map[string]types.AttributeValue {
+	return targetKey(target, TargetIncidentPrefix+start.UTC().Format(sortTime))
+}
+
+// OpenIncident records an incident that began at start (sk
+// "INC#<start>"), once: an incident already there is left as it is. It
+// expires with the run history. Errors are Unavailable.
+func (s *Uptime) OpenIncident(ctx context.Context, target string, start time.Time) error {
+	it := incidentKey(target, start)
+	it["start"] = timeAttr(start)
+	it[AttrExpires] = attrN(start.Add(uptime.RunTTL).Unix())
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.Table), Item: it, ConditionExpression: aws.String("attribute_not_exists(sk)"),
+	})
+	if _, ok := conditionFailed(err); err != nil && !ok {
+		return storeError(err, "the uptime store (open incident)")
+	}
+	return nil
+}
+
+// CloseIncident sets the end of the incident that began at start; an
+// incident never opened is recorded closed. Errors are Unavailable.
+func (s *Uptime) CloseIncident(ctx context.Context, target string, start, end time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.Table),
+		Key:                      incidentKey(target, start),
+		UpdateExpression:         aws.String("SET #start = :start, #end = :end, expires_at = :exp"),
+		ExpressionAttributeNames: map[string]string{"#start": "start", "#end": "end"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":start": timeAttr(start), ":end": timeAttr(end), ":exp": attrN(end.Add(uptime.RunTTL).Unix()),
+		},
+	})
+	if err != nil {
+		return storeError(err, "the uptime store (close incident)")
+	}
+	return nil
+}
+
+// Incidents returns target's most recent incidents, newest first, at most
+// limit (one Query). Errors are Unavailable.
+func (s *Uptime) Incidents(ctx context.Context, target string, limit int) ([]uptime.Incident, error) {
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": attrS(TargetPrefix + target), ":p": attrS(TargetIncidentPrefix),
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, storeError(err, "the uptime store (read incidents)")
+	}
+	incs := make([]uptime.Incident, 0, len(out.Items))
+	for _, raw := range out.Items {
+		it := attrs(raw)
+		in := uptime.Incident{Start: it.time("start"), Ongoing: true}
+		if end := it.time("end"); !end.IsZero() {
+			in.End, in.Ongoing = &end, false
+			in.DurationSeconds = int64(end.Sub(in.Start) / time.Second)
+		}
+		incs = append(incs, in)
+	}
+	return incs, nil
+}
+
+// PutDay writes a day's roll-up as given, replacing the one there: the
+// backfill of days from an existing run history, and the tests' seeding.
+// Errors are Unavailable (Internal for a misconfiguration).
+func (s *Uptime) PutDay(ctx context.Context, target string, d uptime.Day) error {
+	start, err := time.Parse(uptime.DayFormat, d.Date)
+	if err != nil {
+		return fmt.Errorf("dynamo: day %q: %w", d.Date, err)
+	}
+	it := targetKey(target, TargetDayPrefix+d.Date)
+	it["runs"], it["down"], it["degraded"] = attrN(int64(d.Runs)), attrN(int64(d.Down)), attrN(int64(d.Degraded))
+	it["latency_ms_sum"] = attrN(d.LatencyMsSum)
+	it[AttrExpires] = attrN(start.Add(uptime.DayTTL).Unix())
+	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: it}); err != nil {
+		return storeError(err, "the uptime store (write day)")
+	}
+	return nil
+}

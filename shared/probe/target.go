@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Limits on configuration, so a mistyped variable cannot make a run
@@ -36,7 +37,22 @@ type Target struct {
 	ExpectStatus  []int         // answers that count as up (default [200])
 	DegradedAfter time.Duration // slower than this is degraded; 0 never
 	Conditions    []Condition   // on the JSON body; all must hold
+	// Public puts the target on the status page, under Display (its name
+	// when empty) and nothing else of it: no URL, no error text.
+	Public  bool
+	Display string
 }
+
+// DisplayName is what the status page calls the target.
+func (t Target) DisplayName() string {
+	if t.Display != "" {
+		return t.Display
+	}
+	return t.Name
+}
+
+// MaxDisplay bounds a display name.
+const MaxDisplay = 64
 
 // targetJSON is the configuration shape of one target.
 type targetJSON struct {
@@ -47,6 +63,8 @@ type targetJSON struct {
 	ExpectStatus    []int    `json:"expect_status"`
 	DegradedAfterMs *int64   `json:"degraded_after_ms"`
 	Conditions      []string `json:"conditions"`
+	Public          bool     `json:"public"`
+	DisplayName     string   `json:"display_name"`
 }
 
 // validName reports whether s is a target name: 1 to 64 bytes, a lower-case
@@ -119,7 +137,11 @@ func ParseTargets(data []byte) ([]Target, error) {
 }
 
 func (r targetJSON) target() (Target, error) {
-	t := Target{Name: r.Name, URL: r.URL, Method: strings.ToUpper(r.Method), Timeout: DefaultTimeout, ExpectStatus: r.ExpectStatus}
+	t := Target{Name: r.Name, URL: r.URL, Method: strings.ToUpper(r.Method), Timeout: DefaultTimeout, ExpectStatus: r.ExpectStatus,
+		Public: r.Public, Display: strings.TrimSpace(r.DisplayName)}
+	if len(t.Display) > MaxDisplay || strings.ContainsFunc(t.Display, unicode.IsControl) {
+		return Target{}, fmt.Errorf("display_name must be at most %d characters without control characters", MaxDisplay)
+	}
 	if !validName(t.Name) {
 		return Target{}, errors.New("name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
 	}
@@ -184,6 +206,9 @@ func ValidURL(s string) error {
 	return nil
 }
 
+// DefaultDisplayName is the default target's name on the status page.
+const DefaultDisplayName = "Levqor API"
+
 // DefaultTarget is this API's own /health, expecting status "ok" and the
 // deployed version. apiURL is the API's base URL (the stage's invoke URL);
 // a trailing slash is ignored. It returns an error when apiURL is not an
@@ -204,6 +229,7 @@ func DefaultTarget(apiURL, version string) (Target, error) {
 	return Target{
 		Name: DefaultTargetName, URL: base + "/health", Method: "GET", Timeout: DefaultTimeout,
 		ExpectStatus: []int{200}, DegradedAfter: DefaultDegradedAfter, Conditions: conds,
+		Public: true, Display: DefaultDisplayName,
 	}, nil
 }
 

@@ -163,6 +163,8 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 		pending []Alert
 		rev     int64
 		dup     bool
+		changed *Alert
+		before  State
 	)
 	// Overlapping runs (a manual run meeting the schedule, a redelivery)
 	// take turns: each conflict means another run's result is in, so this
@@ -188,7 +190,7 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 			r.logger().Info("target changed", "target", res.Target, "alert", alert.Type,
 				"status", string(alert.Status), "previous", string(alert.Previous), "run_id", runID)
 		}
-		pending, rev = next.PendingAlerts, next.Revision
+		pending, rev, changed, before = next.PendingAlerts, next.Revision, alert, prev
 		return nil
 	})
 	if errors.Is(err, ErrConflict) {
@@ -197,7 +199,28 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 	if err != nil || dup {
 		return pending, rev, dup, err
 	}
-	return pending, rev, false, r.Store.PutRun(ctx, RunFrom(res, runID, at))
+	if err := r.history(ctx, res.Target, changed, before, at); err != nil {
+		return pending, rev, false, err
+	}
+	run := RunFrom(res, runID, at)
+	if err := r.Store.PutRun(ctx, run); err != nil {
+		return pending, rev, false, err
+	}
+	return pending, rev, false, r.Store.AddToDay(ctx, run)
+}
+
+// history keeps the incident a state change opens or closes: down opens
+// one from the first failed run, a recovery from down closes it.
+func (r *Runner) history(ctx context.Context, target string, a *Alert, prev State, at time.Time) error {
+	switch {
+	case a == nil:
+		return nil
+	case a.Status == probe.Down:
+		return r.Store.OpenIncident(ctx, target, a.Since)
+	case prev.Status == probe.Down:
+		return r.Store.CloseIncident(ctx, target, prev.Since, at)
+	}
+	return nil
 }
 
 // pendingLease is how long an alert stays its own run's to publish. A run

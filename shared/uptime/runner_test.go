@@ -186,6 +186,15 @@ func TestRunnerTransitions(t *testing.T) {
 	if w.Runs != 10 || w.DownSeconds != 4*3600 || len(sums[0].Incidents) != 1 || sums[0].Incidents[0].DurationSeconds != 4*3600 {
 		t.Fatalf("uptime %+v incidents %+v", w, sums[0].Incidents)
 	}
+	// The day's roll-up and the incident the status page reads.
+	days, err := f.r.Store.Days(context.Background(), "api", uptime.DayOf(t0), uptime.DayOf(t0))
+	if err != nil || len(days) != 1 || days[0].Runs != 10 || days[0].Down != 4 || days[0].Degraded != 2 {
+		t.Fatalf("days %+v, %v; want one day of 10 runs, 4 down, 2 degraded", days, err)
+	}
+	incs, err := f.r.Store.Incidents(context.Background(), "api", uptime.IncidentsKept)
+	if err != nil || len(incs) != 1 || !incs[0].Start.Equal(t0.Add(time.Hour)) || incs[0].Ongoing || incs[0].DurationSeconds != 4*3600 {
+		t.Fatalf("incidents %+v, %v; want one of 4 h from the first failed run", incs, err)
+	}
 	// Metrics: one well-formed EMF line per target per run.
 	lines := strings.Split(strings.TrimSpace(f.emf.String()), "\n")
 	if len(lines) != len(steps) {

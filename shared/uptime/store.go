@@ -25,6 +25,19 @@ type Store interface {
 	PutRun(ctx context.Context, r Run) error
 	// Runs returns target's runs checked in [from, to], oldest first.
 	Runs(ctx context.Context, target string, from, to time.Time) ([]Run, error)
+	// AddToDay counts r into its target's roll-up for r's UTC day, once
+	// per run id however often it is called.
+	AddToDay(ctx context.Context, r Run) error
+	// Days returns target's roll-ups for the dates in [from, to]
+	// (DayFormat), oldest first; a day without runs has none.
+	Days(ctx context.Context, target, from, to string) ([]Day, error)
+	// OpenIncident records that target went down at start (once).
+	OpenIncident(ctx context.Context, target string, start time.Time) error
+	// CloseIncident records that the incident that began at start ended.
+	CloseIncident(ctx context.Context, target string, start, end time.Time) error
+	// Incidents returns target's most recent incidents, at most limit,
+	// newest first; an ongoing one has no End.
+	Incidents(ctx context.Context, target string, limit int) ([]Incident, error)
 }
 
 // ErrConflict means the state changed since it was read (another run got

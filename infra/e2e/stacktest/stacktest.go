@@ -185,6 +185,15 @@ func Start(t testing.TB, b Binaries, extra ...string) *Stack {
 	return s
 }
 
+// DynamoDB is the endpoint of the DynamoDB Local the stack uses: its own,
+// or $DYNAMODB_ENDPOINT's.
+func (s *Stack) DynamoDB() string {
+	if s.ddbPort != "" {
+		return "http://127.0.0.1:" + s.ddbPort
+	}
+	return os.Getenv("DYNAMODB_ENDPOINT")
+}
+
 func (s *Stack) add(line string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -299,3 +299,47 @@ func parseModule(src []byte) (string, error) {
 	}
 	return "node --check", nil
 }
+
+// StatusPage checks the public status page: GET /status answers 200 HTML
+// and GET /status.json the same data, both publicly cacheable, the JSON
+// with an overall state and 90 daily bars per target. It returns the
+// JSON, or an error saying what differs.
+func StatusPage(client *http.Client, baseURL string) (map[string]any, error) {
+	a, err := Do(client, http.MethodGet, baseURL+"/status", "", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	mt, _, _ := mime.ParseMediaType(a.Header.Get("Content-Type"))
+	switch {
+	case a.Status != http.StatusOK || mt != "text/html":
+		return nil, fmt.Errorf("GET /status: %d %q, want 200 text/html; body: %.200s", a.Status, a.Header.Get("Content-Type"), a.Body)
+	case !strings.Contains(a.Header.Get("Cache-Control"), "public"):
+		return nil, fmt.Errorf("GET /status: Cache-Control %q is not public", a.Header.Get("Cache-Control"))
+	case !bytes.Contains(a.Body, []byte("<html")):
+		return nil, fmt.Errorf("GET /status: the body is not an HTML page: %.200s", a.Body)
+	}
+	j, err := Do(client, http.MethodGet, baseURL+"/status.json", "", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonAnswer(j, http.StatusOK, "application/json")
+	if err != nil {
+		return doc, fmt.Errorf("GET /status.json: %w", err)
+	}
+	switch doc["overall"] {
+	case "operational", "degraded", "outage":
+	default:
+		return doc, fmt.Errorf("GET /status.json: overall is %v", doc["overall"])
+	}
+	targets, ok := doc["targets"].([]any)
+	if !ok {
+		return doc, fmt.Errorf("GET /status.json: no targets list")
+	}
+	for _, t := range targets {
+		m, _ := t.(map[string]any)
+		if days, _ := m["days"].([]any); len(days) != 90 {
+			return doc, fmt.Errorf("GET /status.json: target %v has %d daily bars, want 90", m["name"], len(days))
+		}
+	}
+	return map[string]any{"overall": doc["overall"], "targets": len(targets), "html_bytes": len(a.Body)}, nil
+}

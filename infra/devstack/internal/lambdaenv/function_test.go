@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -114,8 +115,17 @@ func TestInvokeColdThenWarm(t *testing.T) {
 	if r2.Env != "eu-west-2" {
 		t.Errorf("AWS_REGION = %q: reserved variables must override the template", r2.Env)
 	}
+	wants := []string{"[TestFunction] hello\n", "[TestFunction] stderr:hello\n", "Init Duration: ", "REPORT RequestId: " + first.RequestID}
+	// stdout and stderr are copied by goroutines of their own: the stderr
+	// line may land a moment after the invocation has answered.
 	logs := out.String()
-	for _, want := range []string{"[TestFunction] hello\n", "[TestFunction] stderr:hello\n", "Init Duration: ", "REPORT RequestId: " + first.RequestID} {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); logs = out.String() {
+		if !slices.ContainsFunc(wants, func(w string) bool { return !strings.Contains(logs, w) }) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, want := range wants {
 		if !strings.Contains(logs, want) {
 			t.Errorf("output lacks %q:\n%s", want, logs)
 		}
