@@ -127,6 +127,10 @@ func verdictCmd(args []string) error {
 		m += fmt.Sprintf("; through Invoke, the Lambda event decoded first: %.0f µs/op", inv/1e3)
 	}
 	row("ingest of a full 50-record batch (events/clientlogs-full.json) ≤ 500 µs/op: parse, scrub, log lines", m, ing <= 500e3, iok)
+	if pg, ok := get("Page-2", "ns/op"); ok {
+		items, _ := get("Page-2", "items/view")
+		fmt.Fprintf(w, "| _reported: the status page for 5 targets × 90 days × 24 runs a day, built and rendered_ | %.0f µs/op, %.0f DynamoDB items read per view (state, the last day's runs, 90 roll-ups, incidents per target) | — |\n", pg/1e3, items)
+	}
 	var errs float64
 	var have bool
 	for k, xs := range vals {

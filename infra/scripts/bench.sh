@@ -97,7 +97,7 @@ for f in "${fns[@]}"; do args+=("$f=$OUT/host/$f/bootstrap"); done
 log "3/4 handler benchmarks (count $BENCH_COUNT, benchtime $BENCH_TIME)"
 bench_pkgs=()
 for p in ./functions/health ./functions/tickets ./functions/keepalive ./functions/driftscan ./functions/clientlogs \
-         ./shared/tickets ./shared/uptime ./shared/probe ./shared/drift ./shared/clientlogs; do
+         ./shared/tickets ./shared/uptime ./shared/probe ./shared/drift ./shared/clientlogs ./shared/status; do
   compgen -G "$p/*_test.go" >/dev/null && bench_pkgs+=("$p")
 done
 go test -run '^$' -bench . -benchmem -count "$BENCH_COUNT" -benchtime "$BENCH_TIME" "${bench_pkgs[@]}" \
