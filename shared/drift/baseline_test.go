@@ -30,7 +30,7 @@ func TestCurrentBaseline(t *testing.T) {
 		{"pitr", b.Table.PointInTimeRecovery, true},
 		{"ttl", b.Table.TTLAttribute, "expires_at"},
 		{"routes", strings.Join(sortedSet(b.Routes), ", "),
-			"GET /api/ops/drift, GET /api/ops/uptime, GET /client-logger.js, GET /health, GET /status, GET /status.json, HEAD /health, POST /api/client-logs, POST /api/ops/keepalive, POST /api/support/tickets"},
+			"GET /api/ops/drift, GET /api/ops/uptime, GET /client-logger.js, GET /health, GET /openapi.json, GET /status, GET /status.json, HEAD /health, POST /api/client-logs, POST /api/ops/keepalive, POST /api/support/tickets"},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

@@ -343,3 +343,28 @@ func StatusPage(client *http.Client, baseURL string) (map[string]any, error) {
 	}
 	return map[string]any{"overall": doc["overall"], "targets": len(targets), "html_bytes": len(a.Body)}, nil
 }
+
+// OpenAPI checks GET /openapi.json: 200 JSON, an OpenAPI 3.1 document
+// naming the seed's routes. It returns the document's info, or an error
+// saying what differs.
+func OpenAPI(client *http.Client, baseURL string) (map[string]any, error) {
+	a, err := Do(client, http.MethodGet, baseURL+"/openapi.json", "", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonAnswer(a, http.StatusOK, "application/json")
+	if err != nil {
+		return doc, fmt.Errorf("GET /openapi.json: %w", err)
+	}
+	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
+		return nil, fmt.Errorf("GET /openapi.json: openapi is %q, want 3.1.x", v)
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for _, p := range []string{"/health", "/api/support/tickets", "/status"} {
+		if _, ok := paths[p]; !ok {
+			return nil, fmt.Errorf("GET /openapi.json: no path %s", p)
+		}
+	}
+	info, _ := doc["info"].(map[string]any)
+	return map[string]any{"openapi": doc["openapi"], "version": info["version"], "paths": len(paths)}, nil
+}
