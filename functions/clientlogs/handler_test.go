@@ -143,6 +143,9 @@ func TestLogLinesAreScrubbed(t *testing.T) {
 		}
 		if aws, ok := m["_aws"].(map[string]any); ok {
 			emf++
+			if err := metrics.Check([]byte(line)); err != nil {
+				t.Error(err)
+			}
 			cw := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
 			if cw["Namespace"] != "Levqor/Client" || m["Release"] != "web@2026.12.01" || m["ClientErrors"] != 1.0 || m["ClientWarnings"] != 1.0 {
 				t.Errorf("metric line %s", line)

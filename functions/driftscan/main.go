@@ -99,6 +99,8 @@ func main() {
 			Store:   store,
 			Bus:     &awsbus.Bus{Client: events, Name: bus},
 			Monitor: monitor.FromEnv(logger, set.webhook),
+			Metrics: &metrics.Writer{W: os.Stdout},
+			Service: set.service,
 		},
 		Reports: store,
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -10,6 +11,7 @@ import (
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/edge"
 	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/tickets"
 )
 
@@ -39,6 +41,8 @@ func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent, c edge.Ca
 	var pending []events.DynamoDBEventRecord
 	var batch []eventbus.Event
 	published, skipped := 0, 0
+	created := map[string]int{} // tier -> tickets published
+	defer func() { h.countCreated(created, l) }()
 
 	failFrom := func(recs []events.DynamoDBEventRecord) {
 		for _, r := range recs {
@@ -54,6 +58,11 @@ func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent, c edge.Ca
 			return false
 		}
 		published += len(batch)
+		for _, e := range batch {
+			if d, ok := e.Detail.(tickets.Created); ok {
+				created[string(d.Tier)]++
+			}
+		}
 		pending, batch = pending[:0], batch[:0]
 		return true
 	}
@@ -132,4 +141,22 @@ func attr(v events.DynamoDBAttributeValue) types.AttributeValue {
 		return &types.AttributeValueMemberM{Value: itemOf(v.Map())}
 	}
 	return &types.AttributeValueMemberNULL{Value: true}
+}
+
+// countCreated writes Levqor/Tickets TicketsCreated per tier for the
+// tickets whose TicketCreated went out: off the request path, and at least
+// once, as the stream delivers (a retried batch counts again what it
+// republishes).
+func (h *Handler) countCreated(byTier map[string]int, l *slog.Logger) {
+	if h.Metrics == nil {
+		return
+	}
+	for tier, n := range byTier {
+		err := h.Metrics.Emit(metrics.NamespaceTickets,
+			[]metrics.Dimension{{Name: "Service", Value: h.ServiceName}, {Name: "Tier", Value: tier}},
+			metrics.Metric{Name: "TicketsCreated", Unit: metrics.Count, Value: float64(n)})
+		if err != nil {
+			l.Warn("tickets metric not written", "error", err.Error())
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/tickets"
 )
 
@@ -175,6 +177,8 @@ func TestStreamSampleEvents(t *testing.T) {
 	e := newEnvWith(t, nil, nil, "unused") // the stream path never touches DynamoDB
 	bus := newBusStub(t)
 	e.h.Publisher = bus.bus()
+	var emf bytes.Buffer
+	e.h.Metrics, e.h.ServiceName = &metrics.Writer{W: &emf}, "levqor"
 
 	resp := invokeStream(t, e, func() events.DynamoDBEvent {
 		var ev events.DynamoDBEvent
@@ -193,6 +197,23 @@ func TestStreamSampleEvents(t *testing.T) {
 	}
 	if bus.accepted[0] != want {
 		t.Errorf("detail\n got %+v\nwant %+v", bus.accepted[0], want)
+	}
+	// The published tickets are counted by tier, off the request path.
+	var counted float64
+	for _, line := range bytes.Split(bytes.TrimSpace(emf.Bytes()), []byte("\n")) {
+		if err := metrics.Check(line); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(line, &m)
+		if m["Tier"] == "" || m["Service"] != "levqor" {
+			t.Errorf("metric line %s", line)
+		}
+		n, _ := m["TicketsCreated"].(float64)
+		counted += n
+	}
+	if counted != 2 {
+		t.Errorf("TicketsCreated counted %v, want 2:\n%s", counted, emf.String())
 	}
 
 	t.Run("AWS's sample batch holds no tickets: skipped, nothing published", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 )
 
@@ -38,6 +39,10 @@ type Runner struct {
 	Store   ReportStore
 	Bus     eventbus.Publisher
 	Monitor monitor.Notifier
+	// Metrics receives Levqor/Drift ChecksFailed and ChecksSkipped per
+	// scan, split by Service; nil writes none.
+	Metrics *metrics.Writer
+	Service string
 }
 
 // Run scans t and returns the report. The error joins whatever went wrong
@@ -47,6 +52,15 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context, t Target, correlationID string) (Report, error) {
 	rep := r.Scanner.Scan(ctx, t)
 	var errs []error
+	if r.Metrics != nil {
+		// The dashboard's drift status: failed checks over time.
+		err := r.Metrics.Emit(metrics.NamespaceDrift, []metrics.Dimension{{Name: "Service", Value: r.Service}},
+			metrics.Metric{Name: "ChecksFailed", Unit: metrics.Count, Value: float64(rep.Summary.Fail)},
+			metrics.Metric{Name: "ChecksSkipped", Unit: metrics.Count, Value: float64(rep.Summary.Skip)})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if r.Store != nil {
 		if err := r.Store.Save(ctx, rep); err != nil {
 			errs = append(errs, err)

@@ -3,11 +3,7 @@
 // Lambda function publishes metrics without a PutMetricData call (no
 // latency, no extra permission).
 //
-// Namespaces and dimensions used by the project:
-//
-//	Levqor/Keepalive  dimensions [Service, Target]        LatencyMs (Milliseconds), Success, Failure, Degraded (Count)
-//	Levqor/Lambda     dimensions [Service, FunctionName]  ColdStart (Count), once per execution environment
-//	Levqor/Client     dimensions [Service, Release]       ClientErrors, ClientWarnings (Count), per batch (clientlogs)
+// Every metric the project writes is in Catalog (catalog.go).
 package metrics
 
 import (

@@ -205,6 +205,9 @@ func TestRunnerTransitions(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			t.Fatalf("EMF line not JSON: %s", l)
 		}
+		if err := metrics.Check([]byte(l)); err != nil {
+			t.Fatal(err)
+		}
 		aws, _ := rec["_aws"].(map[string]any)
 		if aws == nil || rec["Target"] != "api" || rec["Service"] != "levqor" || rec["LatencyMs"] == nil || rec["Failure"] == nil {
 			t.Fatalf("EMF line: %s", l)
