@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs Chromium for the browser tests (infra/browsertest): Debian's
 # chromium package, through apt-get (as root, or with passwordless sudo).
-# Quiet when a Chromium is already there ($CHROMIUM or chromium on PATH).
+# Quiet when a Chromium is already there ($CHROMIUM, or chromium,
+# chromium-browser or google-chrome on PATH).
 # Without one the browser tests skip, and fail when CI is set.
 set -uo pipefail
 
 [[ -n ${CHROMIUM:-} ]] && exit 0
-command -v chromium >/dev/null 2>&1 && exit 0
+# Any Chromium the browser tests can drive will do (infra/browsertest looks
+# for these names); GitHub's Ubuntu runners ship google-chrome.
+for b in chromium chromium-browser google-chrome; do
+  command -v "$b" >/dev/null 2>&1 && exit 0
+done
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "chromium: no apt-get here: install Chromium and put it on PATH, or set CHROMIUM" >&2
   exit 0
