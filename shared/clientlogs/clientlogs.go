@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -109,7 +110,12 @@ func Parse(body []byte) (Batch, error) {
 	if len(body) > MaxBatchBytes {
 		return Batch{}, problem.Newf(problem.TooLarge, "a batch may be at most %d bytes", MaxBatchBytes)
 	}
-	p := parser{dec: jsontext.NewDecoder(bytes.NewReader(body), decodeOptions...)}
+	// A *bytes.Buffer is parsed in place, without a copy; the decoders
+	// are pooled, as the function parses one batch after another.
+	dec := decoders.Get().(*jsontext.Decoder)
+	dec.Reset(bytes.NewBuffer(body), decodeOptions...)
+	defer decoders.Put(dec)
+	p := parser{dec: dec}
 	b, err := p.batch()
 	if err == nil {
 		// The object must be the whole body.
@@ -133,6 +139,8 @@ func Parse(body []byte) (Batch, error) {
 // lone surrogate) becomes U+FFFD, and a duplicate name is left to the
 // parser, which drops the record that has one rather than the batch.
 var decodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+
+var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(new(bytes.Buffer)) }}
 
 var errTrailing = errors.New("data after the batch")
 
@@ -280,26 +288,28 @@ func (p *parser) record() (wire, error) {
 	p.dec.ReadToken()
 	var seen uint8
 	for p.dec.PeekKind() != '}' {
-		name, err := p.dec.ReadToken()
+		// The name as sent, quotes included: compared without a copy (a
+		// name written with escapes is an unknown one).
+		name, err := p.dec.ReadValue()
 		if err != nil {
 			return w, err
 		}
 		var dst *string
 		var bit uint8
-		switch name.String() {
-		case "level":
+		switch string(name) {
+		case `"level"`:
 			dst, bit = &w.level, 1
-		case "message":
+		case `"message"`:
 			dst, bit = &w.message, 2
-		case "url":
+		case `"url"`:
 			dst, bit = &w.url, 4
-		case "stack":
+		case `"stack"`:
 			dst, bit = &w.stack, 8
-		case "release":
+		case `"release"`:
 			dst, bit = &w.release, 16
-		case "session":
+		case `"session"`:
 			dst, bit = &w.session, 32
-		case "ts":
+		case `"ts"`:
 			bit = 64
 			switch p.dec.PeekKind() {
 			case '0':
@@ -313,7 +323,7 @@ func (p *parser) record() (wire, error) {
 			default:
 				w.badType, err = true, p.dec.SkipValue()
 			}
-		case "context":
+		case `"context"`:
 			bit = 128
 			err = p.context(&w)
 		default:
