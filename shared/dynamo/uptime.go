@@ -63,6 +63,7 @@ func (s *Uptime) Load(ctx context.Context, target string) (uptime.State, error) 
 	st.LastLatencyMs = it.num("last_latency_ms")
 	st.LastCheckedAt = it.time("last_checked_at")
 	st.LastRunID = it.str("last_run_id")
+	st.IncidentStart = it.time("incident_start")
 	st.RecentRunIDs = getList(out.Item, "recent_run_ids")
 	st.Revision = it.num("revision")
 	if p := it.str("pending_alerts"); p != "" {
@@ -94,11 +95,14 @@ func (s *Uptime) Save(ctx context.Context, prev, next uptime.State) error {
 		"revision":              attrN(next.Revision),
 	}
 	var remove []string
-	if next.FailingSince.IsZero() {
-		remove = append(remove, "failing_since")
-	} else {
-		set["failing_since"] = timeAttr(next.FailingSince)
+	for k, t := range map[string]time.Time{"failing_since": next.FailingSince, "incident_start": next.IncidentStart} {
+		if t.IsZero() {
+			remove = append(remove, k)
+		} else {
+			set[k] = timeAttr(t)
+		}
 	}
+	slices.Sort(remove)
 	if len(next.PendingAlerts) == 0 {
 		remove = append(remove, "pending_alerts")
 	} else {
@@ -347,19 +351,21 @@ func (s *Uptime) OpenIncident(ctx context.Context, target string, start time.Tim
 	return nil
 }
 
-// CloseIncident sets the end of the incident that began at start; an
+// CloseIncident sets the end of the incident that began at start, once:
+// an end already there is kept (a replayed close never moves it), and an
 // incident never opened is recorded closed. Errors are Unavailable.
 func (s *Uptime) CloseIncident(ctx context.Context, target string, start, end time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
 		Key:                      incidentKey(target, start),
+		ConditionExpression:      aws.String("attribute_not_exists(#end)"),
 		UpdateExpression:         aws.String("SET #start = :start, #end = :end, expires_at = :exp"),
 		ExpressionAttributeNames: map[string]string{"#start": "start", "#end": "end"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":start": timeAttr(start), ":end": timeAttr(end), ":exp": attrN(end.Add(uptime.RunTTL).Unix()),
 		},
 	})
-	if err != nil {
+	if _, ok := conditionFailed(err); err != nil && !ok {
 		return storeError(err, "the uptime store (close incident)")
 	}
 	return nil

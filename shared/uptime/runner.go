@@ -176,10 +176,13 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 			return retry.Permanent(err)
 		}
 		if prev.Applied(runID) {
-			pending, rev, dup = prev.PendingAlerts, prev.Revision, true
+			pending, rev, dup, before = prev.PendingAlerts, prev.Revision, true, prev
 			return nil
 		}
 		next, alert := Advance(prev, res, r.Thresholds, runID, at)
+		if alert != nil && alert.Status == probe.Down {
+			next.IncidentStart = alert.Since
+		}
 		if err := r.Store.Save(ctx, prev, next); err != nil {
 			if errors.Is(err, ErrConflict) {
 				return err
@@ -196,8 +199,17 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 	if errors.Is(err, ErrConflict) {
 		return nil, 0, false, fmt.Errorf("uptime: state of %s kept changing under run %s: %w", res.Target, runID, err)
 	}
-	if err != nil || dup {
+	if err != nil {
 		return pending, rev, dup, err
+	}
+	if dup {
+		// A redelivery of the latest run: its first delivery may have
+		// failed after saving the state, so its history writes (each one
+		// idempotent) are made again from what the state kept.
+		if before.LastRunID == runID {
+			err = r.replay(ctx, before)
+		}
+		return pending, rev, true, err
 	}
 	if err := r.history(ctx, res.Target, changed, before, at); err != nil {
 		return pending, rev, false, err
@@ -218,9 +230,32 @@ func (r *Runner) history(ctx context.Context, target string, a *Alert, prev Stat
 	case a.Status == probe.Down:
 		return r.Store.OpenIncident(ctx, target, a.Since)
 	case prev.Status == probe.Down:
-		return r.Store.CloseIncident(ctx, target, prev.Since, at)
+		return r.Store.CloseIncident(ctx, target, prev.IncidentStart, at)
 	}
 	return nil
+}
+
+// replay makes the history writes of the run st records last again: its
+// incident's open or close, its run record (under the same key: the time
+// the state kept) and its day's count. Each is a no-op when already made.
+func (r *Runner) replay(ctx context.Context, st State) error {
+	if !st.IncidentStart.IsZero() {
+		var err error
+		switch {
+		case st.Status == probe.Down:
+			err = r.Store.OpenIncident(ctx, st.Target, st.IncidentStart)
+		case st.Since.Equal(st.LastCheckedAt): // this run changed the status
+			err = r.Store.CloseIncident(ctx, st.Target, st.IncidentStart, st.LastCheckedAt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	run := Run{Target: st.Target, CheckedAt: st.LastCheckedAt, Status: st.LastStatus, LatencyMs: st.LastLatencyMs, RunID: st.LastRunID}
+	if err := r.Store.PutRun(ctx, run); err != nil {
+		return err
+	}
+	return r.Store.AddToDay(ctx, run)
 }
 
 // pendingLease is how long an alert stays its own run's to publish. A run

@@ -430,3 +430,74 @@ func newStore(t *testing.T) *dynamo.Uptime {
 	client := dynamolocal.Client(t, dynamolocal.Endpoint(t))
 	return &dynamo.Uptime{Client: client, Table: dynamolocal.Table(t, client)}
 }
+
+// flaky is a store whose first CloseIncident (or PutRun) fails, as when
+// DynamoDB throttles between the state's write and the history's.
+type flaky struct {
+	uptime.Store
+	failClose, failRun int
+}
+
+func (f *flaky) CloseIncident(ctx context.Context, target string, start, end time.Time) error {
+	if f.failClose > 0 {
+		f.failClose--
+		return errors.New("throttled")
+	}
+	return f.Store.CloseIncident(ctx, target, start, end)
+}
+
+func (f *flaky) PutRun(ctx context.Context, r uptime.Run) error {
+	if f.failRun > 0 {
+		f.failRun--
+		return errors.New("throttled")
+	}
+	return f.Store.PutRun(ctx, r)
+}
+
+// TestRunnerRetryReplaysHistory: a run whose history writes fail after
+// its state was saved is retried (the same run id) and the retry makes
+// them, so the incident closes and the run is counted once.
+func TestRunnerRetryReplaysHistory(t *testing.T) {
+	cases := []struct {
+		name               string
+		failClose, failRun int
+	}{
+		{"close fails once", 1, 0},
+		{"run record fails once", 0, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &flaky{Store: newStore(t)}
+			f := newFixture(t, store)
+			target := newSwitchable(t)
+			tg := targetFor(t, "api", target.srv.URL)
+			run := func(i int, health, id string) error {
+				target.status.Store(health)
+				f.clock.now = t0.Add(time.Duration(i) * time.Hour)
+				_, err := f.r.Run(context.Background(), id, []probe.Target{tg})
+				return err
+			}
+			for i, h := range []string{"down", "down"} {
+				if err := run(i, h, fmt.Sprintf("r%d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store.failClose, store.failRun = tc.failClose, tc.failRun
+			if err := run(2, "up", "r2"); err == nil {
+				t.Fatal("the recovery run's failed write was not reported (no retry would come)")
+			}
+			if err := run(3, "up", "r2"); err != nil { // the retry, an hour later at worst
+				t.Fatalf("retry: %v", err)
+			}
+			incs, err := store.Incidents(context.Background(), "api", 5)
+			if err != nil || len(incs) != 1 || incs[0].Ongoing || !incs[0].End.Equal(t0.Add(2*time.Hour)) {
+				t.Fatalf("incidents %+v, %v; want one, closed at the recovery run", incs, err)
+			}
+			days, _ := store.Days(context.Background(), "api", uptime.DayOf(t0), uptime.DayOf(t0))
+			runs, _ := store.Runs(context.Background(), "api", t0, t0.Add(4*time.Hour))
+			if len(days) != 1 || days[0].Runs != 3 || len(runs) != 3 {
+				t.Fatalf("days %+v runs %d; want 3 runs counted once each", days, len(runs))
+			}
+		})
+	}
+}

@@ -103,6 +103,10 @@ type State struct {
 	LastLatencyMs        int64        `json:"last_latency_ms"`
 	LastCheckedAt        time.Time    `json:"last_checked_at"`
 	LastRunID            string       `json:"last_run_id"`
+	// IncidentStart is when the latest incident began (the down alert's
+	// Since), kept after recovery: a retried run replays its incident
+	// write from it.
+	IncidentStart time.Time `json:"incident_start,omitzero"`
 	// RecentRunIDs are the last MaxRecentRuns run ids applied, newest last:
 	// a redelivery arriving after a later run is still recognised.
 	RecentRunIDs []string `json:"recent_run_ids,omitempty"`
