@@ -422,7 +422,7 @@ func (w *wire) check(release, session string) (Record, string) {
 	}
 	r.Message = r.field("message", w.message, MaxMessageBytes)
 	r.Stack = r.field("stack", w.stack, MaxStackBytes)
-	r.URL = r.field("url", w.url, MaxURLBytes)
+	r.URL = r.field("url", PageURL(w.url), MaxURLBytes)
 	r.Release = r.field("release", w.release, MaxTagBytes)
 	r.Session = r.field("session", w.session, MaxTagBytes)
 	r.context(w.context, w.contextCut)
@@ -463,19 +463,50 @@ func (r *Record) context(fields []Field, omitted bool) {
 		if len(f.Key) > MaxContextKey {
 			f.Key, omitted = cut(f.Key, MaxContextKey), true
 		}
-		if v, ok := f.Value.(string); ok {
+		switch v := f.Value.(type) {
+		case string:
 			v = Scrub(v)
 			if len(v) > MaxContextValue {
 				v, omitted = cut(v, MaxContextValue), true
 			}
 			f.Value = v
+		case float64:
+			// A number of card or phone length is one.
+			if math.Abs(v) >= 1e8 {
+				f.Value = RedactedNumber
+			}
+		}
+		if secretKey(f.Key) {
+			f.Value = RedactedValue
 		}
 	}
-	slices.SortFunc(fields, func(a, b Field) int { return strings.Compare(a.Key, b.Key) })
-	r.Context = fields
+	// Sorted by key, the last of a repeated key kept (as JSON readers do).
+	slices.SortStableFunc(fields, func(a, b Field) int { return strings.Compare(a.Key, b.Key) })
+	out := fields[:0]
+	for i, f := range fields {
+		if i+1 < len(fields) && fields[i+1].Key == f.Key {
+			continue
+		}
+		out = append(out, f)
+	}
+	r.Context = out
 	if omitted {
 		r.Truncated = append(r.Truncated, "context")
 	}
+}
+
+// secretWords mark a context key whose value is a secret or a session
+// handle, whatever it looks like.
+var secretWords = []string{"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "auth", "session", "cookie", "otp"}
+
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range secretWords {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Fingerprint identifies an error across browsers and page loads: a hash

@@ -296,3 +296,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestContextScrubbed: numbers of card or phone length, and the values of
+// keys that name a secret, never reach a log line; a repeated key is kept
+// once.
+func TestContextScrubbed(t *testing.T) {
+	b, err := Parse(batchOf(`{"level":"info","message":"m","ts":1,"context":{"card":4111111111111111,"phone":447700900123,"count":42,` +
+		`"access_token":"abc","apiKey":"yyyy","client_secret":"z","otp":"123456","pwd":"p","step":"pay","step":"done"}}`))
+	if err != nil || len(b.Records) != 1 {
+		t.Fatal(err, b)
+	}
+	got := map[string]any{}
+	for _, f := range b.Records[0].Context {
+		if _, dup := got[f.Key]; dup {
+			t.Errorf("key %s twice", f.Key)
+		}
+		got[f.Key] = f.Value
+	}
+	want := map[string]any{"card": RedactedNumber, "phone": RedactedNumber, "count": 42.0, "access_token": RedactedValue,
+		"apiKey": RedactedValue, "client_secret": RedactedValue, "otp": RedactedValue, "pwd": RedactedValue, "step": "done"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("context %s = %v, want %v", k, got[k], v)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package clientlogs
 
 import (
+	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Replacements the scrubber writes in place of what it removes.
@@ -35,6 +37,9 @@ func Scrub(s string) string {
 	if strings.Contains(s, "://") {
 		s = scrubURLs(s)
 	}
+	if strings.IndexByte(s, '?') >= 0 {
+		s = scrubRelativeQueries(s)
+	}
 	if strings.Contains(s, "eyJ") {
 		s = scrubJWTs(s)
 	}
@@ -45,12 +50,16 @@ func Scrub(s string) string {
 	return scrubDigits(s)
 }
 
-// urlEnd marks the bytes that end a URL written in free text.
+// urlEnd marks the bytes that end a URL written in free text: whitespace,
+// controls, double quotes, backticks, angle and curly brackets and
+// backslashes. Browsers leave ( ) [ ] ' | unencoded in location.href, so
+// they belong to the URL; a ')' with no '(' before it in the URL ends it
+// (a stack frame's "(https://…:1:2)").
 var urlEnd = func() (t [256]bool) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = true
 	}
-	for _, c := range []byte(" \"'`<>()[]{}|\\^\x7f") {
+	for _, c := range []byte(" \"`<>{}\\^\x7f") {
 		t[c] = true
 	}
 	return t
@@ -85,21 +94,29 @@ func scrubURLs(s string) string {
 			break
 		}
 		start := i + j + 3
-		end, mark := start, false
+		end, depth := start, 0
 		for end < len(s) && !urlEnd[s[end]] {
-			mark = mark || s[end] == '?' || s[end] == '#'
+			if s[end] == '(' {
+				depth++
+			} else if s[end] == ')' {
+				if depth == 0 {
+					break
+				}
+				depth--
+			}
 			end++
 		}
 		i = end
 		u := s[start:end]
-		if !mark || !needsCleaning(u) {
+		c := cleanURL(u)
+		if c == u {
 			continue
 		}
 		if last == 0 {
 			b.Grow(len(s))
 		}
 		b.WriteString(s[last:start])
-		cleanURLTail(&b, u)
+		b.WriteString(c)
 		last = end
 	}
 	if last == 0 {
@@ -109,46 +126,74 @@ func scrubURLs(s string) string {
 	return b.String()
 }
 
-// needsCleaning reports a URL tail (after "scheme://") with a fragment or
-// a query parameter whose value would not survive.
-func needsCleaning(u string) bool {
+// cleanURL scrubs the part of a URL after its "scheme://": credentials
+// before the host go, the query keeps allowed parameters, the fragment
+// goes, and a script's ":line:col" (a stack frame) stays. It returns u
+// itself when there is nothing to change.
+func cleanURL(u string) string {
+	hostEnd := len(u)
+	if k := strings.IndexAny(u, "/?#"); k >= 0 {
+		hostEnd = k
+	}
+	prefix := ""
+	if at := strings.LastIndexByte(u[:hostEnd], '@'); at >= 0 {
+		prefix, u = RedactedValue+"@", u[at+1:]
+	}
 	q := indexQueryOrFragment(u)
 	if q < 0 {
-		return false
-	}
-	rest := u[q:]
-	rest = rest[:lineColSuffix(rest)]
-	if strings.IndexByte(rest, '#') >= 0 {
-		return true
-	}
-	for rest = rest[1:]; rest != ""; {
-		p, tail, more := cutParam(rest)
-		rest = ""
-		if more {
-			rest = tail[1:]
+		if prefix == "" {
+			return u
 		}
-		name, _, hasValue := strings.Cut(p, "=")
-		if p != "" && (!safeName(name) || hasValue && !AllowedQuery[name]) {
+		return prefix + u
+	}
+	path, rest, pos := u[:q], u[q:], ""
+	if scriptPath(path) {
+		if k := lineColSuffix(rest); k < len(rest) {
+			rest, pos = rest[:k], rest[k:]
+		}
+	}
+	query, fragment := rest, false
+	if h := strings.IndexByte(rest, '#'); h >= 0 {
+		query, fragment = rest[:h], true
+	}
+	if prefix == "" && !fragment && !queryNeedsCleaning(query) {
+		return u
+	}
+	var b strings.Builder
+	b.Grow(len(prefix) + len(u) + 16)
+	b.WriteString(prefix)
+	b.WriteString(path)
+	writeQuery(&b, query)
+	b.WriteString(pos)
+	return b.String()
+}
+
+// scriptPath reports a URL path of a script, whose trailing ":line:col"
+// is a stack frame's position rather than part of the URL.
+func scriptPath(p string) bool {
+	for _, ext := range []string{".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"} {
+		if strings.HasSuffix(p, ext) {
 			return true
 		}
 	}
 	return false
 }
 
-// cleanURLTail writes the part of a URL after its "scheme://" to b,
-// scrubbed: the query keeps allowed parameters, the fragment goes, and a
-// stack frame's ":line:col" suffix stays.
-func cleanURLTail(b *strings.Builder, u string) {
-	q := indexQueryOrFragment(u)
-	rest, pos := u[q:], ""
-	if k := lineColSuffix(rest); k < len(rest) {
-		rest, pos = rest[:k], rest[k:]
+// queryNeedsCleaning reports a query ("?a=b&c") with a parameter that
+// param changes.
+func queryNeedsCleaning(query string) bool {
+	for rest := query; len(rest) > 1; {
+		var p string
+		p, rest, _ = cutParam(rest[1:])
+		if out, changed := param(p); changed || out != p {
+			return true
+		}
 	}
-	query := rest
-	if h := strings.IndexByte(rest, '#'); h >= 0 {
-		query = rest[:h]
-	}
-	b.WriteString(u[:q])
+	return false
+}
+
+// writeQuery writes query with each parameter as param leaves it.
+func writeQuery(b *strings.Builder, query string) {
 	sep := byte('?')
 	for rest := query; len(rest) > 1; {
 		var p string
@@ -156,20 +201,43 @@ func cleanURLTail(b *strings.Builder, u string) {
 		if p == "" {
 			continue
 		}
+		out, _ := param(p)
 		b.WriteByte(sep)
 		sep = '&'
-		name, _, hasValue := strings.Cut(p, "=")
-		switch {
-		case !safeName(name):
-			b.WriteString(RedactedValue)
-		case AllowedQuery[name] || !hasValue:
-			b.WriteString(p)
-		default:
-			b.WriteString(name)
-			b.WriteString("=" + RedactedValue)
+		b.WriteString(out)
+	}
+}
+
+// param is one query parameter scrubbed: an allowed name keeps a plain
+// value, any other keeps its name and loses its value, a name that is not
+// plain or a bare value long enough to be a token goes whole.
+func param(p string) (string, bool) {
+	name, value, hasValue := strings.Cut(p, "=")
+	switch {
+	case !hasValue && len(name) >= 16:
+		return RedactedValue, true // "?9f86d081884c7d65…": a bare token
+	case !safeName(name):
+		return RedactedValue, true
+	case !hasValue || AllowedQuery[name] && plainValue(value):
+		return p, false
+	case value == RedactedValue:
+		return p, false
+	}
+	return name + "=" + RedactedValue, true
+}
+
+// plainValue reports a value an allowed parameter keeps: short, of
+// letters, digits and "._~+-%".
+func plainValue(v string) bool {
+	if len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isAlnum(c) && strings.IndexByte("._~+-%", c) < 0 {
+			return false
 		}
 	}
-	b.WriteString(pos)
+	return true
 }
 
 // lineColSuffix returns where a trailing ":123" or ":123:45" starts in s,
@@ -195,7 +263,7 @@ func safeName(n string) bool {
 		return false
 	}
 	for i := 0; i < len(n); i++ {
-		if c := n[i]; !(isAlnum(c) || c == '_' || c == '-' || c == '.') {
+		if c := n[i]; !(isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']') {
 			return false
 		}
 	}
@@ -225,7 +293,8 @@ func scrubJWTs(s string) string {
 			end++
 		}
 		i = start + 3
-		if start > 0 && isB64URL(s[start-1]) || dots != 2 || end-start < 16 {
+		// A JWS has three parts, a JWE (Auth.js sessions, say) five.
+		if start > 0 && isB64URL(s[start-1]) || dots != 2 && dots != 4 || end-start < 16 {
 			continue
 		}
 		b.WriteString(s[last:start])
@@ -246,7 +315,7 @@ var credentialWords = []struct {
 	scheme bool // "Bearer abc" rather than "token=abc"
 }{
 	{"bearer", true}, {"basic", true},
-	{"password", false}, {"passwd", false}, {"secret", false}, {"token", false},
+	{"password", false}, {"passwd", false}, {"pwd", false}, {"secret", false}, {"token", false},
 	{"api_key", false}, {"apikey", false}, {"api-key", false},
 }
 
@@ -306,10 +375,10 @@ func scrubCredentials(s string) string {
 // at k starts and ends (equal when there is none).
 func credentialValue(s string, k int, scheme bool) (int, int) {
 	if scheme {
-		if k >= len(s) || s[k] != ' ' {
+		if k >= len(s) || s[k] != ' ' && s[k] != '\t' {
 			return k, k
 		}
-		for k < len(s) && s[k] == ' ' {
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 			k++
 		}
 	} else {
@@ -317,7 +386,10 @@ func credentialValue(s string, k int, scheme bool) (int, int) {
 		for k < len(s) && (isAlnum(s[k]) || s[k] == '_') {
 			k++
 		}
-		if k < len(s) && s[k] == '"' {
+		switch {
+		case strings.HasPrefix(s[k:], `\"`):
+			k += 2
+		case k < len(s) && (s[k] == '"' || s[k] == '\''):
 			k++
 		}
 		for k < len(s) && s[k] == ' ' {
@@ -327,9 +399,10 @@ func credentialValue(s string, k int, scheme bool) (int, int) {
 			return k, k
 		}
 		k++
-		for k < len(s) && (s[k] == ' ' || s[k] == '"') {
+		for k < len(s) && s[k] == ' ' {
 			k++
 		}
+		return secretValue(s, k)
 	}
 	end := k
 	for end < len(s) && isTokenChar(s[end]) {
@@ -339,6 +412,80 @@ func credentialValue(s string, k int, scheme bool) (int, int) {
 		return k, k
 	}
 	return k, end
+}
+
+// secretValue returns where the value starting at k begins and ends: a
+// quoted one ('…', "…" or \"…\" in a JSON string) to its closing quote, an
+// unquoted one to whitespace or one of & ; , ) ] }.
+func secretValue(s string, k int) (int, int) {
+	for _, m := range []string{RedactedValue, RedactedToken, RedactedEmail, RedactedJWT, RedactedNumber} {
+		if strings.HasPrefix(s[k:], m) {
+			return k, k // already scrubbed
+		}
+	}
+	quote := ""
+	switch {
+	case strings.HasPrefix(s[k:], `\"`):
+		quote = `\"`
+	case k < len(s) && (s[k] == '"' || s[k] == '\''):
+		quote = s[k : k+1]
+	}
+	if quote != "" {
+		k += len(quote)
+		end := strings.Index(s[k:], quote)
+		if end < 0 {
+			end = len(s) - k
+		}
+		return k, k + end
+	}
+	end := k
+	for end < len(s) && !unicode.IsSpace(rune(s[end])) && strings.IndexByte("&;,)]}\"'", s[end]) < 0 {
+		end++
+	}
+	return k, end
+}
+
+// scrubRelativeQueries scrubs the query of a path written without a
+// scheme ("GET /account?name=Jane"): a '?' in a word that starts with '/'.
+func scrubRelativeQueries(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		q := strings.IndexByte(s[i:], '?')
+		if q < 0 {
+			break
+		}
+		q += i
+		start := q
+		for start > last && !urlEnd[s[start-1]] && s[start-1] != '(' && s[start-1] != '\'' {
+			start--
+		}
+		end := q
+		for end < len(s) && !urlEnd[s[end]] && s[end] != ')' {
+			end++
+		}
+		i = end
+		word := s[start:end]
+		if !strings.HasPrefix(word, "/") || strings.Contains(word, "://") {
+			continue
+		}
+		path, rest := s[start:q], s[q:end]
+		query := rest
+		if h := strings.IndexByte(rest, '#'); h >= 0 {
+			query = rest[:h]
+		} else if !queryNeedsCleaning(query) {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(path)
+		writeQuery(&b, query)
+		last = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // credentialLike tells a scheme's credential from prose ("basic
@@ -370,9 +517,12 @@ func asciiEqualFold(a, lower string) bool {
 
 // isLocalChar is what an address's local part is taken to be made of:
 // RFC 5322 allows more, but "email=a@b.c" should lose only the address.
-func isLocalChar(c byte) bool { return isAlnum(c) || c == '.' || c == '+' || c == '_' || c == '-' }
+func isLocalChar(c byte) bool {
+	return isAlnum(c) || c >= 0x80 || c == '.' || c == '+' || c == '_' || c == '-' || c == '%'
+}
 
-func isDomainChar(c byte) bool { return isAlnum(c) || c == '-' || c == '.' }
+// isDomainChar counts non-ASCII bytes in: internationalised domains.
+func isDomainChar(c byte) bool { return isAlnum(c) || c >= 0x80 || c == '-' || c == '.' }
 
 func scrubEmails(s string) string {
 	var b strings.Builder
@@ -436,9 +586,26 @@ func isTLD(l string) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// separators returns how many bytes of s, at most three, are a number's
+// group separators: spaces, '-', '.', '/', '(', ')', '+' or "%20".
+func separators(s string) int {
+	n := 0
+	for n < len(s) && n < 3 {
+		switch {
+		case strings.HasPrefix(s[n:], "%20"):
+			n += 3
+		case strings.IndexByte(" -./()+", s[n]) >= 0:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
 // numberByte is what a card or phone number is written with.
 var numberByte = func() (t [256]bool) {
-	for _, c := range []byte("0123456789 -.") {
+	for _, c := range []byte("0123456789 -./()+%") {
 		t[c] = true
 	}
 	return t
@@ -469,8 +636,10 @@ func scrubDigits(s string) string {
 				end = k
 				continue
 			}
-			if (s[k] == ' ' || s[k] == '-' || s[k] == '.') && k+1 < len(s) && isDigit(s[k+1]) {
-				k++
+			// Up to three separator bytes between groups: "(555) 123",
+			// "4111  1111", "07700%20900123", "+44 (0) 20".
+			if n := separators(s[k:]); n > 0 && k+n < len(s) && isDigit(s[k+n]) {
+				k += n
 				continue
 			}
 			break
@@ -491,4 +660,22 @@ func scrubDigits(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// PageURL scrubs a page's address (a record's url) as a URL rather than
+// as text: credentials and the fragment go, the query keeps allowed
+// parameters' plain values, and the path is scrubbed as text. A value that
+// is not an absolute URL is scrubbed as text.
+func PageURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return Scrub(raw)
+	}
+	var b strings.Builder
+	b.WriteString(u.Scheme + "://" + u.Host)
+	b.WriteString(Scrub(u.EscapedPath()))
+	if u.RawQuery != "" {
+		writeQuery(&b, "?"+u.RawQuery)
+	}
+	return Scrub(b.String())
 }

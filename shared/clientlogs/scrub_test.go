@@ -32,6 +32,24 @@ func TestScrub(t *testing.T) {
 		{"odd parameter name", "https://x.io/?a%40b.com", "https://x.io/?[redacted]"},
 		{"flag parameter kept", "https://x.io/?debug", "https://x.io/?debug"},
 		{"empty", "", ""},
+		// The review's cases: shapes of secrets and numbers seen in the wild.
+		{"js object password", "{ password: 'hunter2' }", "{ password: '[token]' }"},
+		{"percent-encoded password", "password=%21Secret1 next", "password=[token] next"},
+		{"password with symbols", "password=P@ssw0rd!xyz end", "password=[token] end"},
+		{"escaped JSON password", `{\"password\":\"hunter2\"}`, `{\"password\":\"[token]\"}`},
+		{"bracketed query names", "https://levqor.ai/search?user[name]=Jane%20Doe&lang=en", "https://levqor.ai/search?user[name]=[redacted]&lang=en"},
+		{"parentheses in a path", "see https://levqor.ai/docs/Plan_(pro)?invite=k3v9x0q2ab now", "see https://levqor.ai/docs/Plan_(pro)?invite=[redacted] now"},
+		{"a relative URL", "GET /api/account?name=Jane+Doe failed", "GET /api/account?name=[redacted] failed"},
+		{"a bare token parameter", "https://levqor.ai/verify?9f86d081884c7d659a2feaa0c55ad015", "https://levqor.ai/verify?[redacted]"},
+		{"an allowed value with more in it", "https://levqor.ai/?page=2?session=abcdef", "https://levqor.ai/?page=[redacted]"},
+		{"a fragment with a colon", "https://levqor.ai/verify#otp:123456", "https://levqor.ai/verify"},
+		{"US phone", "call (555) 123-4567", "call ([number]"},
+		{"encoded phone", "tel 07700%20900123", "tel [number]"},
+		{"card with double spaces", "4111  1111 1111 1111", "[number]"},
+		{"JWE", "eyJhbGciOiJkaXIifQ..Wm9vYmFyYmF6.c2VjcmV0c2VjcmV0.dGFnZ2Vk", "[jwt]"},
+		{"URL credentials", "https://bob:hunter2@localhost:8080/x", "https://[redacted]@localhost:8080/x"},
+		{"unicode address", "write to jöhn@exämple.de", "write to [email]"},
+		{"encoded address with a tag", "john.doe%2Btag%40gmail.com", "[email]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +66,22 @@ func TestScrubAllocatesOnlyWhenItChanges(t *testing.T) {
 	clean := strings.Repeat("    at render (https://levqor.ai/assets/app.js:1:4242)\n", 20)
 	if n := testing.AllocsPerRun(100, func() { _ = Scrub(clean) }); n != 0 {
 		t.Errorf("Scrub of clean text allocated %v times", n)
+	}
+}
+
+func TestPageURL(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"https://levqor.ai/pricing?plan=growth&email=jane%40example.com#top", "https://levqor.ai/pricing?plan=growth&email=[redacted]"},
+		{"https://user:pw@levqor.ai/a/jane@example.com/", "https://levqor.ai/a/[email]/"},
+		{"https://levqor.ai/search?q=(a)&user[name]=x", "https://levqor.ai/search?q=[redacted]&user[name]=[redacted]"},
+		{"not a url jane@example.com", "not a url [email]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := PageURL(tc.in); got != tc.want {
+				t.Errorf("PageURL(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }
 
