@@ -185,14 +185,22 @@ func TestScript(t *testing.T) {
 		{"no gzip", func(e map[string]any) { delete(e["headers"].(map[string]any), "accept-encoding") }, 200, cacheShort, false},
 		{"gzip refused", func(e map[string]any) { e["headers"].(map[string]any)["accept-encoding"] = "gzip;q=0, br" }, 200, cacheShort, false},
 		{"current ETag", func(e map[string]any) { e["headers"].(map[string]any)["if-none-match"] = h.Script.ETag }, 304, cacheShort, false},
+		{"current gzip ETag", func(e map[string]any) { e["headers"].(map[string]any)["if-none-match"] = `W/` + h.Script.GzipETag() }, 304, cacheShort, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := invoke(t, h, eventfile.Read(t, "clientlogs-script.json", tc.edit))
-			if resp.StatusCode != tc.status || resp.Headers["Cache-Control"] != tc.cache || resp.Headers["ETag"] != h.Script.ETag {
+			etag := h.Script.ETag
+			if tc.gzipped {
+				etag = h.Script.GzipETag()
+			}
+			if resp.StatusCode != tc.status || resp.Headers["Cache-Control"] != tc.cache || resp.Headers["ETag"] != etag {
 				t.Fatalf("status %d, headers %v", resp.StatusCode, resp.Headers)
 			}
 			if tc.status == 304 {
+				if tc.gzipped && resp.Headers["ETag"] != h.Script.GzipETag() {
+					t.Errorf("304 ETag %q", resp.Headers["ETag"])
+				}
 				if resp.Body != "" {
 					t.Errorf("304 with a body")
 				}

@@ -82,17 +82,25 @@ func (s Script) Serve(req events.APIGatewayV2HTTPRequest, cid string) events.API
 		"Cross-Origin-Resource-Policy": "cross-origin",
 		correlation.Header:             cid,
 	}
-	if inm := httpapi.Header(req.Headers, "If-None-Match"); inm != "" && etagMatch(inm, s.ETag) {
+	if inm := httpapi.Header(req.Headers, "If-None-Match"); inm != "" && (etagMatch(inm, s.ETag) || etagMatch(inm, s.GzipETag())) {
+		if etagMatch(inm, s.GzipETag()) {
+			h["ETag"] = s.GzipETag()
+		}
 		delete(h, "Content-Type")
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotModified, Headers: h}
 	}
 	if acceptsGzip(httpapi.Header(req.Headers, "Accept-Encoding")) {
+		// Each representation its own strong ETag (RFC 9110 8.8.3).
+		h["ETag"] = s.GzipETag()
 		h["Content-Encoding"] = "gzip"
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Headers: h,
 			Body: base64.StdEncoding.EncodeToString(s.gzip()), IsBase64Encoded: true}
 	}
 	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Headers: h, Body: string(s.Body)}
 }
+
+// GzipETag is the gzip-encoded representation's ETag.
+func (s Script) GzipETag() string { return strings.TrimSuffix(s.ETag, `"`) + `-gz"` }
 
 // Gzipped is the size of the gzip-encoded module.
 func (s Script) Gzipped() int { return len(s.gzip()) }

@@ -16,6 +16,11 @@ const AlertWindow = 10 * time.Minute
 // may make, so a batch of 50 different errors cannot hold its sender.
 const maxAlertsPerBatch = 5
 
+// AlertBudget bounds the whole alert step of one request: a slow gate or
+// webhook costs the batch this much at most (the function's timeout is 10
+// s), and alerts it could not send in time are logged as not sent.
+const AlertBudget = 2 * time.Second
+
 // Gate admits the first alert for a fingerprint in each window.
 type Gate interface {
 	// Admit reports whether an alert for fingerprint may go now: true at
@@ -30,6 +35,7 @@ type Alerter struct {
 	Gate     Gate
 	Notifier monitor.Notifier
 	Now      func() time.Time // nil means time.Now
+	Budget   time.Duration    // the alert step's time at most; 0 means AlertBudget
 }
 
 // Alert notifies the monitor of the batch's error records whose
@@ -41,14 +47,20 @@ func (a *Alerter) Alert(ctx context.Context, recs []Record, correlationID string
 	if a.Now != nil {
 		now = a.Now
 	}
+	budget := a.Budget
+	if budget <= 0 {
+		budget = AlertBudget
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
 	seen := map[string]bool{}
 	sent := 0
 	for _, r := range recs {
 		if r.Level != Error || seen[r.Fingerprint] {
 			continue
 		}
-		if len(seen) == maxAlertsPerBatch {
-			l.Info("client error alerts capped for this batch", "cap", maxAlertsPerBatch)
+		if len(seen) == maxAlertsPerBatch || ctx.Err() != nil {
+			l.Info("client error alerts capped for this batch", "cap", maxAlertsPerBatch, "budget_left", ctx.Err() == nil)
 			break
 		}
 		seen[r.Fingerprint] = true

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -245,6 +246,25 @@ func TestAlerter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+type hanging struct{}
+
+func (hanging) Notify(ctx context.Context, _ monitor.Incident) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestAlerterBudget: a webhook that never answers costs the request the
+// alert budget, not the function's timeout.
+func TestAlerterBudget(t *testing.T) {
+	e := func(fp string) Record { return Record{Level: Error, Message: "m", Fingerprint: fp} }
+	a := &Alerter{Gate: &gate{admitted: map[string]bool{}}, Notifier: hanging{}, Budget: 50 * time.Millisecond}
+	start := time.Now()
+	sent := a.Alert(context.Background(), []Record{e("1"), e("2"), e("3"), e("4"), e("5")}, "cid", slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if d := time.Since(start); sent != 0 || d > time.Second {
+		t.Errorf("sent %d in %v; want 0 within about the 50 ms budget", sent, d)
 	}
 }
 

@@ -399,9 +399,10 @@ func (s *Uptime) Incidents(ctx context.Context, target string, limit int) ([]upt
 	return incs, nil
 }
 
-// PutDay writes a day's roll-up as given, replacing the one there: the
-// backfill of days from an existing run history, and the tests' seeding.
-// Errors are Unavailable (Internal for a misconfiguration).
+// PutDay writes a day's roll-up as given, replacing the one there and its
+// counted run ids: for seeding (the tests, a backfill tool), never for a
+// day whose runs are still being counted, where a redelivered run would
+// count again. Errors are Unavailable (Internal for a misconfiguration).
 func (s *Uptime) PutDay(ctx context.Context, target string, d uptime.Day) error {
 	start, err := time.Parse(uptime.DayFormat, d.Date)
 	if err != nil {

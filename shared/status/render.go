@@ -83,6 +83,8 @@ var tmpl = template.Must(template.New("status").Funcs(template.FuncMap{
 			return "Service outage: some services are down"
 		case Degraded:
 			return "Degraded performance: some services are slow"
+		case Unknown:
+			return "No checks yet"
 		}
 		return "All systems operational"
 	},

@@ -31,7 +31,8 @@ type Source interface {
 	Incidents(ctx context.Context, target string, limit int) ([]uptime.Incident, error)
 }
 
-// The states the page shows, of a target and overall.
+// The states the page shows, of a target and overall (Unknown overall:
+// no public target has been checked yet).
 const (
 	Operational = "operational"
 	Degraded    = "degraded"
@@ -82,7 +83,8 @@ const (
 // Build reads each public target from src and returns the page at now.
 // It returns the first error src returns.
 func Build(ctx context.Context, src Source, targets []probe.Target, now time.Time, slaPercent float64) (Page, error) {
-	p := Page{GeneratedAt: now.UTC(), SLAPercent: slaPercent, Overall: Operational, Targets: []Target{}}
+	now = now.UTC() // days are UTC days, whatever the caller's zone
+	p := Page{GeneratedAt: now, SLAPercent: slaPercent, Overall: Unknown, Targets: []Target{}}
 	for _, t := range targets {
 		if !t.Public {
 			continue
@@ -96,6 +98,8 @@ func Build(ctx context.Context, src Source, targets []probe.Target, now time.Tim
 			p.Overall = Outage
 		case pt.Status == Degraded && p.Overall != Outage:
 			p.Overall = Degraded
+		case pt.Status == Operational && p.Overall == Unknown:
+			p.Overall = Operational
 		}
 		p.Targets = append(p.Targets, pt)
 	}
@@ -123,6 +127,11 @@ func build(ctx context.Context, src Source, t probe.Target, now time.Time, sla f
 	}
 	if out.Incidents == nil {
 		out.Incidents = []uptime.Incident{}
+	}
+	for i := range out.Incidents {
+		if in := &out.Incidents[i]; in.Ongoing {
+			in.DurationSeconds = int64(now.Sub(in.Start) / time.Second)
+		}
 	}
 	day := uptime.Summarize(t.Name, runs, now, sla, 0).Windows[0]
 	out.Uptime = append(out.Uptime, Figure{Window: "24h", Percent: day.UptimePercent, MeetsSLA: day.MeetsSLA})

@@ -151,7 +151,8 @@ func TestOverall(t *testing.T) {
 		{[]probe.Status{probe.Up, probe.Degraded}, Degraded},
 		{[]probe.Status{probe.Degraded, probe.Down}, Outage},
 		{[]probe.Status{probe.Down, probe.Up}, Outage},
-		{[]probe.Status{uptime.Unknown}, Operational},
+		{[]probe.Status{uptime.Unknown}, Unknown},
+		{[]probe.Status{uptime.Unknown, probe.Up}, Operational},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {

@@ -18,6 +18,12 @@ let state = null;
 
 function noop() {}
 
+const encoder = typeof TextEncoder === "function" ? new TextEncoder() : null;
+
+function bytes(str) {
+  return encoder ? encoder.encode(str).length : str.length * 3;
+}
+
 function text(v, max) {
   const s = typeof v === "string" ? v : String(v);
   return s.length > max ? s.slice(0, max) : s;
@@ -92,14 +98,15 @@ export function flush() {
     s.timer = 0;
     while (s.queue.length) {
       let n = Math.min(s.queue.length, MAX_BATCH);
-      let body;
+      let body, size;
       for (;;) {
         body = JSON.stringify({ release: s.release, session: s.session, records: s.queue.slice(0, n) });
-        if (body.length <= MAX_BYTES || n === 1) break;
+        size = bytes(body); // the server counts UTF-8 bytes, not UTF-16 units
+        if (size <= MAX_BYTES || n === 1) break;
         n = Math.ceil(n / 2);
       }
       s.queue.splice(0, n);
-      if (body.length <= MAX_BYTES) send(body);
+      if (size <= MAX_BYTES) send(body);
     }
   } catch (_) {
     s.queue.length = 0;

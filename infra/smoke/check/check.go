@@ -327,7 +327,7 @@ func StatusPage(client *http.Client, baseURL string) (map[string]any, error) {
 		return doc, fmt.Errorf("GET /status.json: %w", err)
 	}
 	switch doc["overall"] {
-	case "operational", "degraded", "outage":
+	case "operational", "degraded", "outage", "unknown":
 	default:
 		return doc, fmt.Errorf("GET /status.json: overall is %v", doc["overall"])
 	}
