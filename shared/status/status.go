@@ -134,7 +134,13 @@ func build(ctx context.Context, src Source, t probe.Target, now time.Time, sla f
 		}
 	}
 	day := uptime.Summarize(t.Name, runs, now, sla, 0).Windows[0]
-	out.Uptime = append(out.Uptime, Figure{Window: "24h", Percent: day.UptimePercent, MeetsSLA: day.MeetsSLA})
+	f24 := Figure{Window: "24h"}
+	if day.ObservedSeconds > 0 {
+		exact := 100 * float64(day.ObservedSeconds-day.DownSeconds) / float64(day.ObservedSeconds)
+		p := floor3(exact)
+		f24.Percent, f24.MeetsSLA = &p, day.MeetsSLA
+	}
+	out.Uptime = append(out.Uptime, f24)
 	byDate := make(map[string]uptime.Day, len(days))
 	for _, d := range days {
 		byDate[d.Date] = d
@@ -173,7 +179,7 @@ func figure(window string, d uptime.Day, sla float64) Figure {
 	f := Figure{Window: window}
 	if pct, ok := d.UptimePercent(); ok {
 		meets := pct >= sla
-		r := round3(pct)
+		r := floor3(pct)
 		f.Percent, f.MeetsSLA = &r, &meets
 	}
 	return f
@@ -185,7 +191,7 @@ func bar(date string, d uptime.Day, sla float64) Bar {
 	if !ok {
 		return b
 	}
-	r := round3(pct)
+	r := floor3(pct)
 	b.Percent = &r
 	switch {
 	case pct >= sla:
@@ -198,7 +204,9 @@ func bar(date string, d uptime.Day, sla float64) Bar {
 	return b
 }
 
-func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+// floor3 keeps three decimals, rounding down: a figure below the SLA is
+// never shown as meeting it (99.8996 is 99.899, not 99.900).
+func floor3(f float64) float64 { return math.Floor(f*1000+1e-9) / 1000 }
 
 // Percent formats a figure for people: "99.950 %", or "no data".
 func Percent(p *float64) string {

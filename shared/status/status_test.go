@@ -129,7 +129,7 @@ func TestBuild(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.window, func(t *testing.T) {
 			f := figs[tc.window]
-			if f.Percent == nil || *f.Percent != round3(tc.want) || *f.MeetsSLA != tc.meets {
+			if f.Percent == nil || *f.Percent != floor3(tc.want) || *f.MeetsSLA != tc.meets {
 				t.Errorf("figure %+v, want %.3f meets %v", f, tc.want, tc.meets)
 			}
 		})
@@ -203,6 +203,15 @@ func TestHTML(t *testing.T) {
 	for _, bad := range []string{"secret.example", "<script", "http://", "https://"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page holds %q", bad)
+		}
+	}
+}
+
+func TestFloor3(t *testing.T) {
+	cases := []struct{ in, want float64 }{{99.8996, 99.899}, {99.9, 99.9}, {100, 100}, {0, 0}, {99.99999, 99.999}}
+	for _, tc := range cases {
+		if got := floor3(tc.in); got != tc.want {
+			t.Errorf("floor3(%v) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 }
