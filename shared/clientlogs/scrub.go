@@ -667,15 +667,21 @@ func scrubDigits(s string) string {
 // parameters' plain values, and the path is scrubbed as text. A value that
 // is not an absolute URL is scrubbed as text.
 func PageURL(raw string) string {
+	if indexQueryOrFragment(raw) < 0 && strings.IndexByte(raw, '@') < 0 {
+		return Scrub(raw) // nothing a parse would find that Scrub does not
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
 		return Scrub(raw)
 	}
 	var b strings.Builder
+	b.Grow(len(raw))
 	b.WriteString(u.Scheme + "://" + u.Host)
 	b.WriteString(Scrub(u.EscapedPath()))
 	if u.RawQuery != "" {
-		writeQuery(&b, "?"+u.RawQuery)
+		var q strings.Builder
+		writeQuery(&q, "?"+u.RawQuery)
+		b.WriteString(Scrub(q.String())) // allowed values are text too
 	}
-	return Scrub(b.String())
+	return b.String()
 }

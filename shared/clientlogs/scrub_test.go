@@ -75,6 +75,8 @@ func TestPageURL(t *testing.T) {
 		{"https://user:pw@levqor.ai/a/jane@example.com/", "https://levqor.ai/a/[email]/"},
 		{"https://levqor.ai/search?q=(a)&user[name]=x", "https://levqor.ai/search?q=[redacted]&user[name]=[redacted]"},
 		{"not a url jane@example.com", "not a url [email]"},
+		{"https://levqor.ai/?utm_source=jane%40x.com&page=2", "https://levqor.ai/?utm_source=[email]&page=2"},
+		{"https://levqor.ai/plain/path", "https://levqor.ai/plain/path"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
