@@ -316,6 +316,7 @@ var credentialWords = []struct {
 }{
 	{"bearer", true}, {"basic", true},
 	{"password", false}, {"passwd", false}, {"pwd", false}, {"secret", false}, {"token", false},
+	{"session", false}, {"sid", false},
 	{"api_key", false}, {"apikey", false}, {"api-key", false},
 }
 
@@ -352,6 +353,11 @@ func scrubCredentials(s string) string {
 		for _, wi := range credentialFirst[s[i]] {
 			w := credentialWords[wi]
 			if len(s)-i < len(w.word) || !asciiEqualFold(s[i:i+len(w.word)], w.word) {
+				continue
+			}
+			// "sid" is short enough to end other words ("consider"): only
+			// as a word of its own, or after '_' ("user_sid").
+			if len(w.word) < 4 && i > 0 && (s[i-1]|0x20 >= 'a' && s[i-1]|0x20 <= 'z') {
 				continue
 			}
 			k, end := credentialValue(s, i+len(w.word), w.scheme)

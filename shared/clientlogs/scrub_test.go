@@ -46,6 +46,8 @@ func TestScrub(t *testing.T) {
 		{"US phone", "call (555) 123-4567", "call ([number]"},
 		{"encoded phone", "tel 07700%20900123", "tel [number]"},
 		{"card with double spaces", "4111  1111 1111 1111", "[number]"},
+		{"session cookie", "cookie session=abc123def; sid=77x9", "cookie session=[token]; sid=[token]"},
+		{"sid inside a word", "considered: true", "considered: true"},
 		{"JWE", "eyJhbGciOiJkaXIifQ..Wm9vYmFyYmF6.c2VjcmV0c2VjcmV0.dGFnZ2Vk", "[jwt]"},
 		{"URL credentials", "https://bob:hunter2@localhost:8080/x", "https://[redacted]@localhost:8080/x"},
 		{"unicode address", "write to jöhn@exämple.de", "write to [email]"},
