@@ -44,6 +44,7 @@ func Scrub(s string) string {
 		s = scrubJWTs(s)
 	}
 	s = scrubCredentials(s)
+	s = scrubKnownTokens(s)
 	if strings.IndexByte(s, '@') >= 0 || strings.Contains(s, "%40") {
 		s = scrubEmails(s)
 	}
@@ -314,7 +315,7 @@ var credentialWords = []struct {
 	word   string
 	scheme bool // "Bearer abc" rather than "token=abc"
 }{
-	{"bearer", true}, {"basic", true},
+	{"bearer", true}, {"basic", true}, {"token", true}, // "Authorization: Token ghp_…"
 	{"password", false}, {"passwd", false}, {"pwd", false}, {"secret", false}, {"token", false},
 	{"session", false}, {"sid", false},
 	{"api_key", false}, {"apikey", false}, {"api-key", false},
@@ -362,7 +363,7 @@ func scrubCredentials(s string) string {
 			}
 			k, end := credentialValue(s, i+len(w.word), w.scheme)
 			if end == k {
-				break
+				continue // "token" is a key and a scheme: try the other
 			}
 			b.WriteString(s[last:k])
 			b.WriteString(RedactedToken)
@@ -690,4 +691,43 @@ func PageURL(raw string) string {
 		b.WriteString(Scrub(q.String())) // allowed values are text too
 	}
 	return b.String()
+}
+
+// knownTokens are prefixes of credentials that identify themselves
+// wherever they are written: GitHub, Slack, Stripe and AWS access keys.
+var knownTokens = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "sk_live_", "rk_live_", "AKIA", "ASIA"}
+
+// scrubKnownTokens replaces each knownTokens credential (its prefix and
+// at least 12 more token characters) with RedactedToken.
+func scrubKnownTokens(s string) string {
+	for _, p := range knownTokens {
+		if !strings.Contains(s, p) {
+			continue
+		}
+		var b strings.Builder
+		last := 0
+		for i := 0; ; {
+			j := strings.Index(s[i:], p)
+			if j < 0 {
+				break
+			}
+			start := i + j
+			end := start + len(p)
+			for end < len(s) && (isAlnum(s[end]) || s[end] == '_' || s[end] == '-') {
+				end++
+			}
+			i = start + len(p)
+			if start > 0 && isAlnum(s[start-1]) || end-start-len(p) < 12 {
+				continue
+			}
+			b.WriteString(s[last:start])
+			b.WriteString(RedactedToken)
+			last, i = end, end
+		}
+		if last > 0 {
+			b.WriteString(s[last:])
+			s = b.String()
+		}
+	}
+	return s
 }

@@ -128,11 +128,18 @@ func build(ctx context.Context, src Source, t probe.Target, now time.Time, sla f
 	if out.Incidents == nil {
 		out.Incidents = []uptime.Incident{}
 	}
-	for i := range out.Incidents {
-		if in := &out.Incidents[i]; in.Ongoing {
+	// Items past their TTL linger until DynamoDB deletes them (up to
+	// days): an incident that ended before the 90 days shown is left out.
+	recent := out.Incidents[:0]
+	for _, in := range out.Incidents {
+		if in.Ongoing {
 			in.DurationSeconds = int64(now.Sub(in.Start) / time.Second)
+		} else if in.End != nil && in.End.Before(first) {
+			continue
 		}
+		recent = append(recent, in)
 	}
+	out.Incidents = recent
 	day := uptime.Summarize(t.Name, runs, now, sla, 0).Windows[0]
 	f24 := Figure{Window: "24h"}
 	if day.ObservedSeconds > 0 {

@@ -88,7 +88,9 @@ func TestBuild(t *testing.T) {
 	down := uptime.DayOf(now.AddDate(0, 0, -3))
 	h := seeded([]string{"api", "admin"}, 40, map[string]string{"api": down})
 	end := now.AddDate(0, 0, -3).Add(14 * time.Hour)
-	h.incidents["api"] = []uptime.Incident{{Start: end.Add(-4 * time.Hour), End: &end, DurationSeconds: 4 * 3600}}
+	old := now.AddDate(0, 0, -120)
+	h.incidents["api"] = []uptime.Incident{{Start: end.Add(-4 * time.Hour), End: &end, DurationSeconds: 4 * 3600},
+		{Start: old.Add(-time.Hour), End: &old, DurationSeconds: 3600}} // past its TTL, not yet deleted
 	targets := []probe.Target{
 		{Name: "api", URL: "https://internal.example/health", Public: true, Display: "Levqor API"},
 		{Name: "admin", URL: "https://admin.internal.example/", Public: false},
@@ -101,6 +103,9 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("page %+v: want only the public target, by its display name", p)
 	}
 	pt := p.Targets[0]
+	if len(pt.Incidents) != 1 {
+		t.Errorf("incidents %+v: want the one of the last 90 days", pt.Incidents)
+	}
 	if len(pt.Days) != DaysShown || pt.Days[DaysShown-1].Date != uptime.DayOf(now) {
 		t.Fatalf("%d bars ending %s", len(pt.Days), pt.Days[len(pt.Days)-1].Date)
 	}
