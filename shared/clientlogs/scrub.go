@@ -1,7 +1,6 @@
 package clientlogs
 
 import (
-	"net/url"
 	"strings"
 	"unicode"
 )
@@ -181,19 +180,19 @@ func scriptPath(p string) bool {
 }
 
 // queryNeedsCleaning reports a query ("?a=b&c") with a parameter that
-// param changes.
+// paramAction changes.
 func queryNeedsCleaning(query string) bool {
 	for rest := query; len(rest) > 1; {
 		var p string
 		p, rest, _ = cutParam(rest[1:])
-		if out, changed := param(p); changed || out != p {
+		if paramAction(p) != keepParam {
 			return true
 		}
 	}
 	return false
 }
 
-// writeQuery writes query with each parameter as param leaves it.
+// writeQuery writes query with each parameter as paramAction says.
 func writeQuery(b *strings.Builder, query string) {
 	sep := byte('?')
 	for rest := query; len(rest) > 1; {
@@ -202,29 +201,42 @@ func writeQuery(b *strings.Builder, query string) {
 		if p == "" {
 			continue
 		}
-		out, _ := param(p)
 		b.WriteByte(sep)
 		sep = '&'
-		b.WriteString(out)
+		switch paramAction(p) {
+		case keepParam:
+			b.WriteString(p)
+		case redactValue:
+			name, _, _ := strings.Cut(p, "=")
+			b.WriteString(name)
+			b.WriteString("=" + RedactedValue)
+		default:
+			b.WriteString(RedactedValue)
+		}
 	}
 }
 
-// param is one query parameter scrubbed: an allowed name keeps a plain
+// What paramAction says of a query parameter.
+const (
+	keepParam   = iota // as it is
+	redactValue        // its name, and RedactedValue for its value
+	redactAll          // RedactedValue for the whole of it
+)
+
+// paramAction decides a query parameter: an allowed name keeps a plain
 // value, any other keeps its name and loses its value, a name that is not
 // plain or a bare value long enough to be a token goes whole.
-func param(p string) (string, bool) {
+func paramAction(p string) int {
 	name, value, hasValue := strings.Cut(p, "=")
 	switch {
 	case !hasValue && len(name) >= 16:
-		return RedactedValue, true // "?9f86d081884c7d65…": a bare token
+		return redactAll // "?9f86d081884c7d65…": a bare token
 	case !safeName(name):
-		return RedactedValue, true
-	case !hasValue || AllowedQuery[name] && plainValue(value):
-		return p, false
-	case value == RedactedValue:
-		return p, false
+		return redactAll
+	case !hasValue || AllowedQuery[name] && plainValue(value) || value == RedactedValue:
+		return keepParam
 	}
-	return name + "=" + RedactedValue, true
+	return redactValue
 }
 
 // plainValue reports a value an allowed parameter keeps: short, of
@@ -669,65 +681,95 @@ func scrubDigits(s string) string {
 	return b.String()
 }
 
-// PageURL scrubs a page's address (a record's url) as a URL rather than
-// as text: credentials and the fragment go, the query keeps allowed
-// parameters' plain values, and the path is scrubbed as text. A value that
-// is not an absolute URL is scrubbed as text.
+// PageURL scrubs a page's address (a record's url) as one URL rather than
+// as text: the whole value is the URL, whatever characters it holds, so
+// its credentials, fragment and query are cleaned (cleanURL) before the
+// text scrub. A value that is not an absolute URL is scrubbed as text.
 func PageURL(raw string) string {
-	if indexQueryOrFragment(raw) < 0 && strings.IndexByte(raw, '@') < 0 {
-		return Scrub(raw) // nothing a parse would find that Scrub does not
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+	i := strings.Index(raw, "://")
+	if i <= 0 || !scheme(raw[:i]) || strings.ContainsAny(raw, " \t\r\n") {
 		return Scrub(raw)
 	}
-	var b strings.Builder
-	b.Grow(len(raw))
-	b.WriteString(u.Scheme + "://" + u.Host)
-	b.WriteString(Scrub(u.EscapedPath()))
-	if u.RawQuery != "" {
-		var q strings.Builder
-		writeQuery(&q, "?"+u.RawQuery)
-		b.WriteString(Scrub(q.String())) // allowed values are text too
+	return Scrub(raw[:i+3] + cleanURL(raw[i+3:]))
+}
+
+// scheme reports a URL scheme: a letter, then letters, digits, '+', '-'
+// or '.'.
+func scheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c|0x20 >= 'a' && c|0x20 <= 'z' || i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
 	}
-	return b.String()
+	return s != ""
 }
 
 // knownTokens are prefixes of credentials that identify themselves
 // wherever they are written: GitHub, Slack, Stripe and AWS access keys.
-var knownTokens = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "sk_live_", "rk_live_", "AKIA", "ASIA"}
+// Each but the AWS ones ends in '_' or '-', which is what is looked for.
+var knownTokens = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "sk_live_", "rk_live_"}
 
-// scrubKnownTokens replaces each knownTokens credential (its prefix and
-// at least 12 more token characters) with RedactedToken.
+// awsKeyPrefixes start AWS access key ids (20 upper-case characters).
+var awsKeyPrefixes = []string{"AKIA", "ASIA"}
+
+// scrubKnownTokens replaces each known credential (its prefix and at
+// least 12 more token characters) with RedactedToken, in one scan for the
+// prefixes' last bytes and two for the AWS ones.
 func scrubKnownTokens(s string) string {
-	for _, p := range knownTokens {
-		if !strings.Contains(s, p) {
+	var b strings.Builder
+	last := 0
+	replace := func(start, end int) {
+		b.WriteString(s[last:start])
+		b.WriteString(RedactedToken)
+		last = end
+	}
+	tokenEnd := func(k int) int {
+		for k < len(s) && (isAlnum(s[k]) || s[k] == '_' || s[k] == '-') {
+			k++
+		}
+		return k
+	}
+	for i := 3; i < len(s); i++ {
+		if c := s[i]; c != '_' && c != '-' {
 			continue
 		}
-		var b strings.Builder
-		last := 0
-		for i := 0; ; {
+		// The byte two before a prefix's end: gh?_, github_pat_, xox?-,
+		// ?k_live_. Anything else ends no prefix.
+		if c := s[i-2]; c != 'h' && c != 'a' && c != 'o' && c != 'v' {
+			continue
+		}
+		for _, p := range knownTokens {
+			start := i + 1 - len(p)
+			if start < last || start < 0 || s[start:i+1] != p || start > 0 && isAlnum(s[start-1]) {
+				continue
+			}
+			if end := tokenEnd(i + 1); end-i-1 >= 12 {
+				replace(start, end)
+				i = end - 1
+			}
+			break
+		}
+	}
+	for _, p := range awsKeyPrefixes {
+		for i := last; ; {
 			j := strings.Index(s[i:], p)
 			if j < 0 {
 				break
 			}
 			start := i + j
-			end := start + len(p)
-			for end < len(s) && (isAlnum(s[end]) || s[end] == '_' || s[end] == '-') {
-				end++
-			}
+			end := tokenEnd(start)
 			i = start + len(p)
-			if start > 0 && isAlnum(s[start-1]) || end-start-len(p) < 12 {
+			if start > 0 && isAlnum(s[start-1]) || end-start != 20 {
 				continue
 			}
-			b.WriteString(s[last:start])
-			b.WriteString(RedactedToken)
-			last, i = end, end
-		}
-		if last > 0 {
-			b.WriteString(s[last:])
-			s = b.String()
+			replace(start, end)
+			i = end
 		}
 	}
-	return s
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }

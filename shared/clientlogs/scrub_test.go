@@ -78,7 +78,7 @@ func TestScrubAllocatesOnlyWhenItChanges(t *testing.T) {
 func TestPageURL(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"https://levqor.ai/pricing?plan=growth&email=jane%40example.com#top", "https://levqor.ai/pricing?plan=growth&email=[redacted]"},
-		{"https://user:pw@levqor.ai/a/jane@example.com/", "https://levqor.ai/a/[email]/"},
+		{"https://user:pw@levqor.ai/a/jane@example.com/", "https://[redacted]@levqor.ai/a/[email]/"},
 		{"https://levqor.ai/search?q=(a)&user[name]=x", "https://levqor.ai/search?q=[redacted]&user[name]=[redacted]"},
 		{"not a url jane@example.com", "not a url [email]"},
 		{"https://levqor.ai/?utm_source=jane%40x.com&page=2", "https://levqor.ai/?utm_source=[email]&page=2"},
