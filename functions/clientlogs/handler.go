@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -89,18 +86,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 // ingest parses, logs, counts and alerts one batch. Its errors are
 // *problem.Error (400, 413, 415); nothing after parsing fails the request.
 func (h *Handler) ingest(ctx context.Context, req events.APIGatewayV2HTTPRequest, cid string, l *slog.Logger) (Answer, error) {
-	if err := checkContentType(httpapi.Header(req.Headers, "Content-Type")); err != nil {
-		return Answer{}, err
-	}
-	// Refuse oversized bodies before decoding: base64 inflates by 4/3.
-	limit := clientlogs.MaxBatchBytes
-	if req.IsBase64Encoded {
-		limit = base64.StdEncoding.EncodedLen(limit)
-	}
-	if len(req.Body) > limit {
-		return Answer{}, problem.Newf(problem.TooLarge, "a batch may be at most %d bytes", clientlogs.MaxBatchBytes)
-	}
-	body, err := httpapi.Body(req.Body, req.IsBase64Encoded)
+	body, err := httpapi.RequestBody(req, clientlogs.MaxBatchBytes, acceptedTypes...)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -140,20 +126,6 @@ func (h *Handler) count(recs []clientlogs.Record, l *slog.Logger) {
 	}
 }
 
-// checkContentType accepts application/json and text/plain (what
-// navigator.sendBeacon sends for a string, and what needs no CORS
-// preflight), with at most a UTF-8 charset. It returns an UnsupportedMedia
-// *problem.Error otherwise.
-func checkContentType(v string) error {
-	refuse := problem.New(problem.UnsupportedMedia, "Content-Type must be application/json or text/plain;charset=UTF-8")
-	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || mt != "application/json" && mt != "text/plain" {
-		return refuse
-	}
-	for k, p := range params {
-		if k != "charset" || !strings.EqualFold(p, "utf-8") {
-			return refuse
-		}
-	}
-	return nil
-}
+// acceptedTypes are the batch's media types: JSON, and the text/plain
+// navigator.sendBeacon sends for a string, which needs no CORS preflight.
+var acceptedTypes = []string{"application/json", "text/plain"}

@@ -18,6 +18,7 @@ import (
 	"github.com/levqor/serverless/infra/eventfile"
 	"github.com/levqor/serverless/shared/clientlogs"
 	"github.com/levqor/serverless/shared/dynamo"
+	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
@@ -241,8 +242,8 @@ func TestContentType(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.v, func(t *testing.T) {
-			if err := checkContentType(tc.v); (err == nil) != tc.ok {
-				t.Errorf("checkContentType(%q) = %v", tc.v, err)
+			if err := httpapi.CheckContentType(tc.v, acceptedTypes...); (err == nil) != tc.ok {
+				t.Errorf("CheckContentType(%q) = %v", tc.v, err)
 			}
 		})
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -88,18 +86,7 @@ func (h *Handler) create(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if req.RequestContext.HTTP.Method != "" && req.RequestContext.HTTP.Method != http.MethodPost {
 		return tickets.Result{}, problem.New(problem.NotFound, "no such route")
 	}
-	if err := checkContentType(httpapi.Header(req.Headers, "Content-Type")); err != nil {
-		return tickets.Result{}, err
-	}
-	// Refuse oversized bodies before decoding: base64 inflates by 4/3.
-	limit := tickets.MaxRequestBytes
-	if req.IsBase64Encoded {
-		limit = base64.StdEncoding.EncodedLen(tickets.MaxRequestBytes)
-	}
-	if len(req.Body) > limit {
-		return tickets.Result{}, problem.Newf(problem.TooLarge, "request body exceeds %d bytes", tickets.MaxRequestBytes)
-	}
-	body, err := httpapi.Body(req.Body, req.IsBase64Encoded)
+	body, err := httpapi.RequestBody(req, tickets.MaxRequestBytes, "application/json")
 	if err != nil {
 		return tickets.Result{}, err
 	}
@@ -131,24 +118,4 @@ func header(h map[string]string, name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// checkContentType accepts application/json with at most a UTF-8 charset
-// parameter (RFC 8259 JSON is UTF-8). It returns an UnsupportedMedia
-// *problem.Error otherwise.
-func checkContentType(v string) error {
-	refuse := problem.New(problem.UnsupportedMedia, "Content-Type must be application/json")
-	if v == "" {
-		return refuse
-	}
-	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || mt != "application/json" {
-		return refuse
-	}
-	for k, p := range params {
-		if k != "charset" || !strings.EqualFold(p, "utf-8") {
-			return problem.New(problem.UnsupportedMedia, "Content-Type may only carry charset=utf-8")
-		}
-	}
-	return nil
 }

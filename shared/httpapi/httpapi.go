@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"mime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,4 +94,40 @@ func Problem(l *slog.Logger, err error, correlationID string) events.APIGatewayV
 		r.Headers["Retry-After"] = strconv.Itoa(int((retryAfter + 999_999_999) / 1_000_000_000))
 	}
 	return r
+}
+
+// CheckContentType accepts a Content-Type that is one of types with at
+// most a UTF-8 charset parameter (RFC 8259 JSON is UTF-8; a beacon's text
+// too). It returns an UnsupportedMedia *problem.Error otherwise.
+func CheckContentType(v string, types ...string) error {
+	refuse := problem.New(problem.UnsupportedMedia, "Content-Type must be "+strings.Join(types, " or ")+", with at most charset=utf-8")
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || !slices.Contains(types, mt) {
+		return refuse
+	}
+	for k, p := range params {
+		if k != "charset" || !strings.EqualFold(p, "utf-8") {
+			return refuse
+		}
+	}
+	return nil
+}
+
+// RequestBody returns the body of req after checking its Content-Type
+// (CheckContentType) and its size: more than limit bytes is refused
+// before decoding, base64 counted at its 4/3. It returns the
+// UnsupportedMedia, TooLarge or MalformedJSON (broken base64)
+// *problem.Error.
+func RequestBody(req events.APIGatewayV2HTTPRequest, limit int, types ...string) ([]byte, error) {
+	if err := CheckContentType(Header(req.Headers, "Content-Type"), types...); err != nil {
+		return nil, err
+	}
+	max := limit
+	if req.IsBase64Encoded {
+		max = base64.StdEncoding.EncodedLen(limit)
+	}
+	if len(req.Body) > max {
+		return nil, problem.Newf(problem.TooLarge, "request body exceeds %d bytes", limit)
+	}
+	return Body(req.Body, req.IsBase64Encoded)
 }
