@@ -63,7 +63,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 
 	if edge.Route(req, routeHealth, routeHealthHead, routeOpenAPI) == routeOpenAPI {
 		l.Info("request served", "method", method, "path", req.RawPath, "status", http.StatusOK)
-		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(apidoc.Document),
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: apidoc.Document,
 			Headers: map[string]string{"Content-Type": apidoc.ContentType, "Cache-Control": "public, max-age=300", correlation.Header: cid}}
 	}
 	var resp events.APIGatewayV2HTTPResponse

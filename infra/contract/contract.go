@@ -34,7 +34,7 @@ type Contract struct{ doc *openapi3.T }
 // Load parses and validates apidoc.Document as OpenAPI 3.1 (JSON Schema
 // 2020-12). It returns the parser's or the validator's error.
 func Load() (*Contract, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(apidoc.Document)
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(apidoc.Document))
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,7 +24,7 @@ func HTML(p Page) ([]byte, error) {
 	for i, t := range p.Targets {
 		v.Bars[i] = bars(t.Days)
 	}
-	err := tmpl.Execute(&b, v)
+	err := tmpl().Execute(&b, v)
 	return b.Bytes(), err
 }
 
@@ -60,57 +61,61 @@ func barText(b Bar) string {
 	return Percent(b.Percent) + " uptime"
 }
 
-var tmpl = template.Must(template.New("status").Funcs(template.FuncMap{
-	"slaText":  func(sla float64) string { return strconv.FormatFloat(sla, 'f', -1, 64) },
-	"missed":   func(f Figure) bool { return f.MeetsSLA != nil && !*f.MeetsSLA },
-	"percent":  Percent,
-	"duration": Duration,
-	"id":       func(s string) string { return strings.Map(idRune, strings.ToLower(s)) },
-	"when": func(t any) string {
-		switch v := t.(type) {
-		case time.Time:
-			return v.UTC().Format("2 Jan 2006 15:04")
-		case *time.Time:
-			if v != nil {
+// tmpl is parsed on the first page served, not at every keepalive cold
+// start: most invocations are the hourly run.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("status").Funcs(template.FuncMap{
+		"slaText":  func(sla float64) string { return strconv.FormatFloat(sla, 'f', -1, 64) },
+		"missed":   func(f Figure) bool { return f.MeetsSLA != nil && !*f.MeetsSLA },
+		"percent":  Percent,
+		"duration": Duration,
+		"id":       func(s string) string { return strings.Map(idRune, strings.ToLower(s)) },
+		"when": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
 				return v.UTC().Format("2 Jan 2006 15:04")
+			case *time.Time:
+				if v != nil {
+					return v.UTC().Format("2 Jan 2006 15:04")
+				}
 			}
-		}
-		return ""
-	},
-	"overallText": func(s string) string {
-		switch s {
-		case Outage:
-			return "Service outage: some services are down"
-		case Degraded:
-			return "Degraded performance: some services are slow"
-		case Unknown:
-			return "No checks yet"
-		}
-		return "All systems operational"
-	},
-	"stateText": func(s string) string {
-		switch s {
-		case Operational:
-			return "Operational"
-		case Degraded:
-			return "Degraded"
-		case Outage:
-			return "Outage"
-		}
-		return "No data yet"
-	},
-	"windowText": func(w string) string {
-		switch w {
-		case "24h":
-			return "Last 24 hours"
-		case "7d":
-			return "Last 7 days"
-		case "30d":
-			return "Last 30 days"
-		}
-		return "Last 90 days"
-	},
-}).Parse(pageHTML))
+			return ""
+		},
+		"overallText": func(s string) string {
+			switch s {
+			case Outage:
+				return "Service outage: some services are down"
+			case Degraded:
+				return "Degraded performance: some services are slow"
+			case Unknown:
+				return "No checks yet"
+			}
+			return "All systems operational"
+		},
+		"stateText": func(s string) string {
+			switch s {
+			case Operational:
+				return "Operational"
+			case Degraded:
+				return "Degraded"
+			case Outage:
+				return "Outage"
+			}
+			return "No data yet"
+		},
+		"windowText": func(w string) string {
+			switch w {
+			case "24h":
+				return "Last 24 hours"
+			case "7d":
+				return "Last 7 days"
+			case "30d":
+				return "Last 30 days"
+			}
+			return "Last 90 days"
+		},
+	}).Parse(pageHTML))
+})
 
 func idRune(r rune) rune {
 	if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
