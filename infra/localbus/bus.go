@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/levqor/serverless/infra/awsid"
 )
 
@@ -42,17 +43,10 @@ const (
 	maxRequest   = 1024 * 1024
 )
 
-// Event is an event as EventBridge delivers it to targets.
+// Event is an event as EventBridge delivers it to targets (aws-lambda-go's
+// own envelope type), and the bus it went to.
 type Event struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       string          `json:"time"`
-	Region     string          `json:"region"`
-	Resources  []string        `json:"resources"`
-	Detail     json.RawMessage `json:"detail"`
+	events.CloudWatchEvent
 	// EventBusName is not part of the delivered envelope; it is printed to
 	// say which bus got the event.
 	EventBusName string `json:"event-bus-name,omitempty"`
@@ -232,18 +226,17 @@ func (b *Bus) accept(e putEntry) resultEntry {
 	if busName == "" {
 		busName = "default"
 	}
-	ev := Event{
-		Version:      "0",
-		ID:           awsid.UUID(),
-		DetailType:   *e.DetailType,
-		Source:       *e.Source,
-		Account:      b.Account,
-		Time:         now.UTC().Format("2006-01-02T15:04:05Z"),
-		Region:       b.Region,
-		Resources:    resources,
-		Detail:       detail,
-		EventBusName: busName,
-	}
+	ev := Event{CloudWatchEvent: events.CloudWatchEvent{
+		Version:    "0",
+		ID:         awsid.UUID(),
+		DetailType: *e.DetailType,
+		Source:     *e.Source,
+		AccountID:  b.Account,
+		Time:       now.UTC().Truncate(time.Second),
+		Region:     b.Region,
+		Resources:  resources,
+		Detail:     detail,
+	}, EventBusName: busName}
 	b.mu.Lock()
 	b.events = append(b.events, ev)
 	if len(b.events) > 1000 {

@@ -231,7 +231,7 @@ func TestEventTimeFromEntry(t *testing.T) {
 	if _, err := client.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{e}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := bus.Events()[0].Time; got != "2026-11-25T12:00:00Z" {
+	if got := bus.Events()[0].Time.Format(time.RFC3339); got != "2026-11-25T12:00:00Z" {
 		t.Errorf("time %q", got)
 	}
 }
