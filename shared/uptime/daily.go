@@ -31,6 +31,3 @@ func (d Day) UptimePercent() (float64, bool) {
 	}
 	return 100 * float64(d.Runs-d.Down) / float64(d.Runs), true
 }
-
-// IncidentsKept is how many recent incidents a target's history offers.
-const IncidentsKept = 20

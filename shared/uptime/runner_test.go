@@ -191,7 +191,7 @@ func TestRunnerTransitions(t *testing.T) {
 	if err != nil || len(days) != 1 || days[0].Runs != 10 || days[0].Down != 4 || days[0].Degraded != 2 {
 		t.Fatalf("days %+v, %v; want one day of 10 runs, 4 down, 2 degraded", days, err)
 	}
-	incs, err := f.r.Store.Incidents(context.Background(), "api", uptime.IncidentsKept)
+	incs, err := f.r.Store.Incidents(context.Background(), "api", 20)
 	if err != nil || len(incs) != 1 || !incs[0].Start.Equal(t0.Add(time.Hour)) || incs[0].Ongoing || incs[0].DurationSeconds != 4*3600 {
 		t.Fatalf("incidents %+v, %v; want one of 4 h from the first failed run", incs, err)
 	}
