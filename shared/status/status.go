@@ -85,11 +85,17 @@ const (
 func Build(ctx context.Context, src Source, targets []probe.Target, now time.Time, slaPercent float64) (Page, error) {
 	now = now.UTC() // days are UTC days, whatever the caller's zone
 	p := Page{GeneratedAt: now, SLAPercent: slaPercent, Overall: Unknown, Targets: []Target{}}
+	// The days shown, oldest first: the same for every target.
+	first := now.AddDate(0, 0, -(DaysShown - 1))
+	dates := make([]string, DaysShown)
+	for i := range dates {
+		dates[i] = uptime.DayOf(first.AddDate(0, 0, i))
+	}
 	for _, t := range targets {
 		if !t.Public {
 			continue
 		}
-		pt, err := build(ctx, src, t, now, slaPercent)
+		pt, err := build(ctx, src, t, now, first, dates, slaPercent)
 		if err != nil {
 			return Page{}, err
 		}
@@ -106,7 +112,7 @@ func Build(ctx context.Context, src Source, targets []probe.Target, now time.Tim
 	return p, nil
 }
 
-func build(ctx context.Context, src Source, t probe.Target, now time.Time, sla float64) (Target, error) {
+func build(ctx context.Context, src Source, t probe.Target, now, first time.Time, dates []string, sla float64) (Target, error) {
 	out := Target{Name: t.DisplayName()}
 	st, err := src.Load(ctx, t.Name)
 	if err != nil {
@@ -117,8 +123,7 @@ func build(ctx context.Context, src Source, t probe.Target, now time.Time, sla f
 	if err != nil {
 		return out, err
 	}
-	first := now.UTC().AddDate(0, 0, -(DaysShown - 1))
-	days, err := src.Days(ctx, t.Name, uptime.DayOf(first), uptime.DayOf(now))
+	days, err := src.Days(ctx, t.Name, dates[0], dates[len(dates)-1])
 	if err != nil {
 		return out, err
 	}
@@ -157,14 +162,13 @@ func build(ctx context.Context, src Source, t probe.Target, now time.Time, sla f
 		n    int
 	}{{"7d", 7}, {"30d", 30}, {"90d", 90}} {
 		var runs, down int
-		for i := 0; i < w.n; i++ {
-			d := byDate[uptime.DayOf(now.AddDate(0, 0, -i))]
+		for _, date := range dates[len(dates)-w.n:] {
+			d := byDate[date]
 			runs, down = runs+d.Runs, down+d.Down
 		}
 		out.Uptime = append(out.Uptime, figure(w.name, uptime.Day{Runs: runs, Down: down}, sla))
 	}
-	for i := 0; i < DaysShown; i++ {
-		date := uptime.DayOf(first.AddDate(0, 0, i))
+	for _, date := range dates {
 		out.Days = append(out.Days, bar(date, byDate[date], sla))
 	}
 	return out, nil
