@@ -715,57 +715,48 @@ var awsKeyPrefixes = []string{"AKIA", "ASIA"}
 
 // scrubKnownTokens replaces each known credential (its prefix and at
 // least 12 more token characters) with RedactedToken, in one scan for the
-// prefixes' last bytes and two for the AWS ones.
+// prefixes' last bytes and the AWS prefixes' first.
 func scrubKnownTokens(s string) string {
 	var b strings.Builder
 	last := 0
-	replace := func(start, end int) {
-		b.WriteString(s[last:start])
-		b.WriteString(RedactedToken)
-		last = end
-	}
 	tokenEnd := func(k int) int {
 		for k < len(s) && (isAlnum(s[k]) || s[k] == '_' || s[k] == '-') {
 			k++
 		}
 		return k
 	}
-	for i := 3; i < len(s); i++ {
-		if c := s[i]; c != '_' && c != '-' {
-			continue
-		}
+	for i := 0; i < len(s); i++ {
+		start, end := -1, 0
+		switch c := s[i]; {
+		case c == 'A' && i+4 <= len(s):
+			for _, p := range awsKeyPrefixes {
+				if s[i:i+4] == p && (i == 0 || !isAlnum(s[i-1])) {
+					if e := tokenEnd(i); e-i == 20 {
+						start, end = i, e
+					}
+					break
+				}
+			}
 		// The byte two before a prefix's end: gh?_, github_pat_, xox?-,
 		// ?k_live_. Anything else ends no prefix.
-		if c := s[i-2]; c != 'h' && c != 'a' && c != 'o' && c != 'v' {
-			continue
-		}
-		for _, p := range knownTokens {
-			start := i + 1 - len(p)
-			if start < last || start < 0 || s[start:i+1] != p || start > 0 && isAlnum(s[start-1]) {
-				continue
-			}
-			if end := tokenEnd(i + 1); end-i-1 >= 12 {
-				replace(start, end)
-				i = end - 1
-			}
-			break
-		}
-	}
-	for _, p := range awsKeyPrefixes {
-		for i := last; ; {
-			j := strings.Index(s[i:], p)
-			if j < 0 {
+		case (c == '_' || c == '-') && i >= 3 && (s[i-2] == 'h' || s[i-2] == 'a' || s[i-2] == 'o' || s[i-2] == 'v'):
+			for _, p := range knownTokens {
+				k := i + 1 - len(p)
+				if k < last || k < 0 || s[k:i+1] != p || k > 0 && isAlnum(s[k-1]) {
+					continue
+				}
+				if e := tokenEnd(i + 1); e-i-1 >= 12 {
+					start, end = k, e
+				}
 				break
 			}
-			start := i + j
-			end := tokenEnd(start)
-			i = start + len(p)
-			if start > 0 && isAlnum(s[start-1]) || end-start != 20 {
-				continue
-			}
-			replace(start, end)
-			i = end
 		}
+		if start < 0 {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(RedactedToken)
+		last, i = end, end-1
 	}
 	if last == 0 {
 		return s
