@@ -713,6 +713,10 @@ var knownTokens = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"
 // awsKeyPrefixes start AWS access key ids (20 upper-case characters).
 var awsKeyPrefixes = []string{"AKIA", "ASIA"}
 
+// tokenMark marks the bytes scrubKnownTokens stops at: the AWS prefixes'
+// first and the others' last.
+var tokenMark = [256]bool{'A': true, '_': true, '-': true}
+
 // scrubKnownTokens replaces each known credential (its prefix and at
 // least 12 more token characters) with RedactedToken, in one scan for the
 // prefixes' last bytes and the AWS prefixes' first.
@@ -726,6 +730,9 @@ func scrubKnownTokens(s string) string {
 		return k
 	}
 	for i := 0; i < len(s); i++ {
+		if !tokenMark[s[i]] {
+			continue
+		}
 		start, end := -1, 0
 		switch c := s[i]; {
 		case c == 'A' && i+4 <= len(s):
