@@ -3,10 +3,11 @@
 //
 //   - DynamoDB Local (AWS's jar, in memory unless -db-path) with the tickets
 //     table created from template.yaml;
-//   - every function's real bootstrap (from `make build-host`) run the way
-//     Lambda runs it, through a local Runtime API per execution environment,
-//     with the template's environment, timeout and memory size, a few
-//     environments per function when requests overlap;
+//   - every function's real bootstrap (from `make build-host`) under AWS's
+//     runtime interface emulator, as `sam local` runs it: one emulator per
+//     execution environment (infra/invoke.Pool), with the template's
+//     environment, timeout and memory size, a few environments per function
+//     when requests overlap;
 //   - a local HTTP API on -addr with the template's routes (payload 2.0,
 //     CORS, API Gateway's own errors); AWS_IAM is not checked, and it says so;
 //   - one local AWS endpoint for the functions' SDK clients: EventBridge
@@ -37,6 +38,7 @@ import (
 type config struct {
 	template    string
 	bin         string
+	rie         string
 	addr        string
 	awsAddr     string
 	dbPath      string
@@ -59,6 +61,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	fs.StringVar(&c.template, "template", "template.yaml", "SAM template to run")
 	fs.StringVar(&c.bin, "bin", "bin/host", "folder holding <function>/bootstrap built for this machine (make build-host)")
+	fs.StringVar(&c.rie, "rie", "", "the Lambda runtime interface emulator every function runs under (default: the template folder's bin/tools/aws-lambda-rie, from make deps)")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:3000", "address of the local HTTP API (port 0 picks a free one)")
 	fs.StringVar(&c.awsAddr, "aws-addr", "127.0.0.1:0", "address of the local EventBridge endpoint the functions call")
 	fs.StringVar(&c.dbPath, "db-path", "", "keep DynamoDB Local's data in this folder (default: in memory, lost at exit)")
@@ -165,6 +168,3 @@ func (c config) fireAtStartFor(ruleName, eventName string) bool {
 	}
 	return false
 }
-
-// shutdownGrace is how long processes get between SIGTERM and SIGKILL.
-const shutdownGrace = time.Second

@@ -19,11 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/levqor/serverless/infra/devstack/internal/gateway"
-	"github.com/levqor/serverless/infra/devstack/internal/lambdaenv"
 	"github.com/levqor/serverless/infra/devstack/internal/locallambda"
 	"github.com/levqor/serverless/infra/devstack/internal/schedule"
 	"github.com/levqor/serverless/infra/devstack/internal/streammap"
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/invoke"
 	"github.com/levqor/serverless/infra/localbus"
 	"github.com/levqor/serverless/infra/samtemplate"
 )
@@ -38,7 +38,7 @@ type stack struct {
 	out       *printer
 	api       *http.Server
 	aws       *http.Server
-	functions []*lambdaenv.Function
+	functions []*invoke.Pool
 	ddb       *dynamolocal.Server
 	cancel    context.CancelFunc
 	workers   sync.WaitGroup
@@ -115,19 +115,26 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		"AWS_ENDPOINT_URL_APIGATEWAYV2":     awsURL,
 		"AWS_ENDPOINT_URL_CLOUDFORMATION":   awsURL,
 	}
-	byID := map[string]*lambdaenv.Function{}
+	byID := map[string]*invoke.Pool{}
 	var routes []gateway.Route
 	var lambdas []*locallambda.Function
+	rie := cfg.rie
+	if rie == "" {
+		if rie, err = invoke.RIE(filepath.Dir(cfg.template)); err != nil {
+			return s, err
+		}
+	}
 	for _, fn := range tpl.Functions {
-		f, err := newFunction(fn, cfg, endpoints, out)
+		f, err := newFunction(fn, cfg, rie, endpoints, out)
 		if err != nil {
 			return s, err
 		}
 		s.functions = append(s.functions, f)
 		byID[fn.LogicalID] = f
 		lambdas = append(lambdas, &locallambda.Function{
-			Name: fn.LogicalID, ARN: f.ARN(), Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
-			MemorySize: f.Config().MemoryMB, Timeout: int(f.Config().Timeout.Seconds()), Env: fn.Env, Invoker: invoker{f},
+			Name: fn.LogicalID, ARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID),
+			Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
+			MemorySize: fn.MemorySize, Timeout: fn.Timeout, Env: fn.Env, Invoker: invoker{f},
 			Aliases: aliases(tpl, fn),
 		})
 		for _, r := range fn.Routes {
@@ -270,7 +277,7 @@ func (s *stack) close() {
 	var wg sync.WaitGroup
 	for _, f := range s.functions {
 		wg.Add(1)
-		go func() { defer wg.Done(); f.Close(shutdownGrace) }()
+		go func() { defer wg.Done(); f.Close() }()
 	}
 	wg.Wait()
 	s.workers.Wait()
@@ -282,35 +289,26 @@ func (s *stack) close() {
 	}
 }
 
-func newFunction(fn samtemplate.Function, cfg config, endpoints map[string]string, out *printer) (*lambdaenv.Function, error) {
-	env := map[string]string{}
-	for k, v := range fn.Env {
-		env[k] = v
-	}
-	for k, v := range fn.LambdaEnv() {
-		env[k] = v
-	}
-	for k, v := range endpoints {
-		env[k] = v
-	}
+// newFunction is fn's pool of execution environments under the runtime
+// interface emulator, with the template's environment and the local
+// endpoints, and at most -max-envs of them (or the function's reserved
+// concurrency, when lower).
+func newFunction(fn samtemplate.Function, cfg config, rie string, endpoints map[string]string, out *printer) (*invoke.Pool, error) {
 	maxEnvs := cfg.maxEnvs
 	if fn.ReservedConcurrency != nil && *fn.ReservedConcurrency > 0 && *fn.ReservedConcurrency < maxEnvs {
 		maxEnvs = *fn.ReservedConcurrency
 	}
-	return lambdaenv.New(lambdaenv.Config{
+	return invoke.NewPool(invoke.PoolConfig{
 		Name:            fn.LogicalID,
-		Binary:          filepath.Join(cfg.bin, fn.Dir, "bootstrap"),
-		Env:             env,
-		Timeout:         time.Duration(fn.Timeout) * time.Second,
-		MemoryMB:        fn.MemorySize,
+		RIE:             rie,
+		Bootstrap:       filepath.Join(cfg.bin, fn.Dir, "bootstrap"),
+		Env:             invoke.Env(&fn, endpoints),
 		MaxEnvironments: maxEnvs,
-		Region:          region,
-		AccountID:       account,
 		Output:          out,
 	})
 }
 
-func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f *lambdaenv.Function,
+func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f *invoke.Pool,
 	ddb streammap.TableAPI, streams streammap.StreamsAPI, out *printer) (*streammap.Mapping, error) {
 	if st.Table != "" && st.Table != samtemplate.TableLogicalID {
 		return nil, fmt.Errorf("%s event %s: stream of %s; only %s runs locally", fn.LogicalID, st.EventName, st.Table, samtemplate.TableLogicalID)
@@ -434,9 +432,9 @@ func scheduleRules(tpl *samtemplate.Template) []localbus.Rule {
 	return rules
 }
 
-// invoker adapts a lambdaenv.Function to the gateway's, the scheduler's and
+// invoker adapts an invoke.Pool to the gateway's, the scheduler's and
 // the stream mapping's Invoker.
-type invoker struct{ f *lambdaenv.Function }
+type invoker struct{ f *invoke.Pool }
 
 func (i invoker) Invoke(ctx context.Context, event []byte) ([]byte, string, error) {
 	res, err := i.f.Invoke(ctx, event)

@@ -7,15 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/levqor/serverless/infra/bench/runtimeapi"
 	"github.com/levqor/serverless/infra/dynamolocal"
+	"github.com/levqor/serverless/infra/invoke"
 	"github.com/levqor/serverless/infra/samtemplate"
 	"github.com/levqor/serverless/infra/testutil"
 )
@@ -331,8 +330,8 @@ func TestLogsThroughStack(t *testing.T) {
 	}
 }
 
-// TestKeepaliveTargetHanging: the keepalive binary, run through a Runtime
-// API with a 15 s invocation deadline, checks a target that accepts
+// TestKeepaliveTargetHanging: the keepalive binary, run under the runtime
+// interface emulator with a 15 s timeout, checks a target that accepts
 // connections and never answers: the run still completes before the
 // deadline and reports the target down.
 func TestKeepaliveTargetHanging(t *testing.T) {
@@ -354,13 +353,8 @@ func TestKeepaliveTargetHanging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := runtimeapi.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer api.Close()
 	env := []string{
-		"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=levqor-faults-keepalive",
+		"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_FUNCTION_NAME=levqor-faults-keepalive", "AWS_LAMBDA_FUNCTION_TIMEOUT=15",
 		"AWS_REGION=eu-west-2", "AWS_ACCESS_KEY_ID=faults", "AWS_SECRET_ACCESS_KEY=faults", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_ENDPOINT_URL_DYNAMODB=" + ep, "AWS_ENDPOINT_URL_EVENTBRIDGE=" + bus.URL, "AWS_ENDPOINT_URL_LAMBDA=" + bus.URL,
 	}
@@ -374,22 +368,24 @@ func TestKeepaliveTargetHanging(t *testing.T) {
 		}
 	}
 	env = append(env, `KEEPALIVE_TARGETS=[{"name":"hanging","url":"`+target.URL+`/health"}]`, "WARMUP_ENABLED=false")
-	cmd := exec.Command(filepath.Join(binDir, "keepalive", "bootstrap"))
-	cmd.Env = env
-	var out testutil.SyncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	rie, err := invoke.RIE(repoRoot)
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var out testutil.SyncBuffer
+	em, err := invoke.Start(context.Background(), invoke.Options{RIE: rie, Bootstrap: filepath.Join(binDir, "keepalive", "bootstrap"), Env: env, Output: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Stop()
 
-	const budget = 15 * time.Second
-	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	const budget = 15 * time.Second // the emulator's deadline for the run
+	ctx, cancel := context.WithTimeout(context.Background(), budget+5*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	rep, err := api.Invoke(ctx, []byte(`{"source":"levqor.schedule","api_url":"`+target.URL+`"}`))
+	rep, err := em.Invoke(ctx, []byte(`{"source":"levqor.schedule","api_url":"`+target.URL+`"}`))
 	took := time.Since(t0)
-	if err != nil {
+	if err != nil || took >= budget {
 		t.Fatalf("keepalive run with a hanging target: %v after %v\n%s", err, took, out.String())
 	}
 	var report struct {

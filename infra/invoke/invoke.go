@@ -1,7 +1,8 @@
-// Package invoke runs one function binary once (or a few times) under AWS's
-// Lambda runtime interface emulator (RIE), the way `sam local invoke` does
-// without Docker. `make invoke` (infra/invoke/cmd/invoke) and the runtime
-// test use it.
+// Package invoke hosts function binaries under AWS's Lambda runtime
+// interface emulator (RIE), the way `sam local` does without Docker: an
+// Emulator is one execution environment, which `make invoke`
+// (infra/invoke/cmd/invoke) and the runtime test use, and a Pool scales
+// one function over several, which `make dev` (infra/devstack) runs.
 //
 //	bin, _ := invoke.BuildHost(ctx, root, "./functions/health", filepath.Join(root, "bin/host/health/bootstrap"))
 //	rie, _ := invoke.RIE(root)
@@ -99,7 +100,7 @@ func Binary(ctx context.Context, root, pkg, out string) (string, error) {
 func RIE(root string) (string, error) {
 	p := filepath.Join(root, "bin", "tools", "aws-lambda-rie")
 	if _, err := os.Stat(p); err == nil {
-		return p, nil
+		return filepath.Abs(p) // the emulator runs in the bootstrap's folder
 	}
 	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
 	cmd.Dir = root
@@ -155,7 +156,8 @@ type Options struct {
 	RIE       string    // emulator binary (see RIE)
 	Bootstrap string    // the function binary
 	Env       []string  // the function's whole environment (see Env); the emulator passes it on
-	Output    io.Writer // emulator and function logs; nil discards them
+	Output    io.Writer // emulator and function logs, a line per Write; nil discards them
+	Prefix    string    // written before every line of Output ("[HealthFunction] ")
 }
 
 // Emulator is a running runtime interface emulator with one function.
@@ -197,7 +199,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	e := &Emulator{
 		URL:    "http://" + addr + "/2015-03-31/functions/function/invocations",
 		done:   make(chan struct{}),
-		report: &reportWriter{w: out},
+		report: &reportWriter{w: out, prefix: o.Prefix},
 	}
 	// --log-level error leaves what Lambda itself prints: START, END and
 	// REPORT lines around the function's own output.
@@ -212,6 +214,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	}
 	go func() {
 		_ = e.cmd.Wait()
+		e.report.flush()
 		close(e.done)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
@@ -227,7 +230,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		case <-ctx.Done():
 			e.Stop()
 			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(5 * time.Millisecond): // a cold start waits on this
 		}
 		if time.Now().After(deadline) {
 			e.Stop()
@@ -241,24 +244,44 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 // function error comes back as the payload Lambda would return
 // ({"errorMessage":...,"errorType":...}).
 func (e *Emulator) Invoke(ctx context.Context, event []byte) ([]byte, error) {
+	status, body, err := e.call(ctx, "", event)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("invoke: emulator answered %d %s: %s", status, http.StatusText(status), body)
+	}
+	return body, err
+}
+
+// call posts event with requestID (the emulator makes one when it is "")
+// and returns the emulator's status and body.
+func (e *Emulator) call(ctx context.Context, requestID string, event []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(event))
 	if err != nil {
-		return nil, fmt.Errorf("invoke: %w", err)
+		return 0, nil, fmt.Errorf("invoke: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if requestID != "" {
+		req.Header.Set("X-Amzn-RequestId", requestID)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("invoke: %w", err)
+		return 0, nil, fmt.Errorf("invoke: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("invoke: read response: %w", err)
+		return 0, nil, fmt.Errorf("invoke: read response: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return body, fmt.Errorf("invoke: emulator answered %s: %s", resp.Status, body)
+	return resp.StatusCode, body, nil
+}
+
+// exited reports whether the emulator's process has ended.
+func (e *Emulator) exited() bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
 	}
-	return body, nil
 }
 
 // Report returns the emulator's last REPORT line ("REPORT RequestId: ...
@@ -306,10 +329,12 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// reportWriter passes output through and remembers the last REPORT line.
+// reportWriter passes output through a whole line at a time, each after
+// prefix, and remembers the last REPORT line.
 type reportWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
+	prefix  string
 	partial []byte
 	report  string
 }
@@ -328,8 +353,21 @@ func (r *reportWriter) Write(p []byte) (int, error) {
 		if idx := strings.Index(line, "REPORT RequestId"); idx >= 0 {
 			r.report = strings.TrimSpace(line[idx:])
 		}
+		if _, err := io.WriteString(r.w, r.prefix+line+"\n"); err != nil {
+			return 0, err
+		}
 	}
-	return r.w.Write(p)
+	return len(p), nil
+}
+
+// flush writes a last line the process left without its newline.
+func (r *reportWriter) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.partial) > 0 {
+		_, _ = io.WriteString(r.w, r.prefix+string(r.partial)+"\n")
+		r.partial = nil
+	}
 }
 
 func (r *reportWriter) last() string {

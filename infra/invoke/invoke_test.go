@@ -47,8 +47,8 @@ func TestEmulator(t *testing.T) {
 		name, event, want string
 		report            string // expected in the REPORT line
 	}{
-		{"cold", `{"n":1}`, `{"event":{"n":1},"table":"from-template"}`, "Init Duration"},
-		{"warm", `{"n":2}`, `{"event":{"n":2},"table":"from-template"}`, "Duration"},
+		{"cold", `{"n":1}`, `"table":"from-template"`, "Init Duration"},
+		{"warm", `{"n":2}`, `"event":{"n":2},"pid":`, "Duration"},
 		{"function error", `{"fail":true}`, `"errorMessage":"asked to fail"`, "Duration"},
 	}
 	for _, tc := range tests {

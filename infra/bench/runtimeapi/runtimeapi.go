@@ -1,8 +1,12 @@
 // Package runtimeapi is a minimal Lambda Runtime API (the 2018-06-01 paths)
 // for driving one real function binary at a time on loopback: it notes when
 // the process first asks for an invocation (the end of its init, for cold
-// start measurements) and hands it events with a chosen deadline. The bench
-// (infra/bench) and the fault tests (infra/faults) use it.
+// start measurements) and hands it events with a chosen deadline. Only the
+// bench (infra/bench) uses it; everything else runs functions under AWS's
+// runtime interface emulator (infra/invoke), which cannot serve the bench:
+// its "Init Duration" is the time to start the process (under 0.1 ms
+// here), not the runtime's init up to its first /next, and its own hop adds
+// to every invocation the bench times.
 package runtimeapi
 
 import (

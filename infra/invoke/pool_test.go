@@ -1,11 +1,9 @@
-package lambdaenv
+package invoke
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,65 +12,51 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/samtemplate"
 	"github.com/levqor/serverless/infra/testutil"
 )
 
-// fnBinary is testdata/fn built once for the host, like `make build-host`.
-var fnBinary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lambdaenv")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fnBinary = filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", fnBinary, "./testdata/fn")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building testdata/fn: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 type reply struct {
-	Echo      json.RawMessage `json:"echo"`
+	Echo      json.RawMessage `json:"event"`
 	RequestID string          `json:"request_id"`
-	ARN       string          `json:"arn"`
 	Env       string          `json:"env"`
 	PID       int             `json:"pid"`
 	Deadline  float64         `json:"deadline_s"`
 }
 
-func newFunction(t *testing.T, mod func(*Config)) (*Function, *testutil.SyncBuffer) {
+// newPool is testdata/hello in a pool of at most three environments, with
+// a 2 s timeout unless fn changes it.
+func newPool(t *testing.T, mod func(*samtemplate.Function)) (*Pool, *testutil.SyncBuffer) {
 	t.Helper()
-	out := &testutil.SyncBuffer{}
-	cfg := Config{
-		Name:            "TestFunction",
-		Binary:          fnBinary,
-		Env:             map[string]string{"TABLE_NAME": "tickets-local", "AWS_REGION": "us-east-1"},
-		Timeout:         2 * time.Second,
-		MemoryMB:        256,
-		MaxEnvironments: 3,
-		Output:          out,
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	f, err := New(cfg)
+	root, err := samtemplate.FindModuleRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close(0) })
-	return f, out
+	bin, err := Binary(context.Background(), root, "./infra/invoke/testdata/hello", filepath.Join(t.TempDir(), "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rie, err := RIE(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := &samtemplate.Function{LogicalID: "TestFunction", Timeout: 2, MemorySize: 256,
+		Env: map[string]string{"TABLE_NAME": "tickets-local", "AWS_REGION": "us-east-1"}}
+	if mod != nil {
+		mod(fn)
+	}
+	out := &testutil.SyncBuffer{}
+	p, err := NewPool(PoolConfig{Name: fn.LogicalID, RIE: rie, Bootstrap: bin, Env: Env(fn, nil), MaxEnvironments: 3, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p, out
 }
 
-func invoke(t *testing.T, f *Function, payload string) (*Result, reply) {
+func invokePool(t *testing.T, p *Pool, payload string) (*Result, reply) {
 	t.Helper()
-	res, err := f.Invoke(context.Background(), []byte(payload))
+	res, err := p.Invoke(context.Background(), []byte(payload))
 	if err != nil {
 		t.Fatalf("Invoke(%s): %v", payload, err)
 	}
@@ -85,16 +69,15 @@ func invoke(t *testing.T, f *Function, payload string) (*Result, reply) {
 	return res, r
 }
 
-func TestInvokeColdThenWarm(t *testing.T) {
-	f, out := newFunction(t, nil)
-	first, r1 := invoke(t, f, `{"env":"TABLE_NAME","log":"hello"}`)
-	if first.Failed() || !first.Cold || first.InitDuration <= 0 {
-		t.Fatalf("first invocation: failed=%v cold=%v init=%v payload=%s", first.Failed(), first.Cold, first.InitDuration, first.Payload)
+func TestPoolColdThenWarm(t *testing.T) {
+	p, out := newPool(t, nil)
+	first, r1 := invokePool(t, p, `{"env":"TABLE_NAME","log":"hello"}`)
+	if first.Failed() || !first.Cold {
+		t.Fatalf("first invocation: failed=%v cold=%v payload=%s", first.Failed(), first.Cold, first.Payload)
 	}
 	checks := []struct{ name, got, want string }{
 		{"echo", string(r1.Echo), `{"env":"TABLE_NAME","log":"hello"}`},
 		{"request id", r1.RequestID, first.RequestID},
-		{"arn", r1.ARN, "arn:aws:lambda:eu-west-2:123456789012:function:TestFunction"},
 		{"template env", r1.Env, "tickets-local"},
 	}
 	for _, c := range checks {
@@ -108,16 +91,16 @@ func TestInvokeColdThenWarm(t *testing.T) {
 		t.Errorf("deadline %v s from now, want within the 2 s timeout", r1.Deadline)
 	}
 
-	second, r2 := invoke(t, f, `{"env":"AWS_REGION"}`)
+	second, r2 := invokePool(t, p, `{"env":"AWS_REGION"}`)
 	if second.Cold || r2.PID != r1.PID {
 		t.Errorf("second invocation cold=%v pid %d (first %d): want the warm environment reused", second.Cold, r2.PID, r1.PID)
 	}
-	if r2.Env != "eu-west-2" {
-		t.Errorf("AWS_REGION = %q: reserved variables must override the template", r2.Env)
+	if r2.Env != "us-east-1" {
+		t.Errorf("AWS_REGION = %q: the template's variables reach the function", r2.Env)
 	}
-	wants := []string{"[TestFunction] hello\n", "[TestFunction] stderr:hello\n", "Init Duration: ", "REPORT RequestId: " + first.RequestID}
-	// stdout and stderr are copied by goroutines of their own: the stderr
-	// line may land a moment after the invocation has answered.
+	wants := []string{"[TestFunction] hello\n", "[TestFunction] stderr:hello\n", "Init Duration: ", "[TestFunction] REPORT RequestId: " + first.RequestID}
+	// The emulator's output is copied as it comes: its REPORT line may land
+	// a moment after the invocation has answered.
 	logs := out.String()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); logs = out.String() {
 		if !slices.ContainsFunc(wants, func(w string) bool { return !strings.Contains(logs, w) }) {
@@ -135,7 +118,7 @@ func TestInvokeColdThenWarm(t *testing.T) {
 	}
 }
 
-func TestInvokeFailures(t *testing.T) {
+func TestPoolFailures(t *testing.T) {
 	tests := []struct {
 		name     string
 		payload  string
@@ -148,13 +131,13 @@ func TestInvokeFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _ := newFunction(t, func(c *Config) { c.Timeout = time.Second })
-			_, before := invoke(t, f, `{}`)
-			res, _ := invoke(t, f, tc.payload)
+			p, out := newPool(t, func(fn *samtemplate.Function) { fn.Timeout = 1 })
+			_, before := invokePool(t, p, `{}`)
+			res, _ := invokePool(t, p, tc.payload)
 			if res.ErrorType != tc.wantType || !strings.Contains(string(res.Payload), tc.wantMsg) {
 				t.Fatalf("got type %q payload %s, want type %q containing %q", res.ErrorType, res.Payload, tc.wantType, tc.wantMsg)
 			}
-			after, r := invoke(t, f, `{}`)
+			after, r := invokePool(t, p, `{}`)
 			if after.Failed() {
 				t.Fatalf("invocation after failure: %s", after.Payload)
 			}
@@ -163,16 +146,21 @@ func TestInvokeFailures(t *testing.T) {
 			if wantReplaced := tc.wantType != "errorString"; replaced != wantReplaced || after.Cold != wantReplaced {
 				t.Errorf("environment replaced=%v cold=%v, want %v", replaced, after.Cold, wantReplaced)
 			}
-			if tc.wantType == ErrorTypeTimeout && processAlive(before.PID) {
-				t.Errorf("timed-out process %d still running", before.PID)
+			if tc.wantType == ErrorTypeTimeout {
+				if processAlive(before.PID) {
+					t.Errorf("timed-out process %d still running", before.PID)
+				}
+				if !strings.Contains(out.String(), "[TestFunction] ") || !strings.Contains(out.String(), "Error: RequestId: "+res.RequestID) {
+					t.Errorf("no timeout line for %s in the output:\n%s", res.RequestID, out)
+				}
 			}
 		})
 	}
 }
 
-func TestInitFailure(t *testing.T) {
-	f, out := newFunction(t, func(c *Config) { c.Env = map[string]string{"FAIL_INIT": "1"} })
-	res, _ := invoke(t, f, `{}`)
+func TestPoolInitFailure(t *testing.T) {
+	p, out := newPool(t, func(fn *samtemplate.Function) { fn.Env["FAIL_INIT"] = "1" })
+	res, _ := invokePool(t, p, `{}`)
 	if res.ErrorType != ErrorTypeExit || !res.Cold {
 		t.Fatalf("got %q cold=%v %s, want %s on a cold start", res.ErrorType, res.Cold, res.Payload, ErrorTypeExit)
 	}
@@ -181,8 +169,8 @@ func TestInitFailure(t *testing.T) {
 	}
 }
 
-func TestConcurrentInvocationsScaleToCap(t *testing.T) {
-	f, _ := newFunction(t, nil)
+func TestPoolScalesToCap(t *testing.T) {
+	p, _ := newPool(t, nil)
 	const n = 9
 	var wg sync.WaitGroup
 	pids := make(chan int, n)
@@ -191,7 +179,7 @@ func TestConcurrentInvocationsScaleToCap(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := f.Invoke(context.Background(), []byte(`{"sleep_ms":300}`))
+			res, err := p.Invoke(context.Background(), []byte(`{"sleep_ms":300}`))
 			if err != nil || res.Failed() {
 				errs <- fmt.Sprintf("%v %v", err, res)
 				return
@@ -214,29 +202,29 @@ func TestConcurrentInvocationsScaleToCap(t *testing.T) {
 	if len(distinct) < 2 || len(distinct) > 3 {
 		t.Errorf("%d distinct environments, want 2..3 (overlapping requests scale, capped at 3)", len(distinct))
 	}
-	if got := f.Environments(); got > 3 {
+	if got := p.Environments(); got > 3 {
 		t.Errorf("%d environments exist, cap is 3", got)
 	}
 }
 
-func TestCloseStopsProcesses(t *testing.T) {
-	f, _ := newFunction(t, nil)
-	_, r := invoke(t, f, `{}`)
+func TestPoolCloseStopsProcesses(t *testing.T) {
+	p, _ := newPool(t, nil)
+	_, r := invokePool(t, p, `{}`)
 	if syscall.Kill(r.PID, 0) != nil {
 		t.Fatalf("process %d not running after invocation", r.PID)
 	}
-	f.Close(time.Second)
+	p.Close()
 	if processAlive(r.PID) {
 		t.Errorf("process %d still running after Close", r.PID)
 	}
-	if _, err := f.Invoke(context.Background(), []byte(`{}`)); err != ErrClosed {
+	if _, err := p.Invoke(context.Background(), []byte(`{}`)); err != ErrClosed {
 		t.Errorf("Invoke after Close: %v, want ErrClosed", err)
 	}
 }
 
-func TestNewRejectsMissingBinary(t *testing.T) {
-	if _, err := New(Config{Name: "X", Binary: filepath.Join(t.TempDir(), "bootstrap")}); err == nil || !strings.Contains(err.Error(), "make build-host") {
-		t.Errorf("New with a missing binary: %v, want an error naming make build-host", err)
+func TestNewPoolRejectsMissingBinary(t *testing.T) {
+	if _, err := NewPool(PoolConfig{Name: "X", Bootstrap: filepath.Join(t.TempDir(), "bootstrap")}); err == nil || !strings.Contains(err.Error(), "make build-host") {
+		t.Errorf("NewPool with a missing binary: %v, want an error naming make build-host", err)
 	}
 }
 
