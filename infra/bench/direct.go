@@ -31,8 +31,6 @@ func directCmd(args []string) error {
 	n := fs.Int("n", 1000, "requests per round")
 	rounds := fs.Int("rounds", 3, "rounds each way")
 	md := fs.String("md", "", "append Markdown to this file")
-	var extra multiFlag
-	fs.Var(&extra, "env", "extra KEY=VALUE for the function (repeatable)")
 	fs.Parse(args)
 	if *n < 1 || *n > 20000 || *rounds < 1 || *rounds > maxRounds {
 		return fmt.Errorf("bounds: 1 <= n <= 20000, 1 <= rounds <= %d", maxRounds)
@@ -51,7 +49,6 @@ func directCmd(args []string) error {
 	defer h.Close()
 	tpl, api, canary := h.tpl, h.api, h.canary
 	env := append(functionEnv(tpl, *fn, api.Addr(), canary.Addr()), "LOG_LEVEL=warn")
-	env = append(env, extra...)
 	cmd := exec.Command(*bin)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
@@ -160,8 +157,3 @@ func printSerial(path, fn string, lat []float64) {
 	s := summarize(lat)
 	fmt.Printf("BenchmarkServe/fn=%s/path=%s %d %.0f ns/op %.0f p99-ns\n", fn, strings.ToLower(path), len(lat), s.med, quantileOf(lat, 0.99))
 }
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -21,7 +21,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 )
 
 func main() {
@@ -110,6 +109,3 @@ func pairs(args []string) ([][2]string, error) {
 	}
 	return out, nil
 }
-
-// deadline bounds a whole subcommand.
-func deadline(d time.Duration) time.Time { return time.Now().Add(d) }

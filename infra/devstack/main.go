@@ -38,7 +38,6 @@ import (
 type config struct {
 	template    string
 	bin         string
-	rie         string
 	addr        string
 	awsAddr     string
 	dbPath      string
@@ -61,7 +60,6 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	fs.StringVar(&c.template, "template", "template.yaml", "SAM template to run")
 	fs.StringVar(&c.bin, "bin", "bin/host", "folder holding <function>/bootstrap built for this machine (make build-host)")
-	fs.StringVar(&c.rie, "rie", "", "the Lambda runtime interface emulator every function runs under (default: the template folder's bin/tools/aws-lambda-rie, from make deps)")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:3000", "address of the local HTTP API (port 0 picks a free one)")
 	fs.StringVar(&c.awsAddr, "aws-addr", "127.0.0.1:0", "address of the local EventBridge endpoint the functions call")
 	fs.StringVar(&c.dbPath, "db-path", "", "keep DynamoDB Local's data in this folder (default: in memory, lost at exit)")

@@ -118,11 +118,9 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	byID := map[string]*invoke.Pool{}
 	var routes []gateway.Route
 	var lambdas []*locallambda.Function
-	rie := cfg.rie
-	if rie == "" {
-		if rie, err = invoke.RIE(filepath.Dir(cfg.template)); err != nil {
-			return s, err
-		}
+	rie, err := invoke.RIE(filepath.Dir(cfg.template))
+	if err != nil {
+		return s, err
 	}
 	for _, fn := range tpl.Functions {
 		f, err := newFunction(fn, cfg, rie, endpoints, out)

@@ -32,7 +32,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -69,9 +68,6 @@ type Options struct {
 	DBPath string
 	// Java is the java executable; "" means "java" from PATH.
 	Java string
-	// Output receives the server's stdout and stderr; nil discards them
-	// (the last lines are kept for error messages either way).
-	Output io.Writer
 	// StartTimeout bounds the wait for the server to answer; 0 means 60s.
 	StartTimeout time.Duration
 }
@@ -176,13 +172,9 @@ func start(ctx context.Context, java, jar string, port int, opts Options, timeou
 		done:     make(chan struct{}),
 		out:      &tail{max: 4096},
 	}
-	var w io.Writer = s.out
-	if opts.Output != nil {
-		w = io.MultiWriter(s.out, opts.Output)
-	}
-	s.cmd = exec.Command(java, args...)
+	s.cmd = exec.Command(java, args...) // its last output is kept for error messages
 	s.cmd.Dir = dir
-	s.cmd.Stdout, s.cmd.Stderr = w, w
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.cmd.SysProcAttr = proc.Attr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)

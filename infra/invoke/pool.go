@@ -51,8 +51,7 @@ type Result struct {
 	// or one of the ErrorType constants.
 	ErrorType string
 	// Cold reports that the invocation started an execution environment.
-	Cold     bool
-	Duration time.Duration
+	Cold bool
 }
 
 // Failed reports whether the invocation ended in a function error.
@@ -112,9 +111,7 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{RequestID: awsid.UUID(), Cold: cold}
-	begin := time.Now()
 	status, body, err := e.call(context.WithoutCancel(ctx), res.RequestID, payload)
-	res.Duration = time.Since(begin)
 	keep := classify(res, status, body, err)
 	if res.ErrorType == ErrorTypeTimeout || res.ErrorType == ErrorTypeExit {
 		p.logLine(fmt.Sprintf("%s RequestId: %s Error: %s", time.Now().UTC().Format(time.RFC3339), res.RequestID, errorMessage(res.Payload)))
@@ -137,11 +134,11 @@ func classify(res *Result, status int, body []byte, err error) bool {
 		return false
 	case status == http.StatusOK:
 		res.Payload = body
-		res.ErrorType = functionError(body)
+		res.ErrorType = FunctionError(body)
 		return true
 	}
 	// 502: the runtime exited, during init (an empty body) or the invocation.
-	res.ErrorType, res.Payload = functionError(body), body
+	res.ErrorType, res.Payload = FunctionError(body), body
 	if res.ErrorType == "" {
 		res.ErrorType = ErrorTypeExit
 		res.Payload = errorDocument(ErrorTypeExit, fmt.Sprintf("RequestId: %s Error: Runtime exited (the emulator answered %d) %s", res.RequestID, status, body))
@@ -149,9 +146,9 @@ func classify(res *Result, status int, body []byte, err error) bool {
 	return false
 }
 
-// functionError returns the errorType of Lambda's error document
+// FunctionError returns the errorType of Lambda's error document
 // {"errorMessage","errorType"[,"stackTrace"]}, or "" for any other payload.
-func functionError(body []byte) string {
+func FunctionError(body []byte) string {
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(body, &doc) != nil {
 		return ""

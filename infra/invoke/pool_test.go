@@ -239,3 +239,21 @@ func processAlive(pid int) bool {
 	}
 	return true
 }
+
+func TestFunctionError(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"aws-lambda-go error", `{"errorMessage":"boom","errorType":"errorString"}`, "errorString"},
+		{"with a stack trace", `{"errorMessage":"x","errorType":"Runtime.Panic","stackTrace":[]}`, "Runtime.Panic"},
+		{"HTTP response", `{"statusCode":500,"body":"{\"errorType\":\"x\"}"}`, ""},
+		{"object with other keys", `{"errorType":"x","status":"ok"}`, ""},
+		{"empty type", `{"errorMessage":"x","errorType":""}`, ""},
+		{"not JSON", `Task timed out after 1.00 seconds`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FunctionError([]byte(tc.body)); got != tc.want {
+				t.Errorf("FunctionError(%s) = %q, want %q", tc.body, got, tc.want)
+			}
+		})
+	}
+}

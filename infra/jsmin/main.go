@@ -40,8 +40,8 @@ func Minify(src []byte) ([]byte, error) {
 
 func main() {
 	src, err := os.ReadFile(Source)
+	var out []byte
 	if err == nil {
-		var out []byte
 		if out, err = Minify(src); err == nil {
 			err = os.WriteFile(Output, out, 0o644)
 		}
@@ -50,13 +50,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("%s: %d bytes\n", Output, mustSize(Output))
-}
-
-func mustSize(p string) int64 {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return -1
-	}
-	return fi.Size()
+	fmt.Printf("%s: %d bytes\n", Output, len(out))
 }

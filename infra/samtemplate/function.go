@@ -2,6 +2,7 @@ package samtemplate
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 )
@@ -229,13 +230,11 @@ func newStream(name string, props, rawProps map[string]any) Stream {
 // merge overlays a function's properties on Globals.Function (top level only,
 // as SAM does for scalars; Environment is merged separately).
 func merge(globals, props map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range globals {
-		out[k] = v
+	out := maps.Clone(globals)
+	if out == nil {
+		out = map[string]any{}
 	}
-	for k, v := range props {
-		out[k] = v
-	}
+	maps.Copy(out, props)
 	return out
 }
 

@@ -31,10 +31,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,24 +87,19 @@ var pseudoDefaults = map[string]string{
 // Resource is one raw template resource; intrinsic functions are left in
 // their long JSON form.
 type Resource struct {
-	Type                string         `json:"Type"`
-	Properties          map[string]any `json:"Properties"`
-	Metadata            map[string]any `json:"Metadata"`
-	DeletionPolicy      string         `json:"DeletionPolicy"`
-	UpdateReplacePolicy string         `json:"UpdateReplacePolicy"`
-	Condition           string         `json:"Condition"`
+	Type           string         `json:"Type"`
+	Properties     map[string]any `json:"Properties"`
+	Metadata       map[string]any `json:"Metadata"`
+	DeletionPolicy string         `json:"DeletionPolicy"`
 }
 
 // Template is a loaded template.yaml.
 type Template struct {
-	// Path is the file the template was read from.
-	Path string
 	// Transform is the template's Transform (AWS::Serverless-2016-10-31).
 	Transform any
-	// Parameters, Globals and Outputs are the raw sections.
-	Parameters map[string]map[string]any
-	Globals    map[string]map[string]any
-	Outputs    map[string]map[string]any
+	// Globals and Outputs are the raw sections.
+	Globals map[string]map[string]any
+	Outputs map[string]map[string]any
 	// Resources holds every resource by logical id, raw.
 	Resources map[string]Resource
 	// Conditions holds the value of each of the template's conditions for
@@ -153,7 +149,6 @@ func Load(path string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("samtemplate: %s: %w", path, err)
 	}
-	tpl.Path = path
 	return tpl, nil
 }
 
@@ -203,7 +198,6 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	}
 	t := &Template{
 		Transform:  raw.Transform,
-		Parameters: raw.Parameters,
 		Globals:    raw.Globals,
 		Outputs:    raw.Outputs,
 		Resources:  raw.Resources,
@@ -474,11 +468,4 @@ func FindTemplate(dir string) (string, error) {
 	return p, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

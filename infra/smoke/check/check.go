@@ -91,7 +91,7 @@ func Health(client *http.Client, baseURL string) (map[string]any, error) {
 	if b, _ := doc["build"].(string); b == "" {
 		problems = append(problems, fmt.Sprintf(`build %v: want the short commit or "dev"`, doc["build"]))
 	}
-	if ts, ok := wholeNumber(doc["timestamp"]); !ok || absDuration(time.Since(time.Unix(ts, 0))) > 10*time.Minute {
+	if ts, ok := wholeNumber(doc["timestamp"]); !ok || time.Since(time.Unix(ts, 0)).Abs() > 10*time.Minute {
 		problems = append(problems, fmt.Sprintf("timestamp %v is not Unix seconds near now", doc["timestamp"]))
 	}
 	if up, ok := wholeNumber(doc["uptime_seconds"]); !ok || up < 0 {
@@ -232,13 +232,6 @@ func wholeNumber(v any) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 // ClientLogger checks the seed's "Frontend client logger loads without

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -87,15 +88,7 @@ func (a *API) lookup(w http.ResponseWriter, r *http.Request) (*Function, bool) {
 
 // accepts reports whether qualifier names the function's one local version.
 func (f *Function) accepts(qualifier string) bool {
-	if qualifier == "" || qualifier == "$LATEST" {
-		return true
-	}
-	for _, a := range f.Aliases {
-		if a == qualifier {
-			return true
-		}
-	}
-	return false
+	return qualifier == "" || qualifier == "$LATEST" || slices.Contains(f.Aliases, qualifier)
 }
 
 func (a *API) invoke(w http.ResponseWriter, r *http.Request) {

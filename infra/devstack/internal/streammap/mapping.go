@@ -14,7 +14,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -180,12 +182,7 @@ func (m *Mapping) iterate(ctx context.Context, s *shard, it types.ShardIteratorT
 }
 
 func ordered(shards map[string]*shard) []*shard {
-	out := make([]*shard, 0, len(shards))
-	for _, s := range shards {
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	return slices.SortedFunc(maps.Values(shards), func(a, b *shard) int { return strings.Compare(a.id, b.id) })
 }
 
 // poll reads what is new in one shard and delivers it.

@@ -135,10 +135,7 @@ func invokeOnce(ctx context.Context, name, eventPath string) (int, error) {
 	// it so it is not cut off by Stop.
 	em.Report(2 * time.Second)
 	fmt.Println(pretty.String())
-	var fnErr struct {
-		ErrorType string `json:"errorType"`
-	}
-	if json.Unmarshal(out, &fnErr) == nil && fnErr.ErrorType != "" {
+	if invoke.FunctionError(out) != "" {
 		return 1, nil
 	}
 	return 0, nil
