@@ -115,7 +115,9 @@ func Parse(body []byte) (Batch, error) {
 	dec := decoders.Get().(*jsontext.Decoder)
 	dec.Reset(bytes.NewBuffer(body), decodeOptions...)
 	defer decoders.Put(dec)
-	p := parser{dec: dec}
+	// Strings are cut from one copy of the body rather than each
+	// copied: a batch holds hundreds of them.
+	p := parser{dec: dec, text: string(body)}
 	b, err := p.batch()
 	if err == nil {
 		// The object must be the whole body.
@@ -158,7 +160,26 @@ const (
 // maxTS bounds ts (milliseconds since 1970) to years before 9999.
 const maxTS = 253402300799999
 
-type parser struct{ dec *jsontext.Decoder }
+type parser struct {
+	dec  *jsontext.Decoder
+	text string // the body
+}
+
+// readString reads a string value (the next value must be one): a
+// substring of p.text when the literal has no escape and is valid UTF-8,
+// else its unquoted copy, with invalid UTF-8 as U+FFFD.
+func (p *parser) readString() (string, error) {
+	raw, err := p.dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		end := int(p.dec.InputOffset())
+		return p.text[end-len(raw)+1 : end-1], nil
+	}
+	b, _ := jsontext.AppendUnquote(nil, raw) // the decoder has checked the syntax
+	return string(b), nil
+}
 
 // wire is one record as sent, before its checks.
 type wire struct {
@@ -269,8 +290,8 @@ func (p *parser) refuse(err error) error {
 func (p *parser) str() (string, bool, error) {
 	switch p.dec.PeekKind() {
 	case '"':
-		t, err := p.dec.ReadToken()
-		return t.String(), err == nil, err
+		v, err := p.readString()
+		return v, err == nil, err
 	case 'n':
 		return "", true, p.dec.SkipValue()
 	}
@@ -361,11 +382,10 @@ func (p *parser) context(w *wire) error {
 	}
 	p.dec.ReadToken()
 	for p.dec.PeekKind() != '}' {
-		tok, err := p.dec.ReadToken()
+		key, err := p.readString()
 		if err != nil {
 			return err
 		}
-		key := tok.String()
 		kind := p.dec.PeekKind()
 		if len(w.context) == MaxContext || kind != '"' && kind != '0' && kind != 't' && kind != 'f' {
 			w.contextCut = true
@@ -374,18 +394,21 @@ func (p *parser) context(w *wire) error {
 			}
 			continue
 		}
-		t, err := p.dec.ReadToken()
-		if err != nil {
-			return err
-		}
 		var v any
-		switch kind {
-		case '"':
-			v = t.String()
-		case '0':
-			v = t.Float()
-		default:
-			v = t.Bool()
+		if kind == '"' {
+			if v, err = p.readString(); err != nil {
+				return err
+			}
+		} else {
+			t, err := p.dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			if kind == '0' {
+				v = t.Float()
+			} else {
+				v = t.Bool()
+			}
 		}
 		w.context = append(w.context, Field{Key: key, Value: v})
 	}

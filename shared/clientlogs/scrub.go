@@ -33,7 +33,15 @@ const minDigits = 9
 // percent-encoded) and digit runs of card or phone length. It allocates
 // only when it changes something.
 func Scrub(s string) string {
-	if strings.Contains(s, "://") {
+	if quiet(s) {
+		return s
+	}
+	return scrub(s, strings.Contains(s, "://"))
+}
+
+// scrub is Scrub with its URL pass only when urls is true.
+func scrub(s string, urls bool) string {
+	if urls {
 		s = scrubURLs(s)
 	}
 	if strings.IndexByte(s, '?') >= 0 {
@@ -50,6 +58,29 @@ func Scrub(s string) string {
 	return scrubDigits(s)
 }
 
+// quiet reports a string no rule can match, so Scrub can return it at
+// once: shorter than any token, JWT or key (16 bytes), of letters, digits
+// and "._-" only (no URL, query, address, key=value or scheme separator),
+// with fewer digits than a number (minDigits). Context values, keys,
+// releases and session ids mostly are.
+func quiet(s string) bool {
+	if len(s) >= 16 {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c|0x20 >= 'a' && c|0x20 <= 'z' || c == '.' || c == '_' || c == '-':
+		default:
+			return false
+		}
+	}
+	return digits < minDigits
+}
+
 // urlEnd marks the bytes that end a URL written in free text: whitespace,
 // controls, double quotes, backticks, angle and curly brackets and
 // backslashes. Browsers leave ( ) [ ] ' | unencoded in location.href, so
@@ -64,16 +95,6 @@ var urlEnd = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// indexQueryOrFragment is strings.IndexAny(u, "?#") without its set setup.
-func indexQueryOrFragment(u string) int {
-	for i := 0; i < len(u); i++ {
-		if u[i] == '?' || u[i] == '#' {
-			return i
-		}
-	}
-	return -1
-}
 
 // cutParam splits "name=value&rest" at the first '&' or ';'.
 func cutParam(s string) (param, rest string, more bool) {
@@ -131,15 +152,36 @@ func scrubURLs(s string) string {
 // goes, and a script's ":line:col" (a stack frame) stays. It returns u
 // itself when there is nothing to change.
 func cleanURL(u string) string {
-	hostEnd := len(u)
-	if k := strings.IndexAny(u, "/?#"); k >= 0 {
-		hostEnd = k
+	// One pass finds where the host ends, the last '@' in it and where
+	// the query or fragment starts.
+	hostEnd, at, q := -1, -1, -1
+	for i := 0; i < len(u); i++ {
+		switch u[i] {
+		case '/':
+			if hostEnd < 0 {
+				hostEnd = i
+			}
+		case '@':
+			if hostEnd < 0 {
+				at = i
+			}
+		case '?', '#':
+			if hostEnd < 0 {
+				hostEnd = i
+			}
+			q = i
+		}
+		if q >= 0 {
+			break
+		}
 	}
 	prefix := ""
-	if at := strings.LastIndexByte(u[:hostEnd], '@'); at >= 0 {
+	if at >= 0 {
 		prefix, u = RedactedValue+"@", u[at+1:]
+		if q >= 0 {
+			q -= at + 1
+		}
 	}
-	q := indexQueryOrFragment(u)
 	if q < 0 {
 		if prefix == "" {
 			return u
@@ -690,7 +732,9 @@ func PageURL(raw string) string {
 	if i <= 0 || !scheme(raw[:i]) || strings.ContainsAny(raw, " \t\r\n") {
 		return Scrub(raw)
 	}
-	return Scrub(raw[:i+3] + cleanURL(raw[i+3:]))
+	// The text pass need not clean the URL again, only another one in it.
+	rest := raw[i+3:]
+	return scrub(raw[:i+3]+cleanURL(rest), strings.Contains(rest, "://"))
 }
 
 // scheme reports a URL scheme: a letter, then letters, digits, '+', '-'

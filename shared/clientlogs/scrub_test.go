@@ -86,6 +86,9 @@ func TestPageURL(t *testing.T) {
 		{"not a url jane@example.com", "not a url [email]"},
 		{"https://levqor.ai/?utm_source=jane%40x.com&page=2", "https://levqor.ai/?utm_source=[email]&page=2"},
 		{"https://levqor.ai/plain/path", "https://levqor.ai/plain/path"},
+		{"https://user:pw@levqor.ai?token=abc#top", "https://[redacted]@levqor.ai?token=[redacted]"},
+		{"https://levqor.ai/go?next=https://u:p@x.io/", "https://levqor.ai/go?next=[redacted]"},
+		{"https://levqor.ai/r/https://u:p@x.io/y", "https://levqor.ai/r/https://u:[email]/y"}, // a URL in the path is text
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
