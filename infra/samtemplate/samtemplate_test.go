@@ -215,6 +215,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown parameter", "Resources: {A: {Type: X}}", "no such parameter", map[string]string{"Nope": "x"}},
 		{"route without path", "Resources: {F: {Type: AWS::Serverless::Function, Properties: {Events: {E: {Type: HttpApi, Properties: {Method: GET}}}}}}", "Method and Path", nil},
 		{"table without key schema", "Resources: {TicketsTable: {Type: AWS::DynamoDB::Table, Properties: {AttributeDefinitions: []}}}", "KeySchema", nil},
+		{"table with an index", "Resources: {TicketsTable: {Type: AWS::DynamoDB::Table, Properties: {KeySchema: [{AttributeName: pk, KeyType: HASH}], GlobalSecondaryIndexes: [{IndexName: i}]}}}", "GlobalSecondaryIndexes: not created locally", nil},
 		{"resources wrong shape", "Resources: [1, 2]", "template shape", nil},
 	}
 	for _, tc := range tests {

@@ -10,7 +10,7 @@ import (
 )
 
 // TableCreateInput returns the CreateTable request for a table named name
-// with TicketsTable's key schema, attribute definitions, secondary indexes,
+// with TicketsTable's key schema, attribute definitions,
 // billing mode (PAY_PER_REQUEST) and stream specification. It is the only
 // copy of the schema outside template.yaml. It returns nil when the template
 // has no TicketsTable (Load already rejected a malformed one).
@@ -66,26 +66,11 @@ func (t *Template) table(name string) (*dynamodb.CreateTableInput, error) {
 		// DynamoDB Local ignores capacity; a nominal one keeps the request valid.
 		in.ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}
 	}
-	for _, g := range asList(p["GlobalSecondaryIndexes"]) {
-		m := asMap(g)
-		ks, err := keySchema(m["KeySchema"])
-		if err != nil {
-			return nil, fmt.Errorf("GlobalSecondaryIndexes: %w", err)
+	// The template's one table has no secondary index: emulate what it uses.
+	for _, k := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
+		if p[k] != nil {
+			return nil, fmt.Errorf("%s: not created locally (the local stack emulates what template.yaml uses, and it has none)", k)
 		}
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
-			IndexName: aws.String(str(m["IndexName"])), KeySchema: ks, Projection: projection(m["Projection"]),
-			ProvisionedThroughput: in.ProvisionedThroughput,
-		})
-	}
-	for _, l := range asList(p["LocalSecondaryIndexes"]) {
-		m := asMap(l)
-		ks, err := keySchema(m["KeySchema"])
-		if err != nil {
-			return nil, fmt.Errorf("LocalSecondaryIndexes: %w", err)
-		}
-		in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, types.LocalSecondaryIndex{
-			IndexName: aws.String(str(m["IndexName"])), KeySchema: ks, Projection: projection(m["Projection"]),
-		})
 	}
 	if s := asMap(p["StreamSpecification"]); s != nil {
 		in.StreamSpecification = &types.StreamSpecification{
@@ -107,16 +92,4 @@ func keySchema(v any) ([]types.KeySchemaElement, error) {
 		out = append(out, types.KeySchemaElement{AttributeName: aws.String(n), KeyType: types.KeyType(typ)})
 	}
 	return out, nil
-}
-
-func projection(v any) *types.Projection {
-	m := asMap(v)
-	p := &types.Projection{ProjectionType: types.ProjectionType(str(m["ProjectionType"]))}
-	if p.ProjectionType == "" {
-		p.ProjectionType = types.ProjectionTypeAll
-	}
-	for _, a := range asList(m["NonKeyAttributes"]) {
-		p.NonKeyAttributes = append(p.NonKeyAttributes, str(a))
-	}
-	return p
 }

@@ -53,20 +53,22 @@ func Build(t testing.TB) Binaries {
 	if err != nil {
 		t.Fatalf("template.yaml: %v", err)
 	}
-	if dir := os.Getenv(invoke.PrebuiltEnv); dir != "" {
-		return prebuilt(t, b, dir, tpl.Functions)
+	// invoke.Binary takes each from $LEVQOR_PREBUILT when it is set.
+	dir := os.Getenv(invoke.PrebuiltEnv)
+	if dir == "" {
+		dir = t.TempDir()
 	}
-	dir := t.TempDir()
-	b.Bin = filepath.Join(dir, "bin")
-	b.Devstack = filepath.Join(dir, "devstack")
+	if b.Bin, err = filepath.Abs(dir); err != nil {
+		t.Fatal(err)
+	}
+	b.Devstack = filepath.Join(b.Bin, "devstack")
 	errs := make([]error, len(tpl.Functions))
 	var wg sync.WaitGroup
 	for i, fn := range tpl.Functions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := filepath.Join(b.Bin, fn.Dir, "bootstrap")
-			errs[i] = invoke.BuildHost(context.Background(), root, "./functions/"+fn.Dir, out)
+			_, errs[i] = invoke.Binary(context.Background(), root, "./functions/"+fn.Dir, filepath.Join(b.Bin, fn.Dir, "bootstrap"))
 		}()
 	}
 	wg.Wait()
@@ -75,26 +77,10 @@ func Build(t testing.TB) Binaries {
 			t.Fatal(err)
 		}
 	}
-	goCmd(t, root, "build", "-o", b.Devstack, "./infra/devstack")
-	return b
-}
-
-// prebuilt points b at dir's <function dir>/bootstrap files and dir/devstack.
-func prebuilt(t testing.TB, b Binaries, dir string, fns []samtemplate.Function) Binaries {
-	t.Helper()
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Bin, b.Devstack = abs, filepath.Join(abs, "devstack")
-	need := []string{b.Devstack}
-	for _, fn := range fns {
-		need = append(need, filepath.Join(abs, fn.Dir, "bootstrap"))
-	}
-	for _, p := range need {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s=%s: %v (make build-test-bins builds them)", invoke.PrebuiltEnv, dir, err)
-		}
+	if os.Getenv(invoke.PrebuiltEnv) == "" {
+		goCmd(t, root, "build", "-o", b.Devstack, "./infra/devstack")
+	} else if _, err := os.Stat(b.Devstack); err != nil {
+		t.Fatalf("%s: %v (make build-test-bins builds it)", invoke.PrebuiltEnv, err)
 	}
 	return b
 }
