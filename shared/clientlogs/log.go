@@ -3,45 +3,53 @@ package clientlogs
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Log writes r as one JSON log line at the record's own level, marked
 // source "client" with its fingerprint. Only r's scrubbed fields go in:
 // nothing of the request (headers, cookies, address) does.
+//
+// A batch is up to MaxRecords lines on the request path, so the record goes
+// to l's handler directly, without the caller's program counter: the
+// project's logs print no source location, and finding it walks the stack
+// once per line.
 func Log(ctx context.Context, l *slog.Logger, r Record) {
 	lvl := slog.LevelInfo
+	msg := "client info"
 	switch r.Level {
 	case Error:
-		lvl = slog.LevelError
+		lvl, msg = slog.LevelError, "client error"
 	case Warn:
-		lvl = slog.LevelWarn
+		lvl, msg = slog.LevelWarn, "client warn"
 	}
-	if !l.Enabled(ctx, lvl) {
+	h := l.Handler()
+	if !h.Enabled(ctx, lvl) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 10)
-	attrs = append(attrs,
+	rec := slog.NewRecord(time.Now(), lvl, msg, 0)
+	rec.AddAttrs(
 		slog.String("source", "client"),
 		slog.String("fingerprint", r.Fingerprint),
 		slog.String("client_message", r.Message),
 		slog.Time("client_time", r.Time),
 		slog.String("page_url", r.URL))
-	for _, kv := range []struct{ k, v string }{{"stack", r.Stack}, {"release", r.Release}, {"session", r.Session}} {
+	for _, kv := range [...]struct{ k, v string }{{"stack", r.Stack}, {"release", r.Release}, {"session", r.Session}} {
 		if kv.v != "" {
-			attrs = append(attrs, slog.String(kv.k, kv.v))
+			rec.AddAttrs(slog.String(kv.k, kv.v))
 		}
 	}
 	if len(r.Context) > 0 {
-		ctxAttrs := make([]any, len(r.Context))
+		ctxAttrs := make([]slog.Attr, len(r.Context))
 		for i, f := range r.Context {
 			ctxAttrs[i] = slog.Any(f.Key, f.Value)
 		}
-		attrs = append(attrs, slog.Group("context", ctxAttrs...))
+		rec.AddAttrs(slog.Attr{Key: "context", Value: slog.GroupValue(ctxAttrs...)})
 	}
 	if len(r.Truncated) > 0 {
-		attrs = append(attrs, slog.Any("truncated", r.Truncated))
+		rec.AddAttrs(slog.Any("truncated", r.Truncated))
 	}
-	l.LogAttrs(ctx, lvl, "client "+string(r.Level), attrs...)
+	_ = h.Handle(ctx, rec) // a log line that cannot be written has nowhere to be reported
 }
 
 // OtherRelease is the metric dimension of a release that is not taken as

@@ -23,7 +23,27 @@ var redacted = map[string]bool{
 }
 
 // Redacted reports whether an attribute key is withheld from every log line.
-func Redacted(key string) bool { return redacted[strings.ToLower(key)] }
+// It runs for every attribute of every line: a key is compared, ignoring
+// case, with the redacted keys of its length only.
+func Redacted(key string) bool {
+	if len(key) >= len(redactedByLen) {
+		return false
+	}
+	for _, k := range redactedByLen[len(key)] {
+		if strings.EqualFold(key, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactedByLen lists the redacted keys by their length.
+var redactedByLen = func() (t [32][]string) {
+	for k := range redacted {
+		t[len(k)] = append(t[len(k)], k)
+	}
+	return t
+}()
 
 // New returns a JSON logger for service writing to w (os.Stdout when nil),
 // at the minimum level Level(os.Getenv) gives.
