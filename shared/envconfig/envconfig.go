@@ -89,13 +89,6 @@ func (s Source) Bool(name string, def bool) (bool, error) {
 	return b, nil
 }
 
-// String is OS.String.
-func String(name, def string) string { return OS.String(name, def) }
-
-// Required is OS.Required: it returns an error naming the variable when it
-// is empty.
-func Required(name, what string) (string, error) { return OS.Required(name, what) }
-
 // Exit fails a function's start: it writes "function: err" to stderr and
 // exits with status 1, before the runtime API is ever polled, so the
 // misconfiguration shows as an init error in the function's log.

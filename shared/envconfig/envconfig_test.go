@@ -55,10 +55,10 @@ func TestSource(t *testing.T) {
 func TestOS(t *testing.T) {
 	t.Setenv("ENVCONFIG_TEST", "x")
 	t.Setenv("ENVCONFIG_EMPTY", "")
-	if String("ENVCONFIG_TEST", "d") != "x" || String("ENVCONFIG_EMPTY", "d") != "d" {
-		t.Error("String does not read the process environment")
+	if OS.String("ENVCONFIG_TEST", "d") != "x" || OS.String("ENVCONFIG_EMPTY", "d") != "d" {
+		t.Error("OS does not read the process environment")
 	}
-	if _, err := Required("ENVCONFIG_EMPTY", "a test"); err == nil || !strings.Contains(err.Error(), "ENVCONFIG_EMPTY") {
+	if _, err := OS.Required("ENVCONFIG_EMPTY", "a test"); err == nil || !strings.Contains(err.Error(), "ENVCONFIG_EMPTY") {
 		t.Errorf("Required(empty) = %v", err)
 	}
 }
