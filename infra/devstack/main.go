@@ -111,8 +111,10 @@ func main() {
 	defer cancel()
 	// One Ctrl-C in a terminal can arrive more than once (make and go run
 	// pass it on too): the first starts a clean shutdown, and only a signal
-	// a second or more later cuts it short. Even then the function processes
-	// and DynamoDB Local die with this process (parent-death signal).
+	// a second or more later cuts it short. Even then the emulators and
+	// DynamoDB Local die with this process (parent-death signal), and a
+	// function busy at that moment ends with its invocation: its Runtime API
+	// is gone.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {

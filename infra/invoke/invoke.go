@@ -350,12 +350,11 @@ func (r *reportWriter) Write(p []byte) (int, error) {
 		}
 		line := string(r.partial[:i])
 		r.partial = r.partial[i+1:]
-		if idx := strings.Index(line, "REPORT RequestId"); idx >= 0 {
-			r.report = strings.TrimSpace(line[idx:])
+		if strings.HasPrefix(line, "REPORT RequestId") { // the emulator's, not the function's
+			r.report = strings.TrimSpace(line)
 		}
-		if _, err := io.WriteString(r.w, r.prefix+line+"\n"); err != nil {
-			return 0, err
-		}
+		// A write error is not passed on: the emulator would die of it.
+		_, _ = io.WriteString(r.w, r.prefix+line+"\n")
 	}
 	return len(p), nil
 }

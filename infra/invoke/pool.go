@@ -21,6 +21,9 @@ const (
 	ErrorTypeTimeout = "Sandbox.Timedout"
 	// ErrorTypeExit is Lambda's type when the runtime process exits during init or an invocation.
 	ErrorTypeExit = "Runtime.ExitError"
+	// ErrorTypeUnknown is Lambda's type for a failure it cannot attribute:
+	// here, an answer of the emulator's own.
+	ErrorTypeUnknown = "Runtime.Unknown"
 )
 
 // ErrClosed is returned by Pool.Invoke after Close.
@@ -67,10 +70,11 @@ type Pool struct {
 	cfg PoolConfig
 	sem chan struct{}
 
-	mu     sync.Mutex
-	idle   []*Emulator // most recently used last
-	all    map[*Emulator]struct{}
-	closed bool
+	mu       sync.Mutex
+	idle     []*Emulator // most recently used last
+	all      map[*Emulator]struct{}
+	closed   bool
+	stopping sync.WaitGroup // environments being stopped, which Close waits for
 }
 
 // NewPool returns a Pool for cfg; no process starts until the first Invoke.
@@ -113,8 +117,9 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte) (*Result, error) {
 	res := &Result{RequestID: awsid.UUID(), Cold: cold}
 	status, body, err := e.call(context.WithoutCancel(ctx), res.RequestID, payload)
 	keep := classify(res, status, body, err)
-	if res.ErrorType == ErrorTypeTimeout || res.ErrorType == ErrorTypeExit {
-		p.logLine(fmt.Sprintf("%s RequestId: %s Error: %s", time.Now().UTC().Format(time.RFC3339), res.RequestID, errorMessage(res.Payload)))
+	if !keep {
+		// The emulator prints no REPORT line for a crash: say what happened.
+		p.logLine(time.Now().UTC().Format(time.RFC3339) + " " + errorMessage(res.Payload))
 	}
 	p.put(e, keep)
 	return res, nil
@@ -129,7 +134,7 @@ func classify(res *Result, status int, body []byte, err error) bool {
 	case err != nil:
 		res.ErrorType, res.Payload = ErrorTypeExit, errorDocument(ErrorTypeExit, "RequestId: "+res.RequestID+" Error: emulator gone: "+err.Error())
 		return false
-	case status == http.StatusOK && bytes.HasPrefix(body, []byte("Task timed out")):
+	case status == http.StatusOK && TimedOut(body):
 		res.ErrorType, res.Payload = ErrorTypeTimeout, errorDocument(ErrorTypeTimeout, "RequestId: "+res.RequestID+" Error: "+string(body))
 		return false
 	case status == http.StatusOK:
@@ -137,13 +142,24 @@ func classify(res *Result, status int, body []byte, err error) bool {
 		res.ErrorType = FunctionError(body)
 		return true
 	}
-	// 502: the runtime exited, during init (an empty body) or the invocation.
 	res.ErrorType, res.Payload = FunctionError(body), body
-	if res.ErrorType == "" {
+	switch {
+	case res.ErrorType != "": // the runtime exited during the invocation, or answered too much
+	case status == http.StatusBadGateway: // it exited during init
 		res.ErrorType = ErrorTypeExit
-		res.Payload = errorDocument(ErrorTypeExit, fmt.Sprintf("RequestId: %s Error: Runtime exited (the emulator answered %d) %s", res.RequestID, status, body))
+		res.Payload = errorDocument(ErrorTypeExit, "RequestId: "+res.RequestID+" Error: Runtime exited during init")
+	default:
+		res.ErrorType = ErrorTypeUnknown
+		res.Payload = errorDocument(ErrorTypeUnknown, fmt.Sprintf("RequestId: %s Error: the emulator answered %d %s", res.RequestID, status, body))
 	}
 	return false
+}
+
+// TimedOut reports the emulator's answer to an invocation that outlived the
+// function timeout: the plain text "Task timed out after N.00 seconds".
+func TimedOut(body []byte) bool {
+	rest, ok := bytes.CutPrefix(body, []byte("Task timed out after "))
+	return ok && len(rest) < 32 && bytes.HasSuffix(rest, []byte(".00 seconds"))
 }
 
 // FunctionError returns the errorType of Lambda's error document
@@ -187,11 +203,14 @@ func (p *Pool) take(ctx context.Context) (*Emulator, bool, error) {
 		p.mu.Unlock()
 		return nil, false, ErrClosed
 	}
-	if n := len(p.idle); n > 0 {
+	for n := len(p.idle); n > 0; n = len(p.idle) {
 		e := p.idle[n-1]
 		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
-		return e, false, nil
+		if !e.exited() {
+			p.mu.Unlock()
+			return e, false, nil
+		}
+		delete(p.all, e) // its emulator died while idle
 	}
 	p.mu.Unlock()
 	e, err := Start(ctx, Options{RIE: p.cfg.RIE, Bootstrap: p.cfg.Bootstrap, Env: p.cfg.Env,
@@ -200,12 +219,15 @@ func (p *Pool) take(ctx context.Context) (*Emulator, bool, error) {
 		return nil, false, fmt.Errorf("invoke: %s: %w", p.cfg.Name, err)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		go e.Stop()
+	closed := p.closed
+	if !closed {
+		p.all[e] = struct{}{}
+	}
+	p.mu.Unlock()
+	if closed {
+		e.Stop() // Close has missed it
 		return nil, false, ErrClosed
 	}
-	p.all[e] = struct{}{}
 	return e, true, nil
 }
 
@@ -218,7 +240,7 @@ func (p *Pool) put(e *Emulator, keep bool) {
 	}
 	if !keep || e.exited() {
 		delete(p.all, e)
-		go e.Stop()
+		p.stop(e)
 		return
 	}
 	p.idle = append(p.idle, e)
@@ -248,6 +270,13 @@ func (p *Pool) Close() {
 		go func() { defer wg.Done(); e.Stop() }()
 	}
 	wg.Wait()
+	p.stopping.Wait()
+}
+
+// stop stops e in the background, for Close to wait on.
+func (p *Pool) stop(e *Emulator) {
+	p.stopping.Add(1)
+	go func() { defer p.stopping.Done(); e.Stop() }()
 }
 
 // logLine writes one line to the function's output.

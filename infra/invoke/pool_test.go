@@ -150,7 +150,7 @@ func TestPoolFailures(t *testing.T) {
 				if processAlive(before.PID) {
 					t.Errorf("timed-out process %d still running", before.PID)
 				}
-				if !strings.Contains(out.String(), "[TestFunction] ") || !strings.Contains(out.String(), "Error: RequestId: "+res.RequestID) {
+				if !strings.Contains(out.String(), "[TestFunction] ") || !strings.Contains(out.String(), "Z RequestId: "+res.RequestID+" Error: Task timed out") {
 					t.Errorf("no timeout line for %s in the output:\n%s", res.RequestID, out)
 				}
 			}
@@ -255,5 +255,35 @@ func TestFunctionError(t *testing.T) {
 				t.Errorf("FunctionError(%s) = %q, want %q", tc.body, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestTimedOut(t *testing.T) {
+	for body, want := range map[string]bool{
+		"Task timed out after 3.00 seconds":               true,
+		"Task timed out after 900.00 seconds":             true,
+		"Task timed out":                                  false,
+		"Task timed out after lunch, seconds":             false,
+		`{"message":"Task timed out after 3.00 seconds"}`: false,
+	} {
+		if got := TimedOut([]byte(body)); got != want {
+			t.Errorf("TimedOut(%q) = %v, want %v", body, got, want)
+		}
+	}
+}
+
+// TestPoolReplacesDeadIdleEnvironment: an environment whose emulator died
+// while idle is not handed out; the next invocation starts a fresh one.
+func TestPoolReplacesDeadIdleEnvironment(t *testing.T) {
+	p, _ := newPool(t, nil)
+	invokePool(t, p, `{}`)
+	p.mu.Lock()
+	e := p.idle[0]
+	p.mu.Unlock()
+	_ = e.cmd.Process.Kill()
+	<-e.done
+	res, _ := invokePool(t, p, `{}`)
+	if res.Failed() || !res.Cold {
+		t.Errorf("after the idle emulator died: failed=%v cold=%v %s, want a cold start that succeeds", res.Failed(), res.Cold, res.Payload)
 	}
 }

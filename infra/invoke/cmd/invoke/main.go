@@ -12,7 +12,7 @@
 // stdout and the function's logs with the START/END/REPORT lines (Init
 // Duration) on stderr, as `sam local invoke` does, and stops
 // everything. Exit status: 0 answered, 1 the function failed (a Lambda
-// function error, or no answer), 2 bad usage or setup.
+// function error, a timeout, or no answer), 2 bad usage or setup.
 package main
 
 import (
@@ -135,7 +135,7 @@ func invokeOnce(ctx context.Context, name, eventPath string) (int, error) {
 	// it so it is not cut off by Stop.
 	em.Report(2 * time.Second)
 	fmt.Println(pretty.String())
-	if invoke.FunctionError(out) != "" {
+	if invoke.FunctionError(out) != "" || invoke.TimedOut(out) {
 		return 1, nil
 	}
 	return 0, nil
