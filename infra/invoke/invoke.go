@@ -180,14 +180,11 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 			return nil, fmt.Errorf("invoke: %w", err)
 		}
 	}
-	addr, err := freeAddr()
+	addrs, err := freeAddrs(2)
 	if err != nil {
 		return nil, err
 	}
-	api, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
+	addr, api := addrs[0], addrs[1]
 	bootstrap, err := filepath.Abs(o.Bootstrap)
 	if err != nil {
 		return nil, fmt.Errorf("invoke: %w", err)
@@ -217,16 +214,24 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		e.report.flush()
 		close(e.done)
 	}()
+	// Both listeners: the runtime API's is started apart from the invoke
+	// one, and a function started before it listens dies at init.
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
+	for pending := []string{addr, api}; ; {
+		for len(pending) > 0 {
+			c, err := net.DialTimeout("tcp", pending[0], 200*time.Millisecond)
+			if err != nil {
+				break
+			}
 			c.Close()
+			pending = pending[1:]
+		}
+		if len(pending) == 0 {
 			return e, nil
 		}
 		select {
 		case <-e.done:
-			return nil, errors.New("invoke: emulator exited before listening")
+			return nil, errExitedEarly
 		case <-ctx.Done():
 			e.Stop()
 			return nil, ctx.Err()
@@ -234,7 +239,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		}
 		if time.Now().After(deadline) {
 			e.Stop()
-			return nil, fmt.Errorf("invoke: emulator not listening on %s after 10s", addr)
+			return nil, fmt.Errorf("invoke: emulator not listening on %s after 10s", pending[0])
 		}
 	}
 }
@@ -320,13 +325,53 @@ func (e *Emulator) Stop() {
 	}
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("invoke: free port: %w", err)
+// errExitedEarly is Start's error when the emulator exits before it
+// listens: it could not bind a port (another process took it between
+// freeAddrs and the emulator's bind), or its binary is broken.
+var errExitedEarly = errors.New("invoke: emulator exited before listening")
+
+// handedOut holds the ports freeAddrs gave in this process in the last
+// minute: an emulator binds them a moment after they are closed here, and
+// a pool starting several emulators at once must not give two of them the
+// same port.
+var handedOut = struct {
+	sync.Mutex
+	at map[string]time.Time
+}{at: map[string]time.Time{}}
+
+// freeAddrs returns n distinct free 127.0.0.1 addresses that this process
+// has not handed out in the last minute.
+func freeAddrs(n int) ([]string, error) {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	now := time.Now()
+	for a, t := range handedOut.at {
+		if now.Sub(t) > time.Minute {
+			delete(handedOut.at, a)
+		}
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	var held []net.Listener // held open, so the n differ
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	var out []string
+	for len(out) < n {
+		if len(held) > n+64 {
+			return nil, errors.New("invoke: no free port that was not just handed out")
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("invoke: free port: %w", err)
+		}
+		held = append(held, l)
+		if a := l.Addr().String(); handedOut.at[a].IsZero() {
+			handedOut.at[a] = now
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // reportWriter passes output through a whole line at a time, each after

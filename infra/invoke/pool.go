@@ -213,8 +213,11 @@ func (p *Pool) take(ctx context.Context) (*Emulator, bool, error) {
 		delete(p.all, e) // its emulator died while idle
 	}
 	p.mu.Unlock()
-	e, err := Start(ctx, Options{RIE: p.cfg.RIE, Bootstrap: p.cfg.Bootstrap, Env: p.cfg.Env,
-		Output: p.cfg.Output, Prefix: "[" + p.cfg.Name + "] "})
+	o := Options{RIE: p.cfg.RIE, Bootstrap: p.cfg.Bootstrap, Env: p.cfg.Env, Output: p.cfg.Output, Prefix: "[" + p.cfg.Name + "] "}
+	e, err := Start(ctx, o)
+	for try := 1; errors.Is(err, errExitedEarly) && try < 3; try++ {
+		e, err = Start(ctx, o) // on other ports
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("invoke: %s: %w", p.cfg.Name, err)
 	}

@@ -170,7 +170,12 @@ func TestPoolInitFailure(t *testing.T) {
 }
 
 func TestPoolScalesToCap(t *testing.T) {
-	p, _ := newPool(t, nil)
+	p, out := newPool(t, nil)
+	defer func() {
+		if t.Failed() {
+			t.Logf("output:\n%s", out)
+		}
+	}()
 	const n = 9
 	var wg sync.WaitGroup
 	pids := make(chan int, n)
