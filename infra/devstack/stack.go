@@ -129,11 +129,15 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		}
 		s.functions = append(s.functions, f)
 		byID[fn.LogicalID] = f
+		var aliases []string
+		if fn.Alias != "" {
+			aliases = []string{fn.Alias}
+		}
 		lambdas = append(lambdas, &locallambda.Function{
 			Name: fn.LogicalID, ARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID),
 			Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
 			MemorySize: fn.MemorySize, Timeout: fn.Timeout, Env: fn.Env, Invoker: invoker{f},
-			Aliases: aliases(tpl, fn),
+			Aliases: aliases,
 		})
 		for _, r := range fn.Routes {
 			routes = append(routes, gateway.Route{Method: r.Method, Path: r.Path, Auth: r.Auth, Name: fn.LogicalID, Function: invoker{f}})
@@ -319,15 +323,10 @@ func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f 
 		}
 		filters = append(filters, flt)
 	}
-	maxRetries := -1
-	if n, ok := intProperty(fn, st.EventName, "MaximumRetryAttempts"); ok {
-		maxRetries = n
-	}
-	bisect, _ := boolProperty(fn, st.EventName, "BisectBatchOnFunctionError")
 	return &streammap.Mapping{
 		Name: fn.LogicalID + ":" + st.EventName, TableName: table, Table: ddb, Streams: streams, Function: invoker{f},
 		StartingPosition: st.StartingPosition, BatchSize: st.BatchSize, Filters: filters,
-		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: bisect, MaxRetries: maxRetries,
+		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: st.BisectOnError, MaxRetries: st.MaxRetries,
 		Log: func(format string, args ...any) { out.printf(format, args...) },
 	}, nil
 }
@@ -376,34 +375,6 @@ func corsConfig(tpl *samtemplate.Template) *gateway.CORS {
 		AllowOrigins: strs("AllowOrigins"), AllowMethods: strs("AllowMethods"), AllowHeaders: strs("AllowHeaders"),
 		ExposeHeaders: strs("ExposeHeaders"), MaxAge: int(maxAge), AllowCredentials: creds,
 	}
-}
-
-// aliases returns the function's AutoPublishAlias (its own, or Globals').
-func aliases(tpl *samtemplate.Template, fn samtemplate.Function) []string {
-	for _, props := range []map[string]any{fn.Raw.Properties, tpl.Globals["Function"]} {
-		if a, ok := props["AutoPublishAlias"].(string); ok && a != "" {
-			return []string{a}
-		}
-	}
-	return nil
-}
-
-// eventProperties returns a function event's raw Properties.
-func eventProperties(fn samtemplate.Function, event string) map[string]any {
-	events, _ := fn.Raw.Properties["Events"].(map[string]any)
-	ev, _ := events[event].(map[string]any)
-	props, _ := ev["Properties"].(map[string]any)
-	return props
-}
-
-func intProperty(fn samtemplate.Function, event, name string) (int, bool) {
-	v, ok := eventProperties(fn, event)[name].(float64)
-	return int(v), ok
-}
-
-func boolProperty(fn samtemplate.Function, event, name string) (bool, bool) {
-	v, ok := eventProperties(fn, event)[name].(bool)
-	return v, ok
 }
 
 // ruleName is the rule's Name, or the name SAM would derive.

@@ -34,6 +34,8 @@ type Function struct {
 	Streams []Stream
 	// Policies is the function's raw Policies property (intrinsics unresolved).
 	Policies any
+	// Alias is AutoPublishAlias (the function's or Globals'), "" when unset.
+	Alias string
 	// ReservedConcurrency is ReservedConcurrentExecutions, nil when unset.
 	ReservedConcurrency *int
 	// EventInvokeConfig is the raw EventInvokeConfig property, nil when unset.
@@ -71,6 +73,8 @@ type Stream struct {
 	BatchSize               int
 	Patterns                []string // FilterCriteria.Filters[].Pattern, as written
 	ReportBatchItemFailures bool     // FunctionResponseTypes has ReportBatchItemFailures
+	MaxRetries              int      // MaximumRetryAttempts; -1 when unset (until the record expires)
+	BisectOnError           bool     // BisectBatchOnFunctionError
 }
 
 // LambdaEnv returns the variables Lambda itself sets from the function's
@@ -104,6 +108,7 @@ func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]an
 		BuildMethod:       str(res.Metadata["BuildMethod"]),
 		Timeout:           num(p["Timeout"]),
 		MemorySize:        num(p["MemorySize"]),
+		Alias:             str(p["AutoPublishAlias"]),
 		Env:               map[string]string{},
 		Policies:          raw.Properties["Policies"],
 		Raw:               raw,
@@ -205,6 +210,11 @@ func newStream(name string, props, rawProps map[string]any) Stream {
 		EventName:        name,
 		StartingPosition: str(props["StartingPosition"]),
 		BatchSize:        num(props["BatchSize"]),
+		MaxRetries:       -1,
+		BisectOnError:    props["BisectBatchOnFunctionError"] == true,
+	}
+	if v, ok := props["MaximumRetryAttempts"]; ok {
+		s.MaxRetries = num(v)
 	}
 	switch ga := asMap(rawProps["Stream"])["Fn::GetAtt"].(type) {
 	case string:

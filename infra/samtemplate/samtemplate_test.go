@@ -114,8 +114,12 @@ func TestStream(t *testing.T) {
 		t.Fatal("TicketsFunction has no stream event")
 	}
 	s := fn.Streams[0]
-	if s.Table != TableLogicalID || s.StartingPosition != "TRIM_HORIZON" || s.BatchSize != 25 || !s.ReportBatchItemFailures {
+	if s.Table != TableLogicalID || s.StartingPosition != "TRIM_HORIZON" || s.BatchSize != 25 || !s.ReportBatchItemFailures ||
+		s.MaxRetries != 185 || !s.BisectOnError {
 		t.Errorf("stream = %+v", s)
+	}
+	if fn.Alias != "live" {
+		t.Errorf("TicketsFunction alias = %q, want its AutoPublishAlias live", fn.Alias)
 	}
 	if len(s.Patterns) != 1 || !strings.Contains(s.Patterns[0], `"prefix":"TICKET#"`) {
 		t.Errorf("patterns = %q", s.Patterns)
