@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ func (s *Uptime) Save(ctx context.Context, prev, next uptime.State) error {
 	values := map[string]types.AttributeValue{}
 	var sets []string
 	i := 0
-	for _, k := range sortedKeys(set) {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		n, v := "#a"+strconv.Itoa(i), ":v"+strconv.Itoa(i)
 		names[n], values[v] = k, set[k]
 		sets = append(sets, n+" = "+v)
@@ -227,8 +228,8 @@ func (s *Uptime) Runs(ctx context.Context, target string, from, to time.Time) ([
 		},
 	}
 	var runs []uptime.Run
-	for {
-		out, err := s.Client.Query(ctx, in)
+	for pages := dynamodb.NewQueryPaginator(s.Client, in); pages.HasMorePages(); {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, storeError(err, "the uptime store (read runs)")
 		}
@@ -240,20 +241,8 @@ func (s *Uptime) Runs(ctx context.Context, target string, from, to time.Time) ([
 				RunID: it.str("run_id"), Version: it.str("version"), FailedCondition: it.str("failed_condition"), Error: it.str("error"),
 			})
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return runs, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
-}
-
-func sortedKeys(m map[string]types.AttributeValue) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return runs, nil
 }
 
 // AddToDay counts r into its day's roll-up (sk "DAY#<date>") with one
@@ -308,8 +297,8 @@ func (s *Uptime) Days(ctx context.Context, target, from, to string) ([]uptime.Da
 		},
 	}
 	var days []uptime.Day
-	for {
-		out, err := s.Client.Query(ctx, in)
+	for pages := dynamodb.NewQueryPaginator(s.Client, in); pages.HasMorePages(); {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, storeError(err, "the uptime store (read days)")
 		}
@@ -320,11 +309,8 @@ func (s *Uptime) Days(ctx context.Context, target, from, to string) ([]uptime.Da
 				Down: int(it.num("down")), Degraded: int(it.num("degraded")), LatencyMsSum: it.num("latency_ms_sum"),
 			})
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return days, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	return days, nil
 }
 
 // dayNames are a roll-up's attributes, named in expressions through
