@@ -180,9 +180,6 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 			return nil
 		}
 		next, alert := Advance(prev, res, r.Thresholds, runID, at)
-		if alert != nil && alert.Status == probe.Down {
-			next.IncidentStart = alert.Since
-		}
 		if err := r.Store.Save(ctx, prev, next); err != nil {
 			if errors.Is(err, ErrConflict) {
 				return err
@@ -230,7 +227,9 @@ func (r *Runner) history(ctx context.Context, target string, a *Alert, prev Stat
 	case a.Status == probe.Down:
 		return r.Store.OpenIncident(ctx, target, a.Since)
 	case prev.Status == probe.Down:
-		return r.Store.CloseIncident(ctx, target, prev.IncidentStart, at)
+		// While down, Since is the incident's start (a state saved before
+		// IncidentStart existed has only that).
+		return r.Store.CloseIncident(ctx, target, prev.Since, at)
 	}
 	return nil
 }

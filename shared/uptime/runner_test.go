@@ -215,6 +215,28 @@ func TestRunnerTransitions(t *testing.T) {
 	}
 }
 
+// TestRunnerRecoversStateWithoutIncidentStart: a target down in a state
+// saved before IncidentStart existed recovers into an incident closed from
+// the state's Since, not from the zero time.
+func TestRunnerRecoversStateWithoutIncidentStart(t *testing.T) {
+	store := newStore(t)
+	f := newFixture(t, store)
+	target := newSwitchable(t)
+	target.status.Store("up")
+	down := uptime.State{Target: "api", Status: probe.Down, Since: t0, LastCheckedAt: t0.Add(time.Hour), Revision: 1}
+	if err := store.Save(context.Background(), uptime.State{Target: "api"}, down); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.now = t0.Add(2 * time.Hour)
+	if _, err := f.r.Run(context.Background(), "run-up", []probe.Target{targetFor(t, "api", target.srv.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	incs, err := store.Incidents(context.Background(), "api", 5)
+	if err != nil || len(incs) != 1 || !incs[0].Start.Equal(t0) || incs[0].Ongoing {
+		t.Fatalf("incidents %+v, %v; want one closed, from %v", incs, err, t0)
+	}
+}
+
 // TestRunnerDuplicateDelivery delivers the same run twice (EventBridge or
 // async Lambda redelivery): the state changes once, nothing is alerted
 // twice, no second run record is kept.

@@ -162,6 +162,7 @@ func Advance(prev State, r probe.Result, th Thresholds, runID string, now time.T
 		}
 		if to == probe.Down {
 			alert.ConsecutiveFailures = next.ConsecutiveFailures
+			next.IncidentStart = since
 		}
 		next.Status = to
 		next.Since = since

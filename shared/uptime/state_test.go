@@ -70,6 +70,9 @@ func TestAdvance(t *testing.T) {
 				if a.Target != "api" || a.RunID != st.LastRunID || !a.At.Equal(now) {
 					t.Fatalf("alert fields: %+v", a)
 				}
+				if a.Status == probe.Down && !st.IncidentStart.Equal(a.Since) {
+					t.Fatalf("down since %v, incident start %v: want the same", a.Since, st.IncidentStart)
+				}
 				st.PendingAlerts = nil // published
 			}
 			if got := strings.Join(alerts, " "); got != tt.alerts {
