@@ -271,6 +271,13 @@ func TestHTTP(t *testing.T) {
 	})
 
 	t.Run("GET status page and its JSON: public, cached, nothing internal", func(t *testing.T) {
+		// A configured public target with the address the page must not show.
+		tg, err := probe.DefaultTarget(api.URL, "1.0.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.h.Targets = []probe.Target{tg}
+		defer func() { f.h.Targets = nil }()
 		for _, tc := range []struct{ file, ctype, want string }{
 			{"keepalive-status.json", "text/html; charset=utf-8", "Levqor API"},
 			{"keepalive-status-json.json", "application/json", `"name":"Levqor API"`},
