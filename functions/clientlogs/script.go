@@ -82,16 +82,20 @@ func (s Script) Serve(req events.APIGatewayV2HTTPRequest, cid string) events.API
 		"Cross-Origin-Resource-Policy": "cross-origin",
 		correlation.Header:             cid,
 	}
-	if inm := httpapi.Header(req.Headers, "If-None-Match"); inm != "" && (etagMatch(inm, s.ETag) || etagMatch(inm, s.GzipETag())) {
-		if etagMatch(inm, s.GzipETag()) {
-			h["ETag"] = s.GzipETag()
+	gzETag := s.GzipETag()
+	if inm := httpapi.Header(req.Headers, "If-None-Match"); inm != "" {
+		gz := etagMatch(inm, gzETag)
+		if gz || etagMatch(inm, s.ETag) {
+			if gz {
+				h["ETag"] = gzETag
+			}
+			delete(h, "Content-Type")
+			return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotModified, Headers: h}
 		}
-		delete(h, "Content-Type")
-		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotModified, Headers: h}
 	}
 	if acceptsGzip(httpapi.Header(req.Headers, "Accept-Encoding")) {
 		// Each representation its own strong ETag (RFC 9110 8.8.3).
-		h["ETag"] = s.GzipETag()
+		h["ETag"] = gzETag
 		h["Content-Encoding"] = "gzip"
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Headers: h,
 			Body: base64.StdEncoding.EncodeToString(s.gzip()), IsBase64Encoded: true}

@@ -234,8 +234,6 @@ func waitForRecords(t *testing.T, s *stacktest.Stack, from, n int) []map[string]
 			}
 			return recs
 		}
-		if _, ok := s.WaitFor(clientLine, s.Len(), time.Until(deadline)); !ok {
-			continue
-		}
+		s.WaitFor(clientLine, s.Len(), time.Until(deadline)) // the loop checks what came
 	}
 }

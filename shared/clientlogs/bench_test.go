@@ -5,20 +5,17 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
+
+	"github.com/levqor/serverless/infra/eventfile"
 )
 
 // fullBatch is the body of events/clientlogs-full.json: 50 records (the
 // limit) with stacks, contexts, addresses, tokens and phone numbers.
 func fullBatch(b *testing.B) []byte {
 	b.Helper()
-	raw, err := os.ReadFile("../../events/clientlogs-full.json")
-	if err != nil {
-		b.Fatal(err)
-	}
 	var ev struct{ Body string }
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := json.Unmarshal(eventfile.Read(b, "clientlogs-full.json", nil), &ev); err != nil {
 		b.Fatal(err)
 	}
 	return []byte(ev.Body)

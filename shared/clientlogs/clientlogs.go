@@ -495,7 +495,7 @@ func (r *Record) context(fields []Field, omitted bool) {
 			f.Value = v
 		case float64:
 			// A number of card or phone length is one.
-			if math.Abs(v) >= 1e8 {
+			if math.Abs(v) >= math.Pow10(minDigits-1) {
 				f.Value = RedactedNumber
 			}
 		}

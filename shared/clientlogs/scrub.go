@@ -97,13 +97,13 @@ var urlEnd = func() (t [256]bool) {
 }()
 
 // cutParam splits "name=value&rest" at the first '&' or ';'.
-func cutParam(s string) (param, rest string, more bool) {
+func cutParam(s string) (param, rest string) {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '&' || s[i] == ';' {
-			return s[:i], s[i:], true
+			return s[:i], s[i:]
 		}
 	}
-	return s, "", false
+	return s, ""
 }
 
 func scrubURLs(s string) string {
@@ -226,7 +226,7 @@ func scriptPath(p string) bool {
 func queryNeedsCleaning(query string) bool {
 	for rest := query; len(rest) > 1; {
 		var p string
-		p, rest, _ = cutParam(rest[1:])
+		p, rest = cutParam(rest[1:])
 		if paramAction(p) != keepParam {
 			return true
 		}
@@ -239,7 +239,7 @@ func writeQuery(b *strings.Builder, query string) {
 	sep := byte('?')
 	for rest := query; len(rest) > 1; {
 		var p string
-		p, rest, _ = cutParam(rest[1:]) // past the '?', '&' or ';' before it
+		p, rest = cutParam(rest[1:]) // past the '?', '&' or ';' before it
 		if p == "" {
 			continue
 		}

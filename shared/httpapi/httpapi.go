@@ -100,15 +100,13 @@ func Problem(l *slog.Logger, err error, correlationID string) events.APIGatewayV
 // most a UTF-8 charset parameter (RFC 8259 JSON is UTF-8; a beacon's text
 // too). It returns an UnsupportedMedia *problem.Error otherwise.
 func CheckContentType(v string, types ...string) error {
-	refuse := problem.New(problem.UnsupportedMedia, "Content-Type must be "+strings.Join(types, " or ")+", with at most charset=utf-8")
 	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || !slices.Contains(types, mt) {
-		return refuse
-	}
+	ok := err == nil && slices.Contains(types, mt)
 	for k, p := range params {
-		if k != "charset" || !strings.EqualFold(p, "utf-8") {
-			return refuse
-		}
+		ok = ok && k == "charset" && strings.EqualFold(p, "utf-8")
+	}
+	if !ok {
+		return problem.New(problem.UnsupportedMedia, "Content-Type must be "+strings.Join(types, " or ")+", with at most charset=utf-8")
 	}
 	return nil
 }
