@@ -16,7 +16,7 @@ import (
 // TicketCreated publisher fed by the table's stream.
 type Handler struct {
 	Function    string // function name, echoed in warm-up answers
-	ServiceName string // the ColdStart metric's Service dimension
+	ServiceName string // the Service dimension of the ColdStart and TicketsCreated metrics
 	Logger      *slog.Logger
 	Service     *tickets.Service
 	Publisher   eventbus.Publisher
@@ -24,7 +24,7 @@ type Handler struct {
 	// answer (a 503 at worst) is sent well before the function's timeout
 	// (template: 10 s) and API Gateway's 30 s. Default DefaultBudget.
 	Budget time.Duration
-	// Metrics receives the ColdStart metric; nil writes none.
+	// Metrics receives the ColdStart and TicketsCreated metrics; nil writes none.
 	Metrics *metrics.Writer
 	// ColdStart reports the environment's first invocation (default
 	// logging.ColdStart).

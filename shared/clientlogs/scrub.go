@@ -28,10 +28,11 @@ var AllowedQuery = map[string]bool{
 const minDigits = 9
 
 // Scrub returns s with what must never reach a log replaced: URL query
-// values outside AllowedQuery and URL fragments, JWTs, bearer and basic
-// credentials, secrets written as key=value, email addresses (also
-// percent-encoded) and digit runs of card or phone length. It allocates
-// only when it changes something.
+// values outside AllowedQuery, URL fragments and credentials, JWTs,
+// bearer, basic and token credentials, secrets and session ids written as
+// key=value, self-identifying tokens (knownTokens, AWS access key ids),
+// email addresses (also percent-encoded) and digit runs of card or phone
+// length. It allocates only when it changes something.
 func Scrub(s string) string {
 	if quiet(s) {
 		return s
@@ -672,8 +673,8 @@ var numberByte = func() (t [256]bool) {
 	return t
 }()
 
-// scrubDigits replaces runs of at least minDigits digits, which may be
-// grouped by single spaces, hyphens or dots and start with '+', as card
+// scrubDigits replaces runs of at least minDigits digits, grouped by up to
+// three separator bytes (separators) and perhaps starting with '+', as card
 // and phone numbers are written.
 func scrubDigits(s string) string {
 	var b strings.Builder
