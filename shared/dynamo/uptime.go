@@ -96,14 +96,16 @@ func (s *Uptime) Save(ctx context.Context, prev, next uptime.State) error {
 		"revision":              attrN(next.Revision),
 	}
 	var remove []string
-	for k, t := range map[string]time.Time{"failing_since": next.FailingSince, "incident_start": next.IncidentStart} {
-		if t.IsZero() {
-			remove = append(remove, k)
+	for _, f := range [...]struct {
+		k string
+		t time.Time
+	}{{"failing_since", next.FailingSince}, {"incident_start", next.IncidentStart}} {
+		if f.t.IsZero() {
+			remove = append(remove, f.k)
 		} else {
-			set[k] = timeAttr(t)
+			set[f.k] = timeAttr(f.t)
 		}
 	}
-	slices.Sort(remove)
 	if len(next.PendingAlerts) == 0 {
 		remove = append(remove, "pending_alerts")
 	} else {
