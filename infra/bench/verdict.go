@@ -115,7 +115,7 @@ func verdictCmd(args []string) error {
 	ing, iok := get("Ingest/batch-50-2", "ns/op")
 	m = fmt.Sprintf("%.0f µs/op", ing/1e3)
 	if scr, ok := get("BatchScrub/batch-50-2", "ns/op"); ok && iok {
-		m += fmt.Sprintf(", of which scrubbing %.0f µs (%.0f %%)", scr/1e3, 100*scr/ing)
+		m += fmt.Sprintf(", of which scrubbing the messages, stacks and URLs %.0f µs (%.0f %%)", scr/1e3, 100*scr/ing)
 	}
 	if p, ok := get("BatchParse/batch-50-2", "ns/op"); ok {
 		m += fmt.Sprintf("; parsing with scrubbing alone %.0f µs", p/1e3)

@@ -36,8 +36,9 @@ func BenchmarkBatchParse(b *testing.B) {
 	})
 }
 
-// BenchmarkBatchScrub is the scrubber's share of BenchmarkBatchParse: Scrub over
-// every string of the full batch's records.
+// BenchmarkBatchScrub is most of the scrubber's share of BenchmarkBatchParse:
+// Scrub over the full batch's messages, stacks and page URLs (the bulk of
+// its text; context values, releases and session ids are left out).
 func BenchmarkBatchScrub(b *testing.B) {
 	var w struct {
 		Records []struct{ Message, Stack, URL string } `json:"records"`
