@@ -106,7 +106,7 @@ func TestRun(t *testing.T) {
 		{"logger does not parse", func(f *fakeAPI) { f.script = "export const = ;" }, 1, "does not parse"},
 		{"logger as text/html", func(f *fakeAPI) { f.scriptType = "text/html" }, 1, "want application/javascript"},
 		{"status overall unknown", func(f *fakeAPI) { f.statusJSON = `{"overall":"fine","targets":[]}` }, 1, "overall is fine"},
-		{"status with 89 bars", func(f *fakeAPI) { f.statusJSON = `{"overall":"outage","targets":[{"days":[]}]}` }, 1, "want 90"},
+		{"status without its 90 bars", func(f *fakeAPI) { f.statusJSON = `{"overall":"outage","targets":[{"days":[]}]}` }, 1, "want 90"},
 		{"openapi 3.0", func(f *fakeAPI) { f.openapi = strings.Replace(f.openapi, "3.1.0", "3.0.3", 1) }, 1, "want 3.1.x"},
 		{"openapi without status", func(f *fakeAPI) { f.openapi = strings.Replace(f.openapi, `,"/status":{}`, "", 1) }, 1, "no path /status"},
 		{"client logs refused", func(f *fakeAPI) { f.logsStatus = 415 }, 1, "status 415, want 202"},
