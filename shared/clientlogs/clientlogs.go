@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -117,7 +118,7 @@ func Parse(body []byte) (Batch, error) {
 	defer decoders.Put(dec)
 	// Strings are cut from one copy of the body rather than each
 	// copied: a batch holds hundreds of them.
-	p := parser{dec: dec, text: string(body)}
+	p := parser{dec: dec, text: string(body), fields: make([]Field, 0, 32)}
 	b, err := p.batch()
 	if err == nil {
 		// The object must be the whole body.
@@ -163,22 +164,98 @@ const maxTS = 253402300799999
 type parser struct {
 	dec  *jsontext.Decoder
 	text string // the body
+	// fields backs every record's context: one array for the batch
+	// rather than a few growing ones per record.
+	fields []Field
 }
 
 // readString reads a string value (the next value must be one): a
-// substring of p.text when the literal has no escape and is valid UTF-8,
-// else its unquoted copy, with invalid UTF-8 as U+FFFD.
+// substring of p.text when the literal has no escape, else its unquoted
+// copy (unquote); invalid UTF-8 reads as U+FFFD.
 func (p *parser) readString() (string, error) {
 	raw, err := p.dec.ReadValue()
 	if err != nil {
 		return "", err
 	}
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	if !utf8.Valid(raw) {
+		b, _ := jsontext.AppendUnquote(nil, raw) // the decoder has checked the syntax
+		return string(b), nil
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
 		end := int(p.dec.InputOffset())
 		return p.text[end-len(raw)+1 : end-1], nil
 	}
-	b, _ := jsontext.AppendUnquote(nil, raw) // the decoder has checked the syntax
-	return string(b), nil
+	return unquote(raw), nil
+}
+
+// unquote returns the value of raw, a valid JSON string literal of valid
+// UTF-8. A stack is a line per frame, so "\n" every few dozen bytes: the
+// text between escapes is copied whole and the result built in place.
+func unquote(raw []byte) string {
+	s := raw[1 : len(raw)-1]
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		i := bytes.IndexByte(s, '\\')
+		if i < 0 {
+			b.Write(s)
+			return b.String()
+		}
+		b.Write(s[:i])
+		c := s[i+1]
+		switch c {
+		case 'n':
+			c = '\n'
+		case 't':
+			c = '\t'
+		case 'r':
+			c = '\r'
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'u':
+			r, n := unicodeEscape(s[i:])
+			b.WriteRune(r)
+			s = s[i+n:]
+			continue
+		} // '"', '\\' and '/' stand for themselves
+		b.WriteByte(c)
+		s = s[i+2:]
+	}
+}
+
+// unicodeEscape reads the \uXXXX at the start of s, or the surrogate pair
+// \uXXXX\uXXXX, returning the rune (U+FFFD for a lone surrogate, as the
+// decoder's AllowInvalidUTF8 has it) and the bytes read.
+func unicodeEscape(s []byte) (rune, int) {
+	r := hex4(s[2:6])
+	if !utf16.IsSurrogate(r) {
+		return r, 6
+	}
+	if len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+		if pair := utf16.DecodeRune(r, hex4(s[8:12])); pair != utf8.RuneError {
+			return pair, 12
+		}
+	}
+	return utf8.RuneError, 6
+}
+
+// hex4 is the value of four hex digits, which the decoder has checked.
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // wire is one record as sent, before its checks.
@@ -201,7 +278,7 @@ func (p *parser) batch() (Batch, error) {
 		return Batch{}, err
 	}
 	var b Batch
-	var wires []wire
+	wires := make([]wire, 0, MaxRecords) // grown once rather than six times for a full batch
 	var release, session string
 	seen := false
 	for p.dec.PeekKind() != '}' {
@@ -381,13 +458,15 @@ func (p *parser) context(w *wire) error {
 		return p.dec.SkipValue()
 	}
 	p.dec.ReadToken()
+	start := len(p.fields)
+	defer func() { w.context = p.fields[start:len(p.fields):len(p.fields)] }()
 	for p.dec.PeekKind() != '}' {
 		key, err := p.readString()
 		if err != nil {
 			return err
 		}
 		kind := p.dec.PeekKind()
-		if len(w.context) == MaxContext || kind != '"' && kind != '0' && kind != 't' && kind != 'f' {
+		if len(p.fields)-start == MaxContext || kind != '"' && kind != '0' && kind != 't' && kind != 'f' {
 			w.contextCut = true
 			if err := p.dec.SkipValue(); err != nil {
 				return err
@@ -410,7 +489,7 @@ func (p *parser) context(w *wire) error {
 				v = t.Bool()
 			}
 		}
-		w.context = append(w.context, Field{Key: key, Value: v})
+		p.fields = append(p.fields, Field{Key: key, Value: v})
 	}
 	_, err := p.dec.ReadToken()
 	return err
@@ -445,7 +524,7 @@ func (w *wire) check(release, session string) (Record, string) {
 	}
 	r.Message = r.field("message", w.message, MaxMessageBytes)
 	r.Stack = r.field("stack", w.stack, MaxStackBytes)
-	r.URL = r.field("url", PageURL(w.url), MaxURLBytes)
+	r.URL = r.limit("url", PageURL(w.url), MaxURLBytes) // PageURL scrubs
 	r.Release = r.field("release", w.release, MaxTagBytes)
 	r.Session = r.field("session", w.session, MaxTagBytes)
 	r.context(w.context, w.contextCut)
@@ -458,7 +537,11 @@ func (r *Record) field(name, v string, limit int) string {
 	if v == "" {
 		return ""
 	}
-	v = Scrub(v)
+	return r.limit(name, Scrub(v), limit)
+}
+
+// limit cuts v to limit bytes, noting the cut.
+func (r *Record) limit(name, v string, limit int) string {
 	if len(v) > limit {
 		v = cut(v, limit)
 		r.Truncated = append(r.Truncated, name)
@@ -522,11 +605,15 @@ func (r *Record) context(fields []Field, omitted bool) {
 // handle, whatever it looks like.
 var secretWords = []string{"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "auth", "session", "cookie", "otp"}
 
+// secretKey reports a key holding one of secretWords, ignoring ASCII case,
+// without lowering a copy: it runs for every context key.
 func secretKey(k string) bool {
-	k = strings.ToLower(k)
-	for _, w := range secretWords {
-		if strings.Contains(k, w) {
-			return true
+	for i := 0; i < len(k); i++ {
+		c := k[i] | 0x20
+		for _, w := range secretWords {
+			if w[0] == c && len(k)-i >= len(w) && asciiEqualFold(k[i:i+len(w)], w) {
+				return true
+			}
 		}
 	}
 	return false
