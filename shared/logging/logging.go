@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -48,8 +47,7 @@ func New(w io.Writer, service, functionName string) *slog.Logger {
 	if w == nil {
 		w = os.Stdout
 	}
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: Level(os.Getenv), ReplaceAttr: replace})
-	return slog.New(h).With("service", service, "function_name", functionName)
+	return slog.New(newHandler(w, Level(os.Getenv))).With("service", service, "function_name", functionName)
 }
 
 // Level returns the minimum log level: LOG_LEVEL (debug, info, warn, error)
@@ -70,46 +68,6 @@ func Level(getenv func(string) string) slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
-}
-
-func replace(groups []string, a slog.Attr) slog.Attr {
-	if len(groups) == 0 {
-		switch a.Key {
-		case slog.TimeKey:
-			a.Key = "timestamp"
-			return a
-		case slog.MessageKey:
-			a.Key = "message"
-			return a
-		case slog.LevelKey:
-			a.Value = slog.StringValue(levelName(a.Value))
-			return a
-		}
-	}
-	// A group named like a redacted key (slog.Group("body", ...) or
-	// WithGroup("email")) hides everything inside it too.
-	if Redacted(a.Key) || slices.ContainsFunc(groups, Redacted) {
-		return slog.Attr{}
-	}
-	return a
-}
-
-// levelName is a level's lower-case name, without an allocation for the
-// four standard ones (this runs for every line).
-func levelName(v slog.Value) string {
-	if l, ok := v.Any().(slog.Level); ok {
-		switch l {
-		case slog.LevelDebug:
-			return "debug"
-		case slog.LevelInfo:
-			return "info"
-		case slog.LevelWarn:
-			return "warn"
-		case slog.LevelError:
-			return "error"
-		}
-	}
-	return strings.ToLower(v.String())
 }
 
 // started flips on the first call; its zero value needs no init function.
