@@ -48,11 +48,13 @@ func scrub(s string, urls bool) string {
 	if strings.IndexByte(s, '?') >= 0 {
 		s = scrubRelativeQueries(s)
 	}
-	if strings.Contains(s, "eyJ") {
+	if hasJWTStart(s) {
 		s = scrubJWTs(s)
 	}
-	s = scrubCredentials(s)
-	s = scrubKnownTokens(s)
+	s, tokens := scrubCredentials(s)
+	if tokens {
+		s = scrubKnownTokens(s)
+	}
 	if strings.IndexByte(s, '@') >= 0 || strings.Contains(s, "%40") {
 		s = scrubEmails(s)
 	}
@@ -270,16 +272,39 @@ const (
 // value, any other keeps its name and loses its value, a name that is not
 // plain or a bare value long enough to be a token goes whole.
 func paramAction(p string) int {
-	name, value, hasValue := strings.Cut(p, "=")
+	name, value, hasValue := p, "", false
+	if eq := strings.IndexByte(p, '='); eq >= 0 {
+		name, value, hasValue = p[:eq], p[eq+1:], true
+	}
 	switch {
 	case !hasValue && len(name) >= 16:
 		return redactAll // "?9f86d081884c7d65…": a bare token
 	case !safeName(name):
 		return redactAll
-	case !hasValue || AllowedQuery[name] && plainValue(value) || value == RedactedValue:
+	case !hasValue || value == RedactedValue || allowedParam(name) && plainValue(value):
 		return keepParam
 	}
 	return redactValue
+}
+
+// allowedByLen holds AllowedQuery by name length: every URL of a stack
+// asks, and a string or two of the same length cost less than a hash.
+var allowedByLen = func() (t [33][]string) {
+	for n := range AllowedQuery {
+		t[len(n)] = append(t[len(n)], n)
+	}
+	return t
+}()
+
+// allowedParam reports a name in AllowedQuery; name is a safeName, so at
+// most 32 bytes.
+func allowedParam(name string) bool {
+	for _, n := range allowedByLen[len(name)] {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // plainValue reports a value an allowed parameter keeps: short, of
@@ -289,12 +314,21 @@ func plainValue(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; !isAlnum(c) && strings.IndexByte("._~+-%", c) < 0 {
+		if !valueByte[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// nameByte and valueByte are what safeName and plainValue allow.
+var nameByte, valueByte = func() (n, v [256]bool) {
+	for c := 0; c < 256; c++ {
+		n[c] = isAlnum(byte(c)) || strings.IndexByte("_-.[]", byte(c)) >= 0
+		v[c] = isAlnum(byte(c)) || strings.IndexByte("._~+-%", byte(c)) >= 0
+	}
+	return n, v
+}()
 
 // lineColSuffix returns where a trailing ":123" or ":123:45" starts in s,
 // or len(s).
@@ -319,7 +353,7 @@ func safeName(n string) bool {
 		return false
 	}
 	for i := 0; i < len(n); i++ {
-		if c := n[i]; !(isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']') {
+		if !nameByte[n[i]] {
 			return false
 		}
 	}
@@ -331,6 +365,24 @@ func isAlnum(c byte) bool {
 }
 
 func isB64URL(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
+
+// hasJWTStart reports an "eyJ" (a JWT's first bytes, `{"` in base64) in
+// s. It looks for the rare 'J' rather than the common 'e', which would
+// stop strings.Contains at every other word.
+func hasJWTStart(s string) bool {
+	for i := 2; i < len(s); {
+		j := strings.IndexByte(s[i:], 'J')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if s[i-2] == 'e' && s[i-1] == 'y' {
+			return true
+		}
+		i++
+	}
+	return false
+}
 
 func scrubJWTs(s string) string {
 	var b strings.Builder
@@ -381,27 +433,42 @@ func isTokenChar(c byte) bool {
 }
 
 // credentialFirst maps a byte to the credentialWords starting with it, in
-// either case; credentialSecond holds, for each first byte, the words'
-// second letters as bits, so most bytes cost one lookup and a mask.
-var credentialFirst, credentialSecond = func() (t [256][]int, second [256]uint32) {
+// either case. scanClass holds, for each first byte, the words' second
+// letters as bits, and tokenBit for a byte scrubKnownTokens stops at
+// (tokenMark), so most bytes cost one lookup.
+var credentialFirst, scanClass = func() (t [256][]int, class [256]uint32) {
 	for i, w := range credentialWords {
 		for _, c := range []byte{w.word[0], w.word[0] - 'a' + 'A'} {
 			t[c] = append(t[c], i)
-			second[c] |= 1 << (w.word[1] - 'a')
+			class[c] |= 1 << (w.word[1] - 'a')
 		}
 	}
-	return t, second
+	for c, mark := range tokenMark {
+		if mark {
+			class[c] |= tokenBit
+		}
+	}
+	return t, class
 }()
 
+const tokenBit = 1 << 31
+
 // scrubCredentials replaces the value after each case-insensitive
-// credential word (credentialWords) with RedactedToken, in one pass.
-func scrubCredentials(s string) string {
+// credential word (credentialWords) with RedactedToken, in one pass. The
+// same pass looks for knownTokens, as most text has none: tokens reports
+// one left in the result for scrubKnownTokens.
+func scrubCredentials(s string) (_ string, tokens bool) {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+1 < len(s); i++ {
-		m := credentialSecond[s[i]]
+		m := scanClass[s[i]]
 		if m == 0 {
 			continue
+		}
+		if m&tokenBit != 0 && !tokens {
+			if start, _ := knownTokenAt(s, i, last); start >= 0 {
+				tokens = true
+			}
 		}
 		if c := (s[i+1] | 0x20) - 'a'; c >= 26 || m&(1<<c) == 0 {
 			continue
@@ -427,10 +494,10 @@ func scrubCredentials(s string) string {
 		}
 	}
 	if last == 0 {
-		return s
+		return s, tokens
 	}
 	b.WriteString(s[last:])
-	return b.String()
+	return b.String(), tokens
 }
 
 // credentialValue returns where the value after a credential word ending
@@ -768,41 +835,11 @@ var tokenMark = [256]bool{'A': true, '_': true, '-': true}
 func scrubKnownTokens(s string) string {
 	var b strings.Builder
 	last := 0
-	tokenEnd := func(k int) int {
-		for k < len(s) && (isAlnum(s[k]) || s[k] == '_' || s[k] == '-') {
-			k++
-		}
-		return k
-	}
 	for i := 0; i < len(s); i++ {
 		if !tokenMark[s[i]] {
 			continue
 		}
-		start, end := -1, 0
-		switch c := s[i]; {
-		case c == 'A' && i+4 <= len(s):
-			for _, p := range awsKeyPrefixes {
-				if s[i:i+4] == p && (i == 0 || !isAlnum(s[i-1])) {
-					if e := tokenEnd(i); e-i == 20 {
-						start, end = i, e
-					}
-					break
-				}
-			}
-		// The byte two before a prefix's end: gh?_, github_pat_, xox?-,
-		// ?k_live_. Anything else ends no prefix.
-		case (c == '_' || c == '-') && i >= 3 && (s[i-2] == 'h' || s[i-2] == 'a' || s[i-2] == 'o' || s[i-2] == 'v'):
-			for _, p := range knownTokens {
-				k := i + 1 - len(p)
-				if k < last || k < 0 || s[k:i+1] != p || k > 0 && isAlnum(s[k-1]) {
-					continue
-				}
-				if e := tokenEnd(i + 1); e-i-1 >= 12 {
-					start, end = k, e
-				}
-				break
-			}
-		}
+		start, end := knownTokenAt(s, i, last)
 		if start < 0 {
 			continue
 		}
@@ -815,4 +852,41 @@ func scrubKnownTokens(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// knownTokenAt returns where the known token marked at s[i] (a tokenMark
+// byte) starts and ends, or -1: an AWS key id starting at i, or another
+// token whose prefix ends at i and starts at or after from.
+func knownTokenAt(s string, i, from int) (start, end int) {
+	tokenEnd := func(k int) int {
+		for k < len(s) && (isAlnum(s[k]) || s[k] == '_' || s[k] == '-') {
+			k++
+		}
+		return k
+	}
+	switch c := s[i]; {
+	case c == 'A' && i+4 <= len(s):
+		for _, p := range awsKeyPrefixes {
+			if s[i:i+4] == p && (i == 0 || !isAlnum(s[i-1])) {
+				if e := tokenEnd(i); e-i == 20 {
+					return i, e
+				}
+				break
+			}
+		}
+	// The byte two before a prefix's end: gh?_, github_pat_, xox?-,
+	// ?k_live_. Anything else ends no prefix.
+	case (c == '_' || c == '-') && i >= 3 && (s[i-2] == 'h' || s[i-2] == 'a' || s[i-2] == 'o' || s[i-2] == 'v'):
+		for _, p := range knownTokens {
+			k := i + 1 - len(p)
+			if k < from || k < 0 || s[k:i+1] != p || k > 0 && isAlnum(s[k-1]) {
+				continue
+			}
+			if e := tokenEnd(i + 1); e-i-1 >= 12 {
+				return k, e
+			}
+			break
+		}
+	}
+	return -1, 0
 }
