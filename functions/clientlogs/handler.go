@@ -86,7 +86,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 // ingest parses, logs, counts and alerts one batch. Its errors are
 // *problem.Error (400, 413, 415); nothing after parsing fails the request.
 func (h *Handler) ingest(ctx context.Context, req events.APIGatewayV2HTTPRequest, cid string, l *slog.Logger) (Answer, error) {
-	body, err := httpapi.RequestBody(req, clientlogs.MaxBatchBytes, acceptedTypes...)
+	body, err := httpapi.RequestText(req, clientlogs.MaxBatchBytes, acceptedTypes...)
 	if err != nil {
 		return Answer{}, err
 	}

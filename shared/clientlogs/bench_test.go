@@ -24,7 +24,7 @@ func fullBatch(b *testing.B) []byte {
 // BenchmarkBatchParse is Parse of the full batch: decoding, checks, scrubbing
 // and fingerprints.
 func BenchmarkBatchParse(b *testing.B) {
-	body := fullBatch(b)
+	body := string(fullBatch(b))
 	b.Run("batch-50", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
@@ -62,7 +62,7 @@ func BenchmarkBatchScrub(b *testing.B) {
 
 // BenchmarkBatchLog is the log lines of the full batch, one per record.
 func BenchmarkBatchLog(b *testing.B) {
-	batch, err := Parse(fullBatch(b))
+	batch, err := Parse(string(fullBatch(b)))
 	if err != nil {
 		b.Fatal(err)
 	}

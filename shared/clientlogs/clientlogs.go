@@ -107,18 +107,18 @@ func (b Batch) Truncated() int {
 // It reads the body in one pass of encoding/json/v2's tokenizer
 // (github.com/go-json-experiment/json/jsontext), without reflection: the
 // batch is on the request path, and a page's unload waits on it.
-func Parse(body []byte) (Batch, error) {
+func Parse(body string) (Batch, error) {
 	if len(body) > MaxBatchBytes {
 		return Batch{}, problem.Newf(problem.TooLarge, "a batch may be at most %d bytes", MaxBatchBytes)
 	}
-	// A *bytes.Buffer is parsed in place, without a copy; the decoders
-	// are pooled, as the function parses one batch after another.
+	// The decoders are pooled, with the buffer each reads into, as the
+	// function parses one batch after another.
 	dec := decoders.Get().(*jsontext.Decoder)
-	dec.Reset(bytes.NewBuffer(body), decodeOptions...)
+	dec.Reset(strings.NewReader(body), decodeOptions...)
 	defer decoders.Put(dec)
-	// Strings are cut from one copy of the body rather than each
-	// copied: a batch holds hundreds of them.
-	p := parser{dec: dec, text: string(body), fields: make([]Field, 0, 32)}
+	// Strings are cut from the body rather than each copied: a batch
+	// holds hundreds of them.
+	p := parser{dec: dec, text: body, fields: make([]Field, 0, 32)}
 	b, err := p.batch()
 	if err == nil {
 		// The object must be the whole body.
@@ -143,7 +143,7 @@ func Parse(body []byte) (Batch, error) {
 // parser, which drops the record that has one rather than the batch.
 var decodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
 
-var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(new(bytes.Buffer)) }}
+var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(strings.NewReader("")) }}
 
 var errTrailing = errors.New("data after the batch")
 
@@ -609,15 +609,23 @@ var secretWords = []string{"password", "passwd", "pwd", "secret", "token", "api_
 // without lowering a copy: it runs for every context key.
 func secretKey(k string) bool {
 	for i := 0; i < len(k); i++ {
-		c := k[i] | 0x20
-		for _, w := range secretWords {
-			if w[0] == c && len(k)-i >= len(w) && asciiEqualFold(k[i:i+len(w)], w) {
+		for _, w := range secretByFirst[k[i]] {
+			if len(k)-i >= len(w) && asciiEqualFold(k[i:i+len(w)], w) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// secretByFirst lists secretWords by their first byte, in either case.
+var secretByFirst = func() (t [256][]string) {
+	for _, w := range secretWords {
+		t[w[0]] = append(t[w[0]], w)
+		t[w[0]-'a'+'A'] = append(t[w[0]-'a'+'A'], w)
+	}
+	return t
+}()
 
 // Fingerprint identifies an error across browsers and page loads: a hash
 // of the level, the message with its digits folded (ids and counts vary)

@@ -117,15 +117,35 @@ func CheckContentType(v string, types ...string) error {
 // UnsupportedMedia, TooLarge or MalformedJSON (broken base64)
 // *problem.Error.
 func RequestBody(req events.APIGatewayV2HTTPRequest, limit int, types ...string) ([]byte, error) {
-	if err := CheckContentType(Header(req.Headers, "Content-Type"), types...); err != nil {
+	if err := checkRequest(req, limit, types); err != nil {
 		return nil, err
+	}
+	return Body(req.Body, req.IsBase64Encoded)
+}
+
+// RequestText is RequestBody as a string: the event's own body, not a
+// copy, unless it is base64. Its errors are RequestBody's.
+func RequestText(req events.APIGatewayV2HTTPRequest, limit int, types ...string) (string, error) {
+	if err := checkRequest(req, limit, types); err != nil {
+		return "", err
+	}
+	if !req.IsBase64Encoded {
+		return req.Body, nil
+	}
+	b, err := Body(req.Body, true)
+	return string(b), err
+}
+
+func checkRequest(req events.APIGatewayV2HTTPRequest, limit int, types []string) error {
+	if err := CheckContentType(Header(req.Headers, "Content-Type"), types...); err != nil {
+		return err
 	}
 	max := limit
 	if req.IsBase64Encoded {
 		max = base64.StdEncoding.EncodedLen(limit)
 	}
 	if len(req.Body) > max {
-		return nil, problem.Newf(problem.TooLarge, "request body exceeds %d bytes", limit)
+		return problem.Newf(problem.TooLarge, "request body exceeds %d bytes", limit)
 	}
-	return Body(req.Body, req.IsBase64Encoded)
+	return nil
 }
