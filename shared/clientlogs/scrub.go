@@ -118,21 +118,38 @@ func scrubURLs(s string) string {
 			break
 		}
 		start := i + j + 3
-		end, depth := start, 0
-		for end < len(s) && !urlEnd[s[end]] {
-			if s[end] == '(' {
+		// One pass finds the URL's end and what cleanURL looks for.
+		end, depth, at, q := start, 0, -1, -1
+		host := true // before the first '/', '?' or '#'
+	scan:
+		for ; end < len(s); end++ {
+			switch urlByte[s[end]] {
+			case urlPlain:
+				continue
+			case urlStop:
+				break scan
+			case '(':
 				depth++
-			} else if s[end] == ')' {
+			case ')':
 				if depth == 0 {
-					break
+					break scan
 				}
 				depth--
+			case '/':
+				host = false
+			case '@':
+				if host {
+					at = end - start
+				}
+			case '?':
+				if q < 0 {
+					q, host = end-start, false
+				}
 			}
-			end++
 		}
 		i = end
 		u := s[start:end]
-		c := cleanURL(u)
+		c := cleanURLParts(u, at, q)
 		if c == u {
 			continue
 		}
@@ -150,15 +167,37 @@ func scrubURLs(s string) string {
 	return b.String()
 }
 
+// urlByte classes the bytes of a URL written in free text for scrubURLs:
+// urlStop ends it (urlEnd), '(' and ')' nest, '/', '@' and '?' (for '#'
+// too) are themselves, and the rest are urlPlain.
+var urlByte = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case urlEnd[c]:
+			t[c] = urlStop
+		case strings.IndexByte("()/@?", byte(c)) >= 0:
+			t[c] = byte(c)
+		case c == '#':
+			t[c] = '?'
+		}
+	}
+	return t
+}()
+
+const (
+	urlPlain = 0
+	urlStop  = 1
+)
+
 // cleanURL scrubs the part of a URL after its "scheme://": credentials
 // before the host go, the query keeps allowed parameters, the fragment
 // goes, and a script's ":line:col" (a stack frame) stays. It returns u
 // itself when there is nothing to change.
 func cleanURL(u string) string {
-	// One pass finds where the host ends, the last '@' in it and where
-	// the query or fragment starts.
+	// Where the host ends, the last '@' in it and where the query or
+	// fragment starts.
 	hostEnd, at, q := -1, -1, -1
-	for i := 0; i < len(u); i++ {
+	for i := 0; i < len(u) && q < 0; i++ {
 		switch u[i] {
 		case '/':
 			if hostEnd < 0 {
@@ -169,15 +208,15 @@ func cleanURL(u string) string {
 				at = i
 			}
 		case '?', '#':
-			if hostEnd < 0 {
-				hostEnd = i
-			}
 			q = i
 		}
-		if q >= 0 {
-			break
-		}
 	}
+	return cleanURLParts(u, at, q)
+}
+
+// cleanURLParts is cleanURL given the last '@' before the host ends and
+// where the query or fragment starts (-1 for none).
+func cleanURLParts(u string, at, q int) string {
 	prefix := ""
 	if at >= 0 {
 		prefix, u = RedactedValue+"@", u[at+1:]
@@ -574,6 +613,14 @@ func secretValue(s string, k int) (int, int) {
 	return k, end
 }
 
+// wordStart and wordEnd are urlEnd with, before a path, '(' and '\” (a
+// stack frame's "(/app.js?v=1:2:3)" or a quoted path), and after it ')'.
+var wordStart, wordEnd = func() (start, end [256]bool) {
+	start, end = urlEnd, urlEnd
+	start['('], start['\''], end[')'] = true, true, true
+	return start, end
+}()
+
 // scrubRelativeQueries scrubs the query of a path written without a
 // scheme ("GET /account?name=Jane"): a '?' in a word that starts with '/'.
 func scrubRelativeQueries(s string) string {
@@ -586,11 +633,11 @@ func scrubRelativeQueries(s string) string {
 		}
 		q += i
 		start := q
-		for start > last && !urlEnd[s[start-1]] && s[start-1] != '(' && s[start-1] != '\'' {
+		for start > last && !wordStart[s[start-1]] {
 			start--
 		}
 		end := q
-		for end < len(s) && !urlEnd[s[end]] && s[end] != ')' {
+		for end < len(s) && !wordEnd[s[end]] {
 			end++
 		}
 		i = end
@@ -797,12 +844,26 @@ func scrubDigits(s string) string {
 // text scrub. A value that is not an absolute URL is scrubbed as text.
 func PageURL(raw string) string {
 	i := strings.Index(raw, "://")
-	if i <= 0 || !scheme(raw[:i]) || strings.ContainsAny(raw, " \t\r\n") {
+	if i <= 0 || !scheme(raw[:i]) || hasSpace(raw) {
 		return Scrub(raw)
 	}
 	// The text pass need not clean the URL again, only another one in it.
 	rest := raw[i+3:]
-	return scrub(raw[:i+3]+cleanURL(rest), strings.Contains(rest, "://"))
+	u := raw
+	if c := cleanURL(rest); c != rest {
+		u = raw[:i+3] + c
+	}
+	return scrub(u, strings.Contains(rest, "://"))
+}
+
+// hasSpace reports a space, tab, CR or LF in s.
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			return true
+		}
+	}
+	return false
 }
 
 // scheme reports a URL scheme: a letter, then letters, digits, '+', '-'
