@@ -27,8 +27,10 @@ func Log(ctx context.Context, l *slog.Logger, r Record) {
 	if !h.Enabled(ctx, lvl) {
 		return
 	}
-	rec := slog.NewRecord(time.Now(), lvl, msg, 0)
-	rec.AddAttrs(
+	// The attributes go in with one AddAttrs: the Record keeps five
+	// itself and allocates once for the rest.
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs,
 		slog.String("source", "client"),
 		slog.String("fingerprint", r.Fingerprint),
 		slog.String("client_message", r.Message),
@@ -36,7 +38,7 @@ func Log(ctx context.Context, l *slog.Logger, r Record) {
 		slog.String("page_url", r.URL))
 	for _, kv := range [...]struct{ k, v string }{{"stack", r.Stack}, {"release", r.Release}, {"session", r.Session}} {
 		if kv.v != "" {
-			rec.AddAttrs(slog.String(kv.k, kv.v))
+			attrs = append(attrs, slog.String(kv.k, kv.v))
 		}
 	}
 	if len(r.Context) > 0 {
@@ -44,11 +46,13 @@ func Log(ctx context.Context, l *slog.Logger, r Record) {
 		for i, f := range r.Context {
 			ctxAttrs[i] = slog.Any(f.Key, f.Value)
 		}
-		rec.AddAttrs(slog.Attr{Key: "context", Value: slog.GroupValue(ctxAttrs...)})
+		attrs = append(attrs, slog.Attr{Key: "context", Value: slog.GroupValue(ctxAttrs...)})
 	}
 	if len(r.Truncated) > 0 {
-		rec.AddAttrs(slog.Any("truncated", r.Truncated))
+		attrs = append(attrs, slog.Any("truncated", r.Truncated))
 	}
+	rec := slog.NewRecord(time.Now(), lvl, msg, 0)
+	rec.AddAttrs(attrs...)
 	_ = h.Handle(ctx, rec) // a log line that cannot be written has nowhere to be reported
 }
 

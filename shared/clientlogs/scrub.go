@@ -768,16 +768,19 @@ func separators(s string) int {
 	n := 0
 	for n < len(s) && n < 3 {
 		switch {
-		case strings.HasPrefix(s[n:], "%20"):
-			n += 3
-		case strings.IndexByte(" -./()+", s[n]) >= 0:
+		case separatorByte[s[n]]:
 			n++
+		case s[n] == '%' && strings.HasPrefix(s[n:], "%20"):
+			n += 3
 		default:
 			return n
 		}
 	}
 	return n
 }
+
+// separatorByte marks the one-byte group separators.
+var separatorByte = [256]bool{' ': true, '-': true, '.': true, '/': true, '(': true, ')': true, '+': true}
 
 // numberByte is what a card or phone number is written with.
 var numberByte = func() (t [256]bool) {

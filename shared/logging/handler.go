@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -280,66 +281,72 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 }()
 
 // appendString appends s quoted as JSONHandler quotes it: control bytes,
-// '"' and '\' escaped, invalid UTF-8 as \ufffd, and U+2028 and U+2029
-// escaped (they end a line in JavaScript). Runs of plain ASCII, most of
-// any line, are passed over eight bytes at a time and copied whole.
+// '"' and '\\' escaped, invalid UTF-8 as \ufffd, and U+2028 and U+2029
+// escaped (they end a line in JavaScript). Plain ASCII, most of any line,
+// is passed over eight bytes at a time and copied whole.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Eight bytes at a time while none has its top bit set, is below
-		// 0x20, or is '"' or '\\' (the has-a-zero-byte test of "Bit
-		// Twiddling Hacks", which sees any such byte and no other). The
-		// compiler makes the eight reads one load.
-		for ; i+8 <= len(s); i += 8 {
+		if i+8 <= len(s) {
+			// Flag the bytes with their top bit set, below 0x20, or '"'
+			// or '\\' (the has-a-zero-byte test of "Bit Twiddling
+			// Hacks": the lowest flag is the first such byte, though
+			// flags above it may be false). The compiler makes the
+			// eight reads one load.
 			w := s[i : i+8]
 			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 			q, bs := x^('"'*lo), x^('\\'*lo)
-			if (x|(x-0x20*lo)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi != 0 {
+			m := (x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else {
+			// The last few bytes, one at a time.
+			for i < len(s) && s[i] < utf8.RuneSelf && safe[s[i]] {
+				i++
+			}
+			if i == len(s) {
 				break
 			}
 		}
-		// Then the block that held a byte to escape, a byte at a time.
-		for end := min(i+8, len(s)); i < end; {
-			c := s[i]
-			if c < utf8.RuneSelf {
-				if safe[c] {
-					i++
-					continue
-				}
-				b = append(b, s[start:i]...)
-				switch c {
-				case '"', '\\':
-					b = append(b, '\\', c)
-				case '\n':
-					b = append(b, '\\', 'n')
-				case '\r':
-					b = append(b, '\\', 'r')
-				case '\t':
-					b = append(b, '\\', 't')
-				default:
-					b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-				}
-				i++
-				start = i
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case r == utf8.RuneError && size == 1:
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-			case r == '\u2028' || r == '\u2029':
-				b = append(b, s[start:i]...)
-				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		// s[i] is to escape, or the start of a multi-byte sequence.
+		c := s[i]
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
 			default:
-				i += size
-				continue
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			}
-			i += size
+			i++
 			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
