@@ -240,16 +240,11 @@ func cleanURLParts(u string, at, q int) string {
 	if h := strings.IndexByte(rest, '#'); h >= 0 {
 		query, fragment = rest[:h], true
 	}
-	if prefix == "" && !fragment && !queryNeedsCleaning(query) {
+	query, changed := cleanQuery(query)
+	if prefix == "" && !fragment && !changed {
 		return u
 	}
-	var b strings.Builder
-	b.Grow(len(prefix) + len(u) + 16)
-	b.WriteString(prefix)
-	b.WriteString(path)
-	writeQuery(&b, query)
-	b.WriteString(pos)
-	return b.String()
+	return prefix + path + query + pos
 }
 
 // scriptPath reports a URL path of a script, whose trailing ":line:col"
@@ -276,9 +271,36 @@ func queryNeedsCleaning(query string) bool {
 	return false
 }
 
-// writeQuery writes query with each parameter as paramAction says.
-func writeQuery(b *strings.Builder, query string) {
+// cleanQuery returns query ("?a=b&c") as writeQuery writes it and true,
+// or query itself and false when no parameter changes. The parameters
+// before the first that changes (or the first ';') are kept as they are
+// rather than decided twice.
+func cleanQuery(query string) (string, bool) {
+	i := 0 // query[:i] is as writeQuery would write it
+	for i+1 < len(query) && (i == 0 || query[i] == '&') {
+		p, _ := cutParam(query[i+1:])
+		if paramAction(p) != keepParam {
+			break
+		}
+		i += 1 + len(p)
+	}
+	if i+1 >= len(query) || !queryNeedsCleaning(query[i:]) {
+		return query, false
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	b.WriteString(query[:i])
+	writeQuery(&b, query[i:], i > 0)
+	return b.String(), true
+}
+
+// writeQuery writes query with each parameter as paramAction says, empty
+// ones left out, the first after a '?' or, with more, after a '&'.
+func writeQuery(b *strings.Builder, query string, more bool) {
 	sep := byte('?')
+	if more {
+		sep = '&'
+	}
 	for rest := query; len(rest) > 1; {
 		var p string
 		p, rest = cutParam(rest[1:]) // past the '?', '&' or ';' before it
@@ -311,16 +333,21 @@ const (
 // value, any other keeps its name and loses its value, a name that is not
 // plain or a bare value long enough to be a token goes whole.
 func paramAction(p string) int {
-	name, value, hasValue := p, "", false
-	if eq := strings.IndexByte(p, '='); eq >= 0 {
-		name, value, hasValue = p[:eq], p[eq+1:], true
+	// One pass over the name up to the '=': kept only if plain (nameByte)
+	// and at most 32 bytes.
+	i := 0
+	for i < len(p) && p[i] != '=' {
+		if !nameByte[p[i]] {
+			return redactAll
+		}
+		i++
 	}
-	switch {
-	case !hasValue && len(name) >= 16:
-		return redactAll // "?9f86d081884c7d65…": a bare token
-	case !safeName(name):
+	switch name := p[:i]; {
+	case name == "" || len(name) > 32:
 		return redactAll
-	case !hasValue || value == RedactedValue || allowedParam(name) && plainValue(value):
+	case i == len(p) && len(name) >= 16:
+		return redactAll // "?9f86d081884c7d65…": a bare token
+	case i == len(p) || p[i+1:] == RedactedValue || allowedParam(name) && plainValue(p[i+1:]):
 		return keepParam
 	}
 	return redactValue
@@ -335,8 +362,7 @@ var allowedByLen = func() (t [33][]string) {
 	return t
 }()
 
-// allowedParam reports a name in AllowedQuery; name is a safeName, so at
-// most 32 bytes.
+// allowedParam reports a name in AllowedQuery; name is at most 32 bytes.
 func allowedParam(name string) bool {
 	for _, n := range allowedByLen[len(name)] {
 		if n == name {
@@ -360,7 +386,8 @@ func plainValue(v string) bool {
 	return true
 }
 
-// nameByte and valueByte are what safeName and plainValue allow.
+// nameByte and valueByte are what a kept parameter's name and an allowed
+// one's value (plainValue) may hold.
 var nameByte, valueByte = func() (n, v [256]bool) {
 	for c := 0; c < 256; c++ {
 		n[c] = isAlnum(byte(c)) || strings.IndexByte("_-.[]", byte(c)) >= 0
@@ -384,19 +411,6 @@ func lineColSuffix(s string) int {
 		end = k - 1
 	}
 	return end
-}
-
-// safeName reports a query parameter name short and plain enough to keep.
-func safeName(n string) bool {
-	if n == "" || len(n) > 32 {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		if !nameByte[n[i]] {
-			return false
-		}
-	}
-	return true
 }
 
 func isAlnum(c byte) bool {
@@ -645,16 +659,17 @@ func scrubRelativeQueries(s string) string {
 		if !strings.HasPrefix(word, "/") || strings.Contains(word, "://") {
 			continue
 		}
-		path, rest := s[start:q], s[q:end]
-		query := rest
-		if h := strings.IndexByte(rest, '#'); h >= 0 {
-			query = rest[:h]
-		} else if !queryNeedsCleaning(query) {
+		path, query, fragment := s[start:q], s[q:end], false
+		if h := strings.IndexByte(query, '#'); h >= 0 {
+			query, fragment = query[:h], true
+		}
+		query, changed := cleanQuery(query)
+		if !fragment && !changed {
 			continue
 		}
 		b.WriteString(s[last:start])
 		b.WriteString(path)
-		writeQuery(&b, query)
+		b.WriteString(query)
 		last = end
 	}
 	if last == 0 {
