@@ -332,6 +332,8 @@ func (p *parser) batch() (Batch, error) {
 	if !seen {
 		return Batch{}, problem.Invalid("records", "required", "the batch must have a records array")
 	}
+	// The batch's own tags are scrubbed once, not once per record.
+	release, session = Scrub(release), Scrub(session)
 	b.Records = make([]Record, 0, len(wires))
 	for _, w := range wires {
 		r, reason := w.check(release, session)
@@ -495,7 +497,8 @@ func (p *parser) context(w *wire) error {
 	return err
 }
 
-// check turns a record as sent into an accepted one, or says why not.
+// check turns a record as sent into an accepted one, or says why not;
+// release and session are the batch's, scrubbed.
 func (w *wire) check(release, session string) (Record, string) {
 	switch {
 	case w.badType:
@@ -516,17 +519,11 @@ func (w *wire) check(release, session string) (Record, string) {
 		return Record{}, DropTime
 	}
 	r.Time = time.UnixMilli(int64(w.ts)).UTC()
-	if w.release == "" {
-		w.release = release
-	}
-	if w.session == "" {
-		w.session = session
-	}
 	r.Message = r.field("message", w.message, MaxMessageBytes)
 	r.Stack = r.field("stack", w.stack, MaxStackBytes)
 	r.URL = r.limit("url", PageURL(w.url), MaxURLBytes) // PageURL scrubs
-	r.Release = r.field("release", w.release, MaxTagBytes)
-	r.Session = r.field("session", w.session, MaxTagBytes)
+	r.Release = r.tag("release", w.release, release)
+	r.Session = r.tag("session", w.session, session)
 	r.context(w.context, w.contextCut)
 	r.Fingerprint = Fingerprint(r.Level, r.Message, r.Stack)
 	return r, ""
@@ -538,6 +535,15 @@ func (r *Record) field(name, v string, limit int) string {
 		return ""
 	}
 	return r.limit(name, Scrub(v), limit)
+}
+
+// tag is the record's own release or session id, scrubbed and cut, or
+// else the batch's (scrubbed already), cut.
+func (r *Record) tag(name, own, batch string) string {
+	if own == "" {
+		return r.limit(name, batch, MaxTagBytes)
+	}
+	return r.field(name, own, MaxTagBytes)
 }
 
 // limit cuts v to limit bytes, noting the cut.
