@@ -6,9 +6,9 @@
 // Time-zone data is embedded in the binary so the result never depends on
 // what the Lambda image happens to ship, and any IANA zone can be configured.
 // It is every zone time/tzdata knows (598 names), but with byte-identical
-// aliases stored once and no zip structure, each file deflated on its own:
-// zoneinfo.bin is 144 KB where time/tzdata embeds Go's 408 KB
-// zoneinfo.zip, and the tickets binary has to fit 8 MiB (BENCHMARKS.md). It is generated from the Go toolchain's own
+// aliases stored once and no zip structure: zoneinfo.bin is 248 KB where
+// time/tzdata embeds Go's 408 KB zoneinfo.zip, and the tickets binary had to
+// fit 8 MiB (BENCHMARKS.md). It is generated from the Go toolchain's own
 // zoneinfo.zip (go generate; see internal/genzones), and a test fails when a
 // Go upgrade brings different zone data, so a regeneration is never missed.
 package bizhours

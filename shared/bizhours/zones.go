@@ -1,23 +1,19 @@
 package bizhours
 
 import (
-	"bytes"
-	"compress/flate"
 	_ "embed"
 	"encoding/binary"
 	"errors"
-	"io"
 	"time"
 )
 
 //go:generate go run ./internal/genzones
 
 // zoneinfo is every zone time/tzdata knows, each distinct TZif file stored
-// once and deflated, in the format documented in internal/genzones. It is
-// searched in place on each lookup rather than decoded at start-up, so a
-// cold start pays nothing for it and a lookup costs a binary search, one
-// small inflate and one TZif parse (as time.LoadLocation does): about 50 µs,
-// mostly the inflater's state, once per start for the configured zone.
+// once, in the format documented in internal/genzones. It is searched in
+// place on each lookup rather than decoded at start-up, so a cold start pays
+// nothing for it and a lookup costs a binary search plus one TZif parse (as
+// time.LoadLocation does).
 //
 //go:embed zoneinfo.bin
 var zoneinfo []byte
@@ -49,30 +45,11 @@ func loadLocation(name string) (*time.Location, error) {
 // zoneLocation loads name from an index in zoneinfo.bin's format; data is a
 // parameter so that damaged and fuzzed indexes can be tried.
 func zoneLocation(data []byte, name string) (*time.Location, error) {
-	blob, err := findZone(data, name)
-	if err != nil {
-		return nil, err
-	}
-	tz, err := inflate(blob)
+	tz, err := findZone(data, name)
 	if err != nil {
 		return nil, err
 	}
 	return time.LoadLocationFromTZData(name, tz)
-}
-
-// maxTZif bounds an inflated blob: the largest TZif file is under 4 KB, and
-// damaged data must not inflate without end.
-const maxTZif = 64 << 10
-
-// inflate returns the TZif file a blob holds (raw DEFLATE; see
-// internal/genzones), or errZoneData.
-func inflate(blob []byte) ([]byte, error) {
-	r := flate.NewReader(bytes.NewReader(blob))
-	tz, err := io.ReadAll(io.LimitReader(r, maxTZif+1))
-	if err != nil || len(tz) > maxTZif {
-		return nil, errZoneData
-	}
-	return tz, nil
 }
 
 // zoneCounts checks data's header and that both record tables lie within

@@ -7,11 +7,9 @@
 //
 // time/tzdata embeds the zip whole: 598 files, many of them byte-identical
 // aliases (GB and Europe/London, for instance). zoneinfo.bin keeps every name
-// but each distinct TZif file once, each deflated on its own, so a lookup is
-// a binary search over the embedded bytes and one small inflate (about 1 KB),
-// with nothing to build at start-up. Deflating each file halves the data
-// (231 KB of TZif to 127 KB), which the stripped tickets binary needs to stay
-// within 8 MiB; the deployment zip cannot help there.
+// but each distinct TZif file once, and uncompressed, so a lookup is a binary
+// search over the embedded bytes with nothing to inflate and nothing to build
+// at start-up; the Lambda deployment zip does the compressing.
 //
 // # Format
 //
@@ -29,12 +27,9 @@
 //	                2  length of the name
 //	                2  index of its blob, < B
 //	20+8*N  8*B   blob records, each:
-//	                4  offset of the blob
-//	                4  length of the blob
+//	                4  offset of the TZif data
+//	                4  length of the TZif data
 //	...           the version string, the names, then the blobs, unpadded
-//
-// A blob is one TZif file as raw DEFLATE data (RFC 1951, compress/flate at
-// its best compression).
 //
 // Blobs are numbered in order of the first name (in sorted order) that uses
 // them, so the same zoneinfo.zip always yields the same bytes.
@@ -45,8 +40,6 @@ package main
 
 import (
 	"archive/zip"
-	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -123,29 +116,7 @@ func generate(goroot string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for name, tz := range zones {
-		if zones[name], err = deflate(tz); err != nil {
-			return nil, err
-		}
-	}
 	return encode(version, zones)
-}
-
-// deflate returns data as raw DEFLATE. compress/flate is deterministic, so
-// identical files still give identical blobs, stored once by encode.
-func deflate(data []byte) ([]byte, error) {
-	var b bytes.Buffer
-	w, err := flate.NewWriter(&b, flate.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 var dataLine = regexp.MustCompile(`(?m)^DATA=([0-9]{4}[a-z]+)\s*$`)
