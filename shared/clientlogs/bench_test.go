@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/shared/logging"
 )
 
 // fullBatch is the body of events/clientlogs-full.json: 50 records (the
@@ -60,13 +60,14 @@ func BenchmarkBatchScrub(b *testing.B) {
 	})
 }
 
-// BenchmarkBatchLog is the log lines of the full batch, one per record.
+// BenchmarkBatchLog is the log lines of the full batch, one per record,
+// through the functions' own logger with an invocation's ids.
 func BenchmarkBatchLog(b *testing.B) {
 	batch, err := Parse(string(fullBatch(b)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	l := logging.Invocation(logging.New(io.Discard, "levqor", "clientlogs"), "request-id", "correlation-id", false)
 	ctx := context.Background()
 	b.Run("batch-50", func(b *testing.B) {
 		b.ReportAllocs()
