@@ -99,6 +99,14 @@ var urlEnd = func() (t [256]bool) {
 	return t
 }()
 
+// grow sizes b for the whole result at its first write: one allocation
+// rather than a doubling series.
+func grow(b *strings.Builder, n int) {
+	if b.Cap() == 0 {
+		b.Grow(n)
+	}
+}
+
 // cutParam splits "name=value&rest" at the first '&' or ';'.
 func cutParam(s string) (param, rest string) {
 	for i := 0; i < len(s); i++ {
@@ -458,6 +466,7 @@ func scrubJWTs(s string) string {
 		if start > 0 && isB64URL(s[start-1]) || dots != 2 && dots != 4 || end-start < 16 {
 			continue
 		}
+		grow(&b, len(s))
 		b.WriteString(s[last:start])
 		b.WriteString(RedactedJWT)
 		last, i = end, end
@@ -540,6 +549,7 @@ func scrubCredentials(s string) (_ string, tokens bool) {
 			if end == k {
 				continue // "token" is a key and a scheme: try the other
 			}
+			grow(&b, len(s))
 			b.WriteString(s[last:k])
 			b.WriteString(RedactedToken)
 			last, i = end, end-1
@@ -667,6 +677,7 @@ func scrubRelativeQueries(s string) string {
 		if !fragment && !changed {
 			continue
 		}
+		grow(&b, len(s))
 		b.WriteString(s[last:start])
 		b.WriteString(path)
 		b.WriteString(query)
@@ -750,6 +761,7 @@ func scrubEmails(s string) string {
 		if start == at || dot <= 0 || !isTLD(domain[dot+1:]) {
 			continue
 		}
+		grow(&b, len(s))
 		b.WriteString(s[last:start])
 		b.WriteString(RedactedEmail)
 		last, i = end, end
@@ -845,6 +857,7 @@ func scrubDigits(s string) string {
 		if start > 0 && s[start-1] == '+' {
 			start--
 		}
+		grow(&b, len(s))
 		b.WriteString(s[last:start])
 		b.WriteString(RedactedNumber)
 		last = end
@@ -922,6 +935,7 @@ func scrubKnownTokens(s string) string {
 		if start < 0 {
 			continue
 		}
+		grow(&b, len(s))
 		b.WriteString(s[last:start])
 		b.WriteString(RedactedToken)
 		last, i = end, end-1
