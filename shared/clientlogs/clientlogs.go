@@ -607,16 +607,13 @@ func (r *Record) context(fields []Field, omitted bool) {
 	}
 }
 
-// secretWords mark a context key whose value is a secret or a session
-// handle, whatever it looks like.
-var secretWords = []string{"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "auth", "session", "cookie", "otp"}
-
-// secretKey reports a key holding one of secretWords, ignoring ASCII case,
-// without lowering a copy: it runs for every context key.
+// secretKey reports a context key holding one of secretWords anywhere
+// (ignoring ASCII case; a three-letter word where a word starts), without
+// lowering a copy: it runs for every context key.
 func secretKey(k string) bool {
 	for i := 0; i < len(k); i++ {
 		for _, w := range secretByFirst[k[i]] {
-			if len(k)-i >= len(w) && asciiEqualFold(k[i:i+len(w)], w) {
+			if len(k)-i >= len(w) && asciiEqualFold(k[i:i+len(w)], w) && (len(w) > 3 || wordStartsAt(k, i)) {
 				return true
 			}
 		}
@@ -627,8 +624,8 @@ func secretKey(k string) bool {
 // secretByFirst lists secretWords by their first byte, in either case.
 var secretByFirst = func() (t [256][]string) {
 	for _, w := range secretWords {
-		t[w[0]] = append(t[w[0]], w)
-		t[w[0]-'a'+'A'] = append(t[w[0]-'a'+'A'], w)
+		t[w.word[0]] = append(t[w.word[0]], w.word)
+		t[w.word[0]-'a'+'A'] = append(t[w.word[0]-'a'+'A'], w.word)
 	}
 	return t
 }()

@@ -325,7 +325,7 @@ func FuzzParse(f *testing.F) {
 // once.
 func TestContextScrubbed(t *testing.T) {
 	b, err := Parse(batchOf(`{"level":"info","message":"m","ts":1,"context":{"card":4111111111111111,"phone":447700900123,"count":42,` +
-		`"access_token":"abc","apiKey":"yyyy","client_secret":"z","otp":"123456","pwd":"p","step":"pay","step":"done"}}`))
+		`"access_token":"abc","apiKey":"yyyy","client_secret":"z","otp":"123456","pwd":"p","sid":"s","userSid":"u","inside":"kept","step":"pay","step":"done"}}`))
 	if err != nil || len(b.Records) != 1 {
 		t.Fatal(err, b)
 	}
@@ -337,7 +337,8 @@ func TestContextScrubbed(t *testing.T) {
 		got[f.Key] = f.Value
 	}
 	want := map[string]any{"card": RedactedNumber, "phone": RedactedNumber, "count": 42.0, "access_token": RedactedValue,
-		"apiKey": RedactedValue, "client_secret": RedactedValue, "otp": RedactedValue, "pwd": RedactedValue, "step": "done"}
+		"apiKey": RedactedValue, "client_secret": RedactedValue, "otp": RedactedValue, "pwd": RedactedValue,
+		"sid": RedactedValue, "userSid": RedactedValue, "inside": "kept", "step": "done"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("context %s = %v, want %v", k, got[k], v)

@@ -30,9 +30,19 @@ func TestReadmeStatesTheLimits(t *testing.T) {
 		fmt.Sprintf("per fingerprint per %d minutes", int(AlertWindow/time.Minute)),
 		fmt.Sprintf("at most %d s on it", int(AlertBudget/time.Second)),
 		fmt.Sprintf("(%d digits or more", minDigits),
+		secretWordList(),
 	} {
 		if !strings.Contains(section, want) {
 			t.Errorf("README's Client logs does not say %q", want)
 		}
 	}
+}
+
+// secretWordList is secretWords as README's Client logs writes them.
+func secretWordList() string {
+	var ws []string
+	for _, w := range secretWords {
+		ws = append(ws, "`"+w.word+"`")
+	}
+	return strings.Join(ws, "/")
 }

@@ -478,16 +478,54 @@ func scrubJWTs(s string) string {
 	return b.String()
 }
 
-// credentialWords introduce a secret: an Authorization scheme followed by
-// a space, or a key followed by '=' or ':' (optionally quoted, as in JSON).
-var credentialWords = []struct {
+// secretWords name a secret or a session handle. In text each is a key
+// whose value, after '=' or ':' (the key optionally quoted, as in JSON),
+// is replaced; in a record's context, a key whose value is. A word of
+// three letters counts only where a word starts ("user_sid", "userSid",
+// not "consider"). In text a word matches inside a longer key
+// ("access_token", "client_secret") except an exact one, which must end
+// it: "auth=…" and "x-auth: …", not "Authorization: Bearer …", which the
+// scheme rule reads.
+var secretWords = []struct {
+	word  string
+	exact bool
+}{
+	{"password", false}, {"passwd", false}, {"pwd", false}, {"secret", false}, {"token", false},
+	{"session", false}, {"sid", false}, {"cookie", false}, {"otp", false}, {"auth", true},
+	{"api_key", false}, {"apikey", false}, {"api-key", false},
+}
+
+// schemeWords introduce a credential after a space: "Authorization:
+// Bearer abc", "Authorization: Token ghp_…".
+var schemeWords = []string{"bearer", "basic", "token"}
+
+// credentialWords are what scrubCredentials looks for: schemeWords first
+// ("token" is both), then secretWords.
+var credentialWords = func() (ws []credentialWord) {
+	for _, w := range schemeWords {
+		ws = append(ws, credentialWord{word: w, scheme: true})
+	}
+	for _, w := range secretWords {
+		ws = append(ws, credentialWord{word: w.word, exact: w.exact})
+	}
+	return ws
+}()
+
+type credentialWord struct {
 	word   string
 	scheme bool // "Bearer abc" rather than "token=abc"
-}{
-	{"bearer", true}, {"basic", true}, {"token", true}, // "Authorization: Token ghp_…"
-	{"password", false}, {"passwd", false}, {"pwd", false}, {"secret", false}, {"token", false},
-	{"session", false}, {"sid", false},
-	{"api_key", false}, {"apikey", false}, {"api-key", false},
+	exact  bool // see secretWords
+}
+
+// wordStartsAt reports whether a word starts at s[i]: at the start, after
+// a byte that is no letter, or at an upper-case letter after a lower-case
+// one.
+func wordStartsAt(s string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	p, c := s[i-1], s[i]
+	return !(p|0x20 >= 'a' && p|0x20 <= 'z') || p >= 'a' && p <= 'z' && c >= 'A' && c <= 'Z'
 }
 
 func isTokenChar(c byte) bool {
@@ -540,12 +578,10 @@ func scrubCredentials(s string) (_ string, tokens bool) {
 			if len(s)-i < len(w.word) || !asciiEqualFold(s[i:i+len(w.word)], w.word) {
 				continue
 			}
-			// "sid" is short enough to end other words ("consider"): only
-			// as a word of its own, or after '_' ("user_sid").
-			if len(w.word) < 4 && i > 0 && (s[i-1]|0x20 >= 'a' && s[i-1]|0x20 <= 'z') {
-				continue
+			if len(w.word) < 4 && !wordStartsAt(s, i) {
+				continue // "sid" in "consider"
 			}
-			k, end := credentialValue(s, i+len(w.word), w.scheme)
+			k, end := credentialValue(s, i+len(w.word), w)
 			if end == k {
 				continue // "token" is a key and a scheme: try the other
 			}
@@ -563,10 +599,10 @@ func scrubCredentials(s string) (_ string, tokens bool) {
 	return b.String(), tokens
 }
 
-// credentialValue returns where the value after a credential word ending
-// at k starts and ends (equal when there is none).
-func credentialValue(s string, k int, scheme bool) (int, int) {
-	if scheme {
+// credentialValue returns where the value after the credential word w
+// ending at k starts and ends (equal when there is none).
+func credentialValue(s string, k int, w credentialWord) (int, int) {
+	if w.scheme {
 		if k >= len(s) || s[k] != ' ' && s[k] != '\t' {
 			return k, k
 		}
@@ -574,7 +610,11 @@ func credentialValue(s string, k int, scheme bool) (int, int) {
 			k++
 		}
 	} else {
-		// "access_token", "client_secret" and the like match too.
+		// "access_token", "client_secret" and the like match too, but
+		// an exact word must end the key.
+		if w.exact && k < len(s) && (isAlnum(s[k]) || s[k] == '_') {
+			return k, k
+		}
 		for k < len(s) && (isAlnum(s[k]) || s[k] == '_') {
 			k++
 		}
@@ -600,7 +640,7 @@ func credentialValue(s string, k int, scheme bool) (int, int) {
 	for end < len(s) && isTokenChar(s[end]) {
 		end++
 	}
-	if scheme && !credentialLike(s[k:end]) {
+	if !credentialLike(s[k:end]) {
 		return k, k
 	}
 	return k, end
