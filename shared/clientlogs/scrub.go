@@ -233,12 +233,23 @@ func cleanURLParts(u string, at, q int) string {
 		}
 	}
 	if q < 0 {
-		if prefix == "" {
-			return u
-		}
-		return prefix + u
+		q = len(u)
 	}
 	path, rest, pos := u[:q], u[q:], ""
+	// A URL in the path ("/r/https://u:p@x.io/") is cleaned as a URL:
+	// scrubURLs, which called this, skips what it has taken as one URL.
+	inner := false
+	if strings.Contains(path, "://") {
+		if c := scrubURLs(path); c != path {
+			path, inner = c, true
+		}
+	}
+	if rest == "" {
+		if prefix == "" && !inner {
+			return u
+		}
+		return prefix + path
+	}
 	if scriptPath(path) {
 		if k := lineColSuffix(rest); k < len(rest) {
 			rest, pos = rest[:k], rest[k:]
@@ -249,7 +260,7 @@ func cleanURLParts(u string, at, q int) string {
 		query, fragment = rest[:h], true
 	}
 	query, changed := cleanQuery(query)
-	if prefix == "" && !fragment && !changed {
+	if prefix == "" && !inner && !fragment && !changed {
 		return u
 	}
 	return prefix + path + query + pos

@@ -64,6 +64,7 @@ func TestScrub(t *testing.T) {
 		{"token in prose", "the token was refreshed", "the token was refreshed"},
 		{"JWE", "eyJhbGciOiJkaXIifQ..Wm9vYmFyYmF6.c2VjcmV0c2VjcmV0.dGFnZ2Vk", "[jwt]"},
 		{"URL credentials", "https://bob:hunter2@localhost:8080/x", "https://[redacted]@localhost:8080/x"},
+		{"credentials of a URL in a URL's path", "go https://levqor.ai/r/https://bob:pw@x.io/y?token=1 now", "go https://levqor.ai/r/https://[redacted]@x.io/y?token=[redacted] now"},
 		{"unicode address", "write to jöhn@exämple.de", "write to [email]"},
 		{"encoded address with a tag", "john.doe%2Btag%40gmail.com", "[email]"},
 	}
@@ -95,7 +96,7 @@ func TestPageURL(t *testing.T) {
 		{"https://levqor.ai/plain/path", "https://levqor.ai/plain/path"},
 		{"https://user:pw@levqor.ai?token=abc#top", "https://[redacted]@levqor.ai?token=[redacted]"},
 		{"https://levqor.ai/go?next=https://u:p@x.io/", "https://levqor.ai/go?next=[redacted]"},
-		{"https://levqor.ai/r/https://u:p@x.io/y", "https://levqor.ai/r/https://u:[email]/y"}, // a URL in the path is text
+		{"https://levqor.ai/r/https://u:p@x.io/y", "https://levqor.ai/r/https://[redacted]@x.io/y"}, // a URL in the path is a URL too
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
