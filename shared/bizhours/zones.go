@@ -2,7 +2,6 @@ package bizhours
 
 import (
 	_ "embed"
-	"encoding/binary"
 	"errors"
 	"time"
 )
@@ -13,10 +12,23 @@ import (
 // once, in the format documented in internal/genzones. It is searched in
 // place on each lookup rather than decoded at start-up, so a cold start pays
 // nothing for it and a lookup costs a binary search plus one TZif parse (as
-// time.LoadLocation does).
+// time.LoadLocation does). It is a string, not a []byte, so that the linker
+// puts it with the read-only data rather than the writable: the stripped
+// tickets binary is within its 8 MiB only with the 64 KiB-aligned segments
+// split that way.
 //
 //go:embed zoneinfo.bin
-var zoneinfo []byte
+var zoneinfo string
+
+// zoneData is an index's bytes: the embedded string, or a []byte the tests
+// damage and fuzz.
+type zoneData interface{ ~string | ~[]byte }
+
+func be16[D zoneData](d D, off uint64) uint64 { return uint64(d[off])<<8 | uint64(d[off+1]) }
+
+func be32[D zoneData](d D, off uint64) uint64 {
+	return uint64(d[off])<<24 | uint64(d[off+1])<<16 | uint64(d[off+2])<<8 | uint64(d[off+3])
+}
 
 // The layout constants mirror internal/genzones: TestZonesMatchTzdata reads
 // every name of the generated file back and TestTinyIndex lays one out from
@@ -44,22 +56,21 @@ func loadLocation(name string) (*time.Location, error) {
 
 // zoneLocation loads name from an index in zoneinfo.bin's format; data is a
 // parameter so that damaged and fuzzed indexes can be tried.
-func zoneLocation(data []byte, name string) (*time.Location, error) {
+func zoneLocation[D zoneData](data D, name string) (*time.Location, error) {
 	tz, err := findZone(data, name)
 	if err != nil {
 		return nil, err
 	}
-	return time.LoadLocationFromTZData(name, tz)
+	return time.LoadLocationFromTZData(name, []byte(tz)) // a copy of one zone, a few KB
 }
 
 // zoneCounts checks data's header and that both record tables lie within
 // data, so that every record below a count can be read without more checks.
-func zoneCounts(data []byte) (names, blobs uint64, err error) {
+func zoneCounts[D zoneData](data D) (names, blobs uint64, err error) {
 	if len(data) < zoneHeader || string(data[:len(zoneMagic)]) != zoneMagic {
 		return 0, 0, errZoneData
 	}
-	names = uint64(binary.BigEndian.Uint32(data[4:]))
-	blobs = uint64(binary.BigEndian.Uint32(data[8:]))
+	names, blobs = be32(data, 4), be32(data, 8)
 	if zoneHeader+zoneRecord*(names+blobs) > uint64(len(data)) { // cannot overflow: both < 2^32
 		return 0, 0, errZoneData
 	}
@@ -67,9 +78,9 @@ func zoneCounts(data []byte) (names, blobs uint64, err error) {
 }
 
 // span returns data[off:off+n], or false when that is not within data.
-func span(data []byte, off, n uint64) ([]byte, bool) {
+func span[D zoneData](data D, off, n uint64) (D, bool) {
 	if off > uint64(len(data)) || n > uint64(len(data))-off {
-		return nil, false
+		return data[:0], false
 	}
 	return data[off : off+n], true
 }
@@ -77,19 +88,18 @@ func span(data []byte, off, n uint64) ([]byte, bool) {
 // findZone returns the TZif data for name by binary search of data's sorted
 // name records. Names are compared as strings without copying when they are
 // used only in the comparison, so a lookup allocates nothing here.
-func findZone(data []byte, name string) ([]byte, error) {
+func findZone[D zoneData](data D, name string) (D, error) {
 	names, blobs, err := zoneCounts(data)
 	if err != nil {
-		return nil, err
+		return data[:0], err
 	}
-	be := binary.BigEndian
 	lo, hi := uint64(0), names
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		r := data[zoneHeader+zoneRecord*mid:]
-		key, ok := span(data, uint64(be.Uint32(r)), uint64(be.Uint16(r[4:])))
+		r := zoneHeader + zoneRecord*mid
+		key, ok := span(data, be32(data, r), be16(data, r+4))
 		if !ok {
-			return nil, errZoneData
+			return data[:0], errZoneData
 		}
 		switch {
 		case string(key) < name:
@@ -97,27 +107,27 @@ func findZone(data []byte, name string) ([]byte, error) {
 		case string(key) > name:
 			hi = mid
 		default:
-			blob := uint64(be.Uint16(r[6:]))
+			blob := be16(data, r+6)
 			if blob >= blobs {
-				return nil, errZoneData
+				return data[:0], errZoneData
 			}
-			br := data[zoneHeader+zoneRecord*(names+blob):]
-			tz, ok := span(data, uint64(be.Uint32(br)), uint64(be.Uint32(br[4:])))
+			br := zoneHeader + zoneRecord*(names+blob)
+			tz, ok := span(data, be32(data, br), be32(data, br+4))
 			if !ok {
-				return nil, errZoneData
+				return data[:0], errZoneData
 			}
 			return tz, nil
 		}
 	}
-	return nil, errors.New("unknown time zone " + name)
+	return data[:0], errors.New("unknown time zone " + name)
 }
 
 // zoneVersion returns the tzdata release (e.g. "2025c") data was built from.
-func zoneVersion(data []byte) (string, error) {
+func zoneVersion[D zoneData](data D) (string, error) {
 	if _, _, err := zoneCounts(data); err != nil {
 		return "", err
 	}
-	v, ok := span(data, uint64(binary.BigEndian.Uint32(data[12:])), uint64(binary.BigEndian.Uint32(data[16:])))
+	v, ok := span(data, be32(data, 12), be32(data, 16))
 	if !ok {
 		return "", errZoneData
 	}

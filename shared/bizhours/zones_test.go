@@ -83,7 +83,7 @@ func TestZonesMatchTzdata(t *testing.T) {
 		want = append(want, name)
 	}
 	slices.Sort(want)
-	got := indexNames(t, zoneinfo)
+	got := indexNames(t, []byte(zoneinfo))
 	if !slices.Equal(got, want) {
 		t.Fatalf("zoneinfo.bin holds %d names, time/tzdata %d; they differ (go generate ./shared/bizhours)", len(got), len(want))
 	}
@@ -195,7 +195,7 @@ func record(t *testing.T, data []byte, name string) (nameRec, blobRec int) {
 // Parse, never as a panic in the function handling a request.
 func TestCorruptZoneData(t *testing.T) {
 	const name = "Europe/London"
-	nameRec, blobRec := record(t, zoneinfo, name)
+	nameRec, blobRec := record(t, []byte(zoneinfo), name)
 	be := binary.BigEndian
 	tests := []struct {
 		desc   string
@@ -240,7 +240,7 @@ func TestCorruptZoneData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			data := tt.damage(slices.Clone(zoneinfo))
+			data := tt.damage([]byte(zoneinfo))
 			if loc, err := zoneLocation(data, name); err == nil {
 				t.Fatalf("lookup in damaged data succeeded: %v", loc)
 			}
@@ -285,7 +285,7 @@ func tinySeed(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tinyIndex("2025c", []string{"Asia/Tokyo", "Europe/London", "GB"}, []int{0, 1, 1}, [][]byte{tokyo, london})
+	return tinyIndex("2025c", []string{"Asia/Tokyo", "Europe/London", "GB"}, []int{0, 1, 1}, [][]byte{[]byte(tokyo), []byte(london)})
 }
 
 func TestTinyIndex(t *testing.T) {
@@ -310,7 +310,7 @@ func FuzzLoadLocation(f *testing.F) {
 		f.Add(s)
 	}
 	listed := make(map[string]bool)
-	for _, n := range indexNames(f, zoneinfo) {
+	for _, n := range indexNames(f, []byte(zoneinfo)) {
 		listed[n] = true
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -334,7 +334,7 @@ func FuzzZoneData(f *testing.F) {
 	f.Add(seed, "Europe/Paris")
 	f.Add(seed[:zoneHeader], "Europe/London")
 	f.Add([]byte(zoneMagic), "")
-	f.Add(zoneinfo[:4096], "Africa/Abidjan")
+	f.Add([]byte(zoneinfo[:4096]), "Africa/Abidjan")
 	f.Fuzz(func(t *testing.T, data []byte, name string) {
 		if tz, err := findZone(data, name); err == nil && len(tz) > len(data) {
 			t.Fatalf("findZone returned %d bytes from %d", len(tz), len(data))
