@@ -608,9 +608,16 @@ func (r *Record) context(fields []Field, omitted bool) {
 }
 
 // secretKey reports a context key holding one of secretWords anywhere
-// (ignoring ASCII case; a three-letter word where a word starts), without
-// lowering a copy: it runs for every context key.
+// (ignoring case; a three-letter word where a word starts), without
+// lowering a copy unless the key holds non-ASCII: it runs for every
+// context key, and "to\u212Aen" (a Kelvin sign) folds to "token".
 func secretKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if k[i] >= utf8.RuneSelf {
+			k = strings.ToLower(strings.ToUpper(k)) // "ſ" to "S" to "s", "K" (Kelvin) to "k"
+			break
+		}
+	}
 	for i := 0; i < len(k); i++ {
 		for _, w := range secretByFirst[k[i]] {
 			if len(k)-i >= len(w) && asciiEqualFold(k[i:i+len(w)], w) && (len(w) > 3 || wordStartsAt(k, i)) {

@@ -325,7 +325,7 @@ func FuzzParse(f *testing.F) {
 // once.
 func TestContextScrubbed(t *testing.T) {
 	b, err := Parse(batchOf(`{"level":"info","message":"m","ts":1,"context":{"card":4111111111111111,"phone":447700900123,"count":42,` +
-		`"access_token":"abc","apiKey":"yyyy","client_secret":"z","otp":"123456","pwd":"p","sid":"s","userSid":"u","inside":"kept","step":"pay","step":"done"}}`))
+		`"access_token":"abc","apiKey":"yyyy","client_secret":"z","otp":"123456","pwd":"p","sid":"s","userSid":"u","inside":"kept","to\u212Aen":"k","pa\u017F\u017Fword":"l","step":"pay","step":"done"}}`))
 	if err != nil || len(b.Records) != 1 {
 		t.Fatal(err, b)
 	}
@@ -338,7 +338,7 @@ func TestContextScrubbed(t *testing.T) {
 	}
 	want := map[string]any{"card": RedactedNumber, "phone": RedactedNumber, "count": 42.0, "access_token": RedactedValue,
 		"apiKey": RedactedValue, "client_secret": RedactedValue, "otp": RedactedValue, "pwd": RedactedValue,
-		"sid": RedactedValue, "userSid": RedactedValue, "inside": "kept", "step": "done"}
+		"sid": RedactedValue, "userSid": RedactedValue, "inside": "kept", "to\u212Aen": RedactedValue, "pa\u017F\u017Fword": RedactedValue, "step": "done"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("context %s = %v, want %v", k, got[k], v)

@@ -158,8 +158,18 @@ func closeObject(b []byte, n int) []byte {
 // group left empty by its redacted keys.
 func appendAttr(b []byte, a slog.Attr) ([]byte, bool) {
 	a.Value = a.Value.Resolve()
-	if a.Key == "" && a.Value.Kind() == slog.KindAny && a.Value.Any() == nil {
-		return b, false // the zero Attr
+	if a.Value.Kind() == slog.KindAny {
+		switch v := a.Value.Any().(type) {
+		case nil:
+			if a.Key == "" {
+				return b, false // the zero Attr
+			}
+		case *slog.Source: // as JSONHandler writes one: its non-zero fields, if any
+			if v == nil || *v == (slog.Source{}) {
+				return b, false
+			}
+			a.Value = sourceGroup(v)
+		}
 	}
 	if a.Value.Kind() != slog.KindGroup {
 		if Redacted(a.Key) {
@@ -193,6 +203,21 @@ func appendAttr(b []byte, a slog.Attr) ([]byte, bool) {
 		return b[:len(b)-1], true
 	}
 	return closeObject(b, 1), true
+}
+
+// sourceGroup is JSONHandler's group for a source location.
+func sourceGroup(s *slog.Source) slog.Value {
+	var as []slog.Attr
+	if s.Function != "" {
+		as = append(as, slog.String("function", s.Function))
+	}
+	if s.File != "" {
+		as = append(as, slog.String("file", s.File))
+	}
+	if s.Line != 0 {
+		as = append(as, slog.Int("line", s.Line))
+	}
+	return slog.GroupValue(as...)
 }
 
 // appendValue appends v as JSONHandler does: floats, durations and

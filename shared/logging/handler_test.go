@@ -117,6 +117,8 @@ func TestHandlerMatchesJSONHandler(t *testing.T) {
 		}, msg: "x", attrs: []slog.Attr{slog.Int("n", 1)}},
 		{name: "empty attr", msg: "x", attrs: []slog.Attr{{}, slog.Int("n", 1), {}}},
 		{name: "bad key", msg: "x", attrs: []slog.Attr{slog.Any("!BADKEY", "k")}},
+		{name: "sources", msg: "x", attrs: []slog.Attr{slog.Any("a", &slog.Source{Function: "f"}), slog.Any("b", &slog.Source{}),
+			slog.Any("c", (*slog.Source)(nil)), slog.Any("d", &slog.Source{Function: "f", File: "x.go", Line: 3})}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

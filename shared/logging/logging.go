@@ -2,8 +2,10 @@
 // line with the fields the SPEC names (timestamp, level, message, service,
 // function_name, cold_start, request_id, correlation_id).
 //
-// Keys that could carry customer content or credentials are dropped by the
-// handler itself, so a careless call site cannot leak them.
+// Attributes whose key (or enclosing group) could carry customer content or
+// credentials are dropped by the handler itself, so a careless call site
+// cannot leak them under those names. Only attribute keys are looked at: the
+// fields of a map or struct logged with slog.Any are written as they are.
 package logging
 
 import (
@@ -11,8 +13,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // redacted lists attribute keys that are never written, whatever their value.
@@ -20,14 +24,20 @@ var redacted = []string{"body", "email", "authorization", "token", "secret", "pa
 
 // Redacted reports whether an attribute key is withheld from every log line.
 // It runs for every attribute of every line: a key is compared, ignoring
-// case, with the redacted keys of its length only.
+// case, with the redacted keys of its length only, unless it holds
+// non-ASCII, whose case folding can change its length ("to\u212Aen",
+// with a Kelvin sign, folds to "token").
 func Redacted(key string) bool {
-	if len(key) >= len(redactedByLen) {
-		return false
+	if len(key) < len(redactedByLen) {
+		for _, k := range redactedByLen[len(key)] {
+			if strings.EqualFold(key, k) {
+				return true
+			}
+		}
 	}
-	for _, k := range redactedByLen[len(key)] {
-		if strings.EqualFold(key, k) {
-			return true
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf {
+			return slices.ContainsFunc(redacted, func(k string) bool { return strings.EqualFold(key, k) })
 		}
 	}
 	return false

@@ -151,7 +151,8 @@ func TestLevelFromLambda(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
-	for k, want := range map[string]bool{"body": true, "BODY": true, "email": true, "subject": false, "": false, "correlation_id": false} {
+	for k, want := range map[string]bool{"body": true, "BODY": true, "email": true, "subject": false, "": false, "correlation_id": false,
+		"to\u212Aen": true, "pa\u017F\u017Fword": true, "\u212Aey": false} {
 		if Redacted(k) != want {
 			t.Errorf("Redacted(%q) = %v", k, !want)
 		}
