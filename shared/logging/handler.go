@@ -329,8 +329,23 @@ func appendString(b []byte, s string) []byte {
 				continue
 			}
 			i += bits.TrailingZeros64(m) >> 3
+		} else if len(s) >= 8 {
+			// The last few bytes: the last eight, with those before i
+			// (done already) read as 'a', so that none of them is flagged
+			// or lends a borrow.
+			w := s[len(s)-8:]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			done := uint64(1)<<(8*(i-len(s)+8)) - 1
+			x = x&^done | 'a'*lo&done
+			q, bs := x^('"'*lo), x^('\\'*lo)
+			m := (x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi
+			if m == 0 {
+				break
+			}
+			i = len(s) - 8 + bits.TrailingZeros64(m)>>3
 		} else {
-			// The last few bytes, one at a time.
+			// A short string, a byte at a time.
 			for i < len(s) && s[i] < utf8.RuneSelf && safe[s[i]] {
 				i++
 			}

@@ -30,7 +30,7 @@ var redacted = []string{"body", "email", "authorization", "token", "secret", "pa
 func Redacted(key string) bool {
 	if len(key) < len(redactedByLen) {
 		for _, k := range redactedByLen[len(key)] {
-			if strings.EqualFold(key, k) {
+			if key[0]|0x20 == k[0] && strings.EqualFold(key, k) { // most keys differ at once
 				return true
 			}
 		}
