@@ -93,16 +93,6 @@ func Rules() []Rule {
 	}
 }
 
-// Check runs every rule and returns the findings, sorted.
-func Check(t *Template) []Finding {
-	var out []Finding
-	for _, r := range Rules() {
-		out = append(out, r.Check(t)...)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
-}
-
 // ---- template access ----
 
 func (t *Template) ofType(typ string) []string {
