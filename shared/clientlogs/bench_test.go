@@ -12,11 +12,11 @@ import (
 
 // fullBatch is the body of events/clientlogs-full.json: 50 records (the
 // limit) with stacks, contexts, addresses, tokens and phone numbers.
-func fullBatch(b *testing.B) []byte {
-	b.Helper()
+func fullBatch(tb testing.TB) []byte {
+	tb.Helper()
 	var ev struct{ Body string }
-	if err := json.Unmarshal(eventfile.Read(b, "clientlogs-full.json", nil), &ev); err != nil {
-		b.Fatal(err)
+	if err := json.Unmarshal(eventfile.Read(tb, "clientlogs-full.json", nil), &ev); err != nil {
+		tb.Fatal(err)
 	}
 	return []byte(ev.Body)
 }

@@ -5,19 +5,14 @@
 package clientlogs
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/levqor/serverless/shared/problem"
 )
@@ -104,29 +99,22 @@ func (b Batch) Truncated() int {
 // Every string of an accepted record is scrubbed (Scrub) before it is cut
 // to its limit, so a cut never leaves half an address behind.
 //
-// It reads the body in one pass of encoding/json/v2's tokenizer
-// (github.com/go-json-experiment/json/jsontext), without reflection: the
-// batch is on the request path, and a page's unload waits on it.
+// It reads the body in one pass (scanner), without reflection: the batch
+// is on the request path, and a page's unload waits on it.
 func Parse(body string) (Batch, error) {
 	if len(body) > MaxBatchBytes {
 		return Batch{}, problem.Newf(problem.TooLarge, "a batch may be at most %d bytes", MaxBatchBytes)
 	}
-	// The decoders are pooled, with the buffer each reads into, as the
-	// function parses one batch after another.
-	dec := decoders.Get().(*jsontext.Decoder)
-	dec.Reset(strings.NewReader(body), decodeOptions...)
-	defer decoders.Put(dec)
-	// Strings are cut from the body rather than each copied: a batch
-	// holds hundreds of them.
-	p := parser{dec: dec, text: body, fields: make([]Field, 0, 32)}
+	return parse(newScanner(body))
+}
+
+// parse is Parse over any tokenizer: the tests run it over jsontext's
+// Decoder too, to hold the scanner to it.
+func parse(dec tokenizer) (Batch, error) {
+	p := parser{dec: dec, fields: make([]Field, 0, 32)}
 	b, err := p.batch()
-	if err == nil {
-		// The object must be the whole body.
-		if _, err = p.dec.ReadToken(); err == io.EOF {
-			err = nil
-		} else if err == nil {
-			err = errTrailing
-		}
+	if err == nil && !p.dec.end() {
+		err = errTrailing // the object must be the whole body
 	}
 	var invalid *problem.Error
 	switch {
@@ -138,12 +126,17 @@ func Parse(body string) (Batch, error) {
 	return b, nil
 }
 
-// decodeOptions take what browsers send as they send it: invalid UTF-8 (a
-// lone surrogate) becomes U+FFFD, and a duplicate name is left to the
-// parser, which drops the record that has one rather than the batch.
-var decodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
-
-var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(strings.NewReader("")) }}
+// tokenizer is what the parser reads a batch with: scanner, whose methods
+// say what each does.
+type tokenizer interface {
+	PeekKind() byte
+	ReadToken() (token, error)
+	ReadValue() (string, error)
+	ReadString() (string, error)
+	SkipValue() error
+	StackDepth() int
+	end() bool
+}
 
 var errTrailing = errors.New("data after the batch")
 
@@ -162,46 +155,29 @@ const (
 const maxTS = 253402300799999
 
 type parser struct {
-	dec  *jsontext.Decoder
-	text string // the body
+	dec tokenizer
 	// fields backs every record's context: one array for the batch
 	// rather than a few growing ones per record.
 	fields []Field
 }
 
-// readString reads a string value (the next value must be one): a
-// substring of p.text when the literal has no escape, else its unquoted
-// copy (unquote); invalid UTF-8 reads as U+FFFD.
-func (p *parser) readString() (string, error) {
-	raw, err := p.dec.ReadValue()
-	if err != nil {
-		return "", err
-	}
-	if !utf8.Valid(raw) {
-		b, _ := jsontext.AppendUnquote(nil, raw) // the decoder has checked the syntax
-		return string(b), nil
-	}
-	if bytes.IndexByte(raw, '\\') < 0 {
-		end := int(p.dec.InputOffset())
-		return p.text[end-len(raw)+1 : end-1], nil
-	}
-	return unquote(raw), nil
-}
+// readString reads a string value (the next value must be one).
+func (p *parser) readString() (string, error) { return p.dec.ReadString() }
 
 // unquote returns the value of raw, a valid JSON string literal of valid
 // UTF-8. A stack is a line per frame, so "\n" every few dozen bytes: the
 // text between escapes is copied whole and the result built in place.
-func unquote(raw []byte) string {
+func unquote(raw string) string {
 	s := raw[1 : len(raw)-1]
 	var b strings.Builder
 	b.Grow(len(s))
 	for {
-		i := bytes.IndexByte(s, '\\')
+		i := strings.IndexByte(s, '\\')
 		if i < 0 {
-			b.Write(s)
+			b.WriteString(s)
 			return b.String()
 		}
-		b.Write(s[:i])
+		b.WriteString(s[:i])
 		c := s[i+1]
 		switch c {
 		case 'n':
@@ -228,7 +204,7 @@ func unquote(raw []byte) string {
 // unicodeEscape reads the \uXXXX at the start of s, or the surrogate pair
 // \uXXXX\uXXXX, returning the rune (U+FFFD for a lone surrogate, as the
 // decoder's AllowInvalidUTF8 has it) and the bytes read.
-func unicodeEscape(s []byte) (rune, int) {
+func unicodeEscape(s string) (rune, int) {
 	r := hex4(s[2:6])
 	if !utf16.IsSurrogate(r) {
 		return r, 6
@@ -242,9 +218,9 @@ func unicodeEscape(s []byte) (rune, int) {
 }
 
 // hex4 is the value of four hex digits, which the decoder has checked.
-func hex4(h []byte) rune {
+func hex4(h string) rune {
 	var r rune
-	for _, c := range h {
+	for _, c := range []byte(h) {
 		switch {
 		case c <= '9':
 			c -= '0'
@@ -396,7 +372,7 @@ func (p *parser) record() (wire, error) {
 		}
 		var dst *string
 		var bit uint8
-		switch string(name) {
+		switch name {
 		case `"level"`:
 			dst, bit = &w.level, 1
 		case `"message"`:

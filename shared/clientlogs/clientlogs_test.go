@@ -357,7 +357,7 @@ func FuzzUnquote(f *testing.F) {
 		if err != nil || !utf8.Valid(raw) || bytes.IndexByte(raw, '\\') < 0 {
 			return
 		}
-		if got := unquote(raw); got != string(want) {
+		if got := unquote(string(raw)); got != string(want) {
 			t.Errorf("unquote(%s) = %q, want %q", raw, got, want)
 		}
 	})
