@@ -157,8 +157,8 @@ func scrubURLs(s string) string {
 		}
 		i = end
 		u := s[start:end]
-		c := cleanURLParts(u, at, q)
-		if c == u {
+		c, changed := cleanURLParts("", u, at, q)
+		if !changed {
 			continue
 		}
 		if last == 0 {
@@ -199,9 +199,10 @@ const (
 
 // cleanURL scrubs the part of a URL after its "scheme://": credentials
 // before the host go, the query keeps allowed parameters, the fragment
-// goes, and a script's ":line:col" (a stack frame) stays. It returns u
-// itself when there is nothing to change.
-func cleanURL(u string) string {
+// goes, and a script's ":line:col" (a stack frame) stays. It returns head
+// followed by the result and true, or false when there is nothing to
+// change.
+func cleanURL(head, u string) (string, bool) {
 	// Where the host ends, the last '@' in it and where the query or
 	// fragment starts.
 	hostEnd, at, q := -1, -1, -1
@@ -219,12 +220,12 @@ func cleanURL(u string) string {
 			q = i
 		}
 	}
-	return cleanURLParts(u, at, q)
+	return cleanURLParts(head, u, at, q)
 }
 
 // cleanURLParts is cleanURL given the last '@' before the host ends and
 // where the query or fragment starts (-1 for none).
-func cleanURLParts(u string, at, q int) string {
+func cleanURLParts(head, u string, at, q int) (string, bool) {
 	prefix := ""
 	if at >= 0 {
 		prefix, u = RedactedValue+"@", u[at+1:]
@@ -244,26 +245,36 @@ func cleanURLParts(u string, at, q int) string {
 			path, inner = c, true
 		}
 	}
-	if rest == "" {
-		if prefix == "" && !inner {
-			return u
+	query, fragment, keep, changed := "", false, 0, false
+	if rest != "" {
+		if scriptPath(path) {
+			if k := lineColSuffix(rest); k < len(rest) {
+				rest, pos = rest[:k], rest[k:]
+			}
 		}
-		return prefix + path
-	}
-	if scriptPath(path) {
-		if k := lineColSuffix(rest); k < len(rest) {
-			rest, pos = rest[:k], rest[k:]
+		query = rest
+		if h := strings.IndexByte(rest, '#'); h >= 0 {
+			query, fragment = rest[:h], true
 		}
+		keep, changed = queryChange(query)
 	}
-	query, fragment := rest, false
-	if h := strings.IndexByte(rest, '#'); h >= 0 {
-		query, fragment = rest[:h], true
-	}
-	query, changed := cleanQuery(query)
 	if prefix == "" && !inner && !fragment && !changed {
-		return u
+		return "", false
 	}
-	return prefix + path + query + pos
+	// One allocation: head, then the cleaned URL.
+	var b strings.Builder
+	b.Grow(len(head) + len(prefix) + len(u) + 16)
+	b.WriteString(head)
+	b.WriteString(prefix)
+	b.WriteString(path)
+	if changed {
+		b.WriteString(query[:keep])
+		writeQuery(&b, query[keep:], keep > 0)
+	} else {
+		b.WriteString(query)
+	}
+	b.WriteString(pos)
+	return b.String(), true
 }
 
 // scriptPath reports a URL path of a script, whose trailing ":line:col"
@@ -291,10 +302,24 @@ func queryNeedsCleaning(query string) bool {
 }
 
 // cleanQuery returns query ("?a=b&c") as writeQuery writes it and true,
-// or query itself and false when no parameter changes. The parameters
-// before the first that changes (or the first ';') are kept as they are
-// rather than decided twice.
+// or query itself and false when no parameter changes.
 func cleanQuery(query string) (string, bool) {
+	keep, changed := queryChange(query)
+	if !changed {
+		return query, false
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	b.WriteString(query[:keep])
+	writeQuery(&b, query[keep:], keep > 0)
+	return b.String(), true
+}
+
+// queryChange reports whether writeQuery would change query and, if so,
+// how much of it (query[:keep]) it would write as it is: the parameters
+// before the first that changes (or the first ';'), so that those are
+// not decided twice.
+func queryChange(query string) (keep int, changed bool) {
 	i := 0 // query[:i] is as writeQuery would write it
 	for i+1 < len(query) && (i == 0 || query[i] == '&') {
 		p, _ := cutParam(query[i+1:])
@@ -304,13 +329,9 @@ func cleanQuery(query string) (string, bool) {
 		i += 1 + len(p)
 	}
 	if i+1 >= len(query) || !queryNeedsCleaning(query[i:]) {
-		return query, false
+		return 0, false
 	}
-	var b strings.Builder
-	b.Grow(len(query) + 16)
-	b.WriteString(query[:i])
-	writeQuery(&b, query[i:], i > 0)
-	return b.String(), true
+	return i, true
 }
 
 // writeQuery writes query with each parameter as paramAction says, empty
@@ -932,8 +953,8 @@ func PageURL(raw string) string {
 	// The text pass need not clean the URL again, only another one in it.
 	rest := raw[i+3:]
 	u := raw
-	if c := cleanURL(rest); c != rest {
-		u = raw[:i+3] + c
+	if c, changed := cleanURL(raw[:i+3], rest); changed {
+		u = c
 	}
 	return scrub(u, strings.Contains(rest, "://"))
 }
