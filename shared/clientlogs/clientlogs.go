@@ -6,6 +6,7 @@ package clientlogs
 
 import (
 	"errors"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -44,10 +45,12 @@ const (
 	Info  Level = "info"
 )
 
-// Field is one context value: a string, a float64 or a bool.
+// Field is one context value: a string, a float64 or a bool, held as a
+// slog.Value, which holds them without an allocation and is what the log
+// line takes.
 type Field struct {
 	Key   string
-	Value any
+	Value slog.Value
 }
 
 // Record is one accepted, scrubbed record.
@@ -451,20 +454,22 @@ func (p *parser) context(w *wire) error {
 			}
 			continue
 		}
-		var v any
+		var v slog.Value
 		if kind == '"' {
-			if v, err = p.readString(); err != nil {
+			str, err := p.readString()
+			if err != nil {
 				return err
 			}
+			v = slog.StringValue(str)
 		} else {
 			t, err := p.dec.ReadToken()
 			if err != nil {
 				return err
 			}
 			if kind == '0' {
-				v = t.Float()
+				v = slog.Float64Value(t.Float())
 			} else {
-				v = t.Bool()
+				v = slog.BoolValue(t.Bool())
 			}
 		}
 		p.fields = append(p.fields, Field{Key: key, Value: v})
@@ -551,21 +556,21 @@ func (r *Record) context(fields []Field, omitted bool) {
 		if len(f.Key) > MaxContextKey {
 			f.Key, omitted = cut(f.Key, MaxContextKey), true
 		}
-		switch v := f.Value.(type) {
-		case string:
-			v = Scrub(v)
+		switch f.Value.Kind() {
+		case slog.KindString:
+			v := Scrub(f.Value.String())
 			if len(v) > MaxContextValue {
 				v, omitted = cut(v, MaxContextValue), true
 			}
-			f.Value = v
-		case float64:
+			f.Value = slog.StringValue(v)
+		case slog.KindFloat64:
 			// A number of card or phone length is one.
-			if math.Abs(v) >= math.Pow10(minDigits-1) {
-				f.Value = RedactedNumber
+			if math.Abs(f.Value.Float64()) >= math.Pow10(minDigits-1) {
+				f.Value = slog.StringValue(RedactedNumber)
 			}
 		}
 		if secretKey(f.Key) {
-			f.Value = RedactedValue
+			f.Value = slog.StringValue(RedactedValue)
 		}
 	}
 	// Sorted by key, the last of a repeated key kept (as JSON readers do).

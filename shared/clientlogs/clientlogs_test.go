@@ -334,7 +334,7 @@ func TestContextScrubbed(t *testing.T) {
 		if _, dup := got[f.Key]; dup {
 			t.Errorf("key %s twice", f.Key)
 		}
-		got[f.Key] = f.Value
+		got[f.Key] = f.Value.Any()
 	}
 	want := map[string]any{"card": RedactedNumber, "phone": RedactedNumber, "count": 42.0, "access_token": RedactedValue,
 		"apiKey": RedactedValue, "client_secret": RedactedValue, "otp": RedactedValue, "pwd": RedactedValue,

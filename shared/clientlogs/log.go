@@ -44,7 +44,7 @@ func Log(ctx context.Context, l *slog.Logger, r Record) {
 	if len(r.Context) > 0 {
 		ctxAttrs := make([]slog.Attr, len(r.Context))
 		for i, f := range r.Context {
-			ctxAttrs[i] = slog.Any(f.Key, f.Value)
+			ctxAttrs[i] = slog.Attr{Key: f.Key, Value: f.Value}
 		}
 		attrs = append(attrs, slog.Attr{Key: "context", Value: slog.GroupValue(ctxAttrs...)})
 	}
