@@ -157,8 +157,10 @@ func TestUptime(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// t0 is the uptime tests' fixed start.
-var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+// t0 is the uptime tests' start: today's midnight (UTC), as DynamoDB Local
+// applies the table's TTL to the real clock and would drop records
+// written with a fixed date once it is 90 days past.
+var t0 = time.Now().UTC().Truncate(24 * time.Hour)
 
 // newUptime returns an Uptime store on a fresh table in DynamoDB Local.
 func newUptime(t *testing.T) *dynamo.Uptime {

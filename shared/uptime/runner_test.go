@@ -443,8 +443,10 @@ func TestRunnerHangingTarget(t *testing.T) {
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
-// t0 is the fixed start of the runner tests.
-var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+// t0 is the start of the runner tests: today's midnight (UTC), as DynamoDB
+// Local applies the table's TTL to the real clock and would drop records
+// written with a fixed date once it is 90 days past.
+var t0 = time.Now().UTC().Truncate(24 * time.Hour)
 
 // newStore returns the DynamoDB store on a fresh table in DynamoDB Local.
 func newStore(t *testing.T) *dynamo.Uptime {
