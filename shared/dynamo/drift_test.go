@@ -20,7 +20,9 @@ func TestDriftReports(t *testing.T) {
 	ep := dynamolocal.Endpoint(t)
 	client := dynamolocal.Client(t, ep)
 	table := dynamolocal.Table(t, client)
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	// Noon today: DynamoDB Local applies the table's TTL (90 days here) to
+	// the real clock, so a fixed date would make the reports vanish.
+	now := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
 	ids := 0
 	s := &dynamo.DriftReports{Client: client, Table: table,
 		Now:   func() time.Time { return now },
@@ -51,7 +53,7 @@ func TestDriftReports(t *testing.T) {
 
 	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: dynamo.DriftReportPK},
-		"sk": &types.AttributeValueMemberS{Value: "2026-11-25T12:00:00.010Z#id2"},
+		"sk": &types.AttributeValueMemberS{Value: now.Format(time.DateOnly) + "T12:00:00.010Z#id2"},
 	}})
 	if err != nil || out.Item == nil {
 		t.Fatalf("stored item not found under its key: %v", err)
