@@ -11,12 +11,13 @@ const module = "github.com/levqor/serverless/"
 // Domain lists the packages that must stay free of AWS: the tier table,
 // business hours, tickets and their triage, idempotency's rules, uptime and
 // its probes, drift's rules, and the vocabulary they share (problems,
-// events, retries, metrics, monitor, logs, correlation ids, warm-ups).
+// events, retries, metrics, monitor, logs, correlation ids, warm-ups, JSON
+// text).
 var Domain = []string{
 	"shared/tiers", "shared/bizhours", "shared/tickets", "shared/triage", "shared/idempotency",
 	"shared/uptime", "shared/probe", "shared/drift", "shared/clientlogs", "shared/status",
 	"shared/problem", "shared/eventbus", "shared/retry", "shared/metrics", "shared/monitor",
-	"shared/logging", "shared/correlation", "shared/warmup", "shared/buildinfo",
+	"shared/logging", "shared/correlation", "shared/warmup", "shared/buildinfo", "shared/jsonstr",
 }
 
 // forbidden reports the dependencies a domain package may not have.

@@ -3,11 +3,11 @@ package clientlogs
 import (
 	"errors"
 	"math"
-	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/levqor/serverless/shared/jsonstr"
 )
 
 // scanner reads a batch's JSON (RFC 8259) token by token, straight from the
@@ -17,7 +17,7 @@ import (
 // record with a repeated name, not the batch), which
 // FuzzScannerMatchesJsontext holds it to. It exists for speed: a full batch
 // is about 1,500 tokens and 30 KB of strings, and jsontext's general
-// decoder, checking strings a byte at a time, was a sixth of an ingest.
+// decoder checks strings a byte at a time.
 type scanner struct {
 	s     string
 	i     int
@@ -266,20 +266,11 @@ const (
 
 // str reads the string literal at s[i] and returns it, quotes included,
 // with what it saw in it. Strings are most of a batch, so plain ASCII is
-// passed over eight bytes at a time (as logging's escaper does).
+// passed over eight bytes at a time (jsonstr.Special).
 func (p *scanner) str() (string, int, error) {
 	s, i, f := p.s, p.i+1, 0
 	for {
-		for ; i+8 <= len(s); i += 8 {
-			w := s[i : i+8]
-			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			q, bs := x^('"'*lo), x^('\\'*lo)
-			if m := (x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi; m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-		}
+		i = jsonstr.Special(s, i)
 		if i >= len(s) {
 			return "", 0, errSyntax // unterminated
 		}
@@ -306,17 +297,12 @@ func (p *scanner) str() (string, int, error) {
 			}
 		case c < 0x20:
 			return "", 0, errSyntax
-		case c >= utf8.RuneSelf: // UTF-8, valid or not
+		default: // 0x80 and above: UTF-8, valid or not
 			f |= strNonASCII
-			i++
-		default: // a plain byte in the last few
 			i++
 		}
 	}
 }
-
-// lo and hi are the bytes 0x01 and 0x80 in every lane of a uint64.
-const lo, hi = 0x0101010101010101, 0x8080808080808080
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f' }
 

@@ -8,13 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/levqor/serverless/shared/jsonstr"
 )
 
 // handler writes slog records as the lines slog.JSONHandler writes, with
@@ -297,61 +298,16 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
-// safe marks the ASCII bytes a JSON string holds as they are.
-var safe = func() (t [utf8.RuneSelf]bool) {
-	for c := ' '; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // appendString appends s quoted as JSONHandler quotes it: control bytes,
 // '"' and '\\' escaped, invalid UTF-8 as \ufffd, and U+2028 and U+2029
 // escaped (they end a line in JavaScript). Plain ASCII, most of any line,
-// is passed over eight bytes at a time and copied whole.
+// is passed over eight bytes at a time (jsonstr.Special) and copied whole.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			// Flag the bytes with their top bit set, below 0x20, or '"'
-			// or '\\' (the has-a-zero-byte test of "Bit Twiddling
-			// Hacks": the lowest flag is the first such byte, though
-			// flags above it may be false). The compiler makes the
-			// eight reads one load.
-			w := s[i : i+8]
-			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			q, bs := x^('"'*lo), x^('\\'*lo)
-			m := (x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi
-			if m == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(m) >> 3
-		} else if len(s) >= 8 {
-			// The last few bytes: the last eight, with those before i
-			// (done already) read as 'a', so that none of them is flagged
-			// or lends a borrow.
-			w := s[len(s)-8:]
-			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			done := uint64(1)<<(8*(i-len(s)+8)) - 1
-			x = x&^done | 'a'*lo&done
-			q, bs := x^('"'*lo), x^('\\'*lo)
-			m := (x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi
-			if m == 0 {
-				break
-			}
-			i = len(s) - 8 + bits.TrailingZeros64(m)>>3
-		} else {
-			// A short string, a byte at a time.
-			for i < len(s) && s[i] < utf8.RuneSelf && safe[s[i]] {
-				i++
-			}
-			if i == len(s) {
-				break
-			}
+		if i = jsonstr.Special(s, i); i == len(s) {
+			break
 		}
 		// s[i] is to escape, or the start of a multi-byte sequence.
 		c := s[i]
@@ -393,9 +349,6 @@ func appendString(b []byte, s string) []byte {
 }
 
 const hex = "0123456789abcdef"
-
-// lo and hi are the bytes 0x01 and 0x80 in every lane of a uint64.
-const lo, hi = 0x0101010101010101, 0x8080808080808080
 
 // levelName is a level's lower-case name ("info", "warn+2").
 func levelName(l slog.Level) string {
