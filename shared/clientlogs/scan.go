@@ -188,10 +188,8 @@ func (p *scanner) ReadToken() (token, error) {
 			return token{}, err
 		}
 		t.str = unquoteRaw(raw, f)
-		if n := len(p.stack); n > 0 && (p.stack[n-1] == stObjFirst || p.stack[n-1] == stObjNext) {
-			p.stack[n-1] = stObjColon // a name
-			return t, nil
-		}
+		p.noteString()
+		return t, nil
 	case '0':
 		raw, err := p.number()
 		if err != nil {
@@ -250,12 +248,17 @@ func (p *scanner) ReadString() (string, error) {
 		return "", err
 	}
 	p.ready = false
+	p.noteString()
+	return unquoteRaw(raw, f), nil
+}
+
+// noteString notes a string read: a name in an object, else a value.
+func (p *scanner) noteString() {
 	if n := len(p.stack); n > 0 && (p.stack[n-1] == stObjFirst || p.stack[n-1] == stObjNext) {
 		p.stack[n-1] = stObjColon
-	} else {
-		p.done()
+		return
 	}
-	return unquoteRaw(raw, f), nil
+	p.done()
 }
 
 // What str saw in a string literal.
