@@ -1,6 +1,7 @@
 package samtemplate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -32,64 +33,55 @@ func (t *Template) TableTTLAttribute() string {
 	return str(spec["AttributeName"])
 }
 
+// table reads TicketsTable's properties into a CreateTable request: their
+// names are the SDK's field names, so JSON carries them across.
 func (t *Template) table(name string) (*dynamodb.CreateTableInput, error) {
 	res, ok := t.resolved[TableLogicalID]
 	if !ok {
 		return nil, errors.New("no such resource")
 	}
-	p := res.Properties
+	// The template's one table has no secondary index: emulate what it uses.
+	for _, k := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
+		if res.Properties[k] != nil {
+			return nil, fmt.Errorf("%s: not created locally (the local stack emulates what template.yaml uses, and it has none)", k)
+		}
+	}
+	var p struct {
+		dynamodb.CreateTableInput
+		StreamSpecification *struct{ StreamViewType types.StreamViewType }
+	}
+	b, _ := json.Marshal(res.Properties)
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("properties: %w", err)
+	}
 	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: p.AttributeDefinitions,
+		KeySchema:            p.KeySchema,
 	}
-	if bm := str(p["BillingMode"]); bm != "" {
-		in.BillingMode = types.BillingMode(bm)
-	}
-	for _, a := range asList(p["AttributeDefinitions"]) {
-		m := asMap(a)
-		n, typ := str(m["AttributeName"]), str(m["AttributeType"])
-		if n == "" || typ == "" {
+	for _, a := range in.AttributeDefinitions {
+		if aws.ToString(a.AttributeName) == "" || a.AttributeType == "" {
 			return nil, errors.New("AttributeDefinitions: AttributeName and AttributeType are required")
 		}
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(n), AttributeType: types.ScalarAttributeType(typ),
-		})
-	}
-	var err error
-	if in.KeySchema, err = keySchema(p["KeySchema"]); err != nil {
-		return nil, err
 	}
 	if len(in.KeySchema) == 0 {
 		return nil, errors.New("KeySchema is required")
+	}
+	for _, k := range in.KeySchema {
+		if aws.ToString(k.AttributeName) == "" || k.KeyType == "" {
+			return nil, errors.New("KeySchema: AttributeName and KeyType are required")
+		}
+	}
+	if p.BillingMode != "" {
+		in.BillingMode = p.BillingMode
 	}
 	if in.BillingMode == types.BillingModeProvisioned {
 		// DynamoDB Local ignores capacity; a nominal one keeps the request valid.
 		in.ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}
 	}
-	// The template's one table has no secondary index: emulate what it uses.
-	for _, k := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
-		if p[k] != nil {
-			return nil, fmt.Errorf("%s: not created locally (the local stack emulates what template.yaml uses, and it has none)", k)
-		}
-	}
-	if s := asMap(p["StreamSpecification"]); s != nil {
-		in.StreamSpecification = &types.StreamSpecification{
-			StreamEnabled:  aws.Bool(true),
-			StreamViewType: types.StreamViewType(str(s["StreamViewType"])),
-		}
+	if s := p.StreamSpecification; s != nil {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: s.StreamViewType}
 	}
 	return in, nil
-}
-
-func keySchema(v any) ([]types.KeySchemaElement, error) {
-	var out []types.KeySchemaElement
-	for _, k := range asList(v) {
-		m := asMap(k)
-		n, typ := str(m["AttributeName"]), str(m["KeyType"])
-		if n == "" || typ == "" {
-			return nil, errors.New("KeySchema: AttributeName and KeyType are required")
-		}
-		out = append(out, types.KeySchemaElement{AttributeName: aws.String(n), KeyType: types.KeyType(typ)})
-	}
-	return out, nil
 }
