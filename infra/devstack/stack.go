@@ -150,8 +150,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		return s, err
 	}
 	gw.AccountID = account
-	gw.CORS = corsConfig(tpl)
-	if gw.CORS != nil {
+	if gw.CORS = corsConfig(tpl); gw.CORS != nil {
 		gw.CORS.AllowOrigins = append(gw.CORS.AllowOrigins, cfg.corsOrigins...)
 	}
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
@@ -340,41 +339,19 @@ func asyncRetries(fn samtemplate.Function) int {
 	return 2
 }
 
-// corsConfig reads the HTTP API's CorsConfiguration (its own or Globals'),
-// nil when there is none. CorsConfiguration: true allows every origin.
+// corsConfig reads the HTTP API's CorsConfiguration, nil when there is
+// none. Its names are gateway.CORS's, so JSON carries it across. Only the
+// template's form is read, an object on the HttpApi resource: Globals' and
+// CorsConfiguration: true are not emulated (no CORS headers then).
 func corsConfig(tpl *samtemplate.Template) *gateway.CORS {
-	var raw any
+	var c *gateway.CORS
 	for _, id := range tpl.ResourcesOfType("AWS::Serverless::HttpApi") {
-		if v, ok := tpl.Resources[id].Properties["CorsConfiguration"]; ok {
-			raw = v
+		b, _ := json.Marshal(tpl.Resources[id].Properties["CorsConfiguration"])
+		if json.Unmarshal(b, &c) != nil {
+			return nil
 		}
 	}
-	if raw == nil {
-		raw = tpl.Globals["HttpApi"]["CorsConfiguration"]
-	}
-	if b, ok := raw.(bool); ok && b {
-		return &gateway.CORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}}
-	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		return nil
-	}
-	strs := func(key string) []string {
-		var out []string
-		list, _ := m[key].([]any)
-		for _, v := range list {
-			if s, ok := v.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	maxAge, _ := m["MaxAge"].(float64)
-	creds, _ := m["AllowCredentials"].(bool)
-	return &gateway.CORS{
-		AllowOrigins: strs("AllowOrigins"), AllowMethods: strs("AllowMethods"), AllowHeaders: strs("AllowHeaders"),
-		ExposeHeaders: strs("ExposeHeaders"), MaxAge: int(maxAge), AllowCredentials: creds,
-	}
+	return c
 }
 
 // ruleName is the rule's Name, or the name SAM would derive.

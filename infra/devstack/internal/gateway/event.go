@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -63,13 +62,8 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 	var query map[string]string
 	if values, err := url.ParseQuery(r.URL.RawQuery); err == nil && len(values) > 0 {
 		query = map[string]string{}
-		keys := make([]string, 0, len(values))
-		for k := range values {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			query[k] = strings.Join(values[k], ",")
+		for k, vs := range values {
+			query[k] = strings.Join(vs, ",")
 		}
 	}
 

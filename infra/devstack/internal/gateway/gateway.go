@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // Limits of an HTTP API and of a synchronous Lambda invocation.
@@ -63,8 +65,6 @@ type Gateway struct {
 	Log func(format string, args ...any)
 	// Timeout overrides IntegrationTimeout (tests).
 	Timeout time.Duration
-	// Now is the clock (default time.Now).
-	Now func() time.Time
 	// CORS is the API's CorsConfiguration (nil: none).
 	CORS *CORS
 
@@ -193,7 +193,7 @@ func matchSegments(pattern, segs []string) (map[string]string, bool) {
 
 // ServeHTTP answers one request as API Gateway would.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := g.now()
+	now := time.Now()
 	requestID := newRequestID()
 	w.Header().Set("Apigw-Requestid", requestID)
 	status, fn := g.serve(w, r, requestID, now)
@@ -302,21 +302,14 @@ func translate(payload []byte) (*response, error) {
 			body:    payload,
 		}, nil
 	}
-	var out struct {
-		StatusCode        int                 `json:"statusCode"`
-		Headers           map[string]string   `json:"headers"`
-		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-		Cookies           []string            `json:"cookies"`
-		Body              *string             `json:"body"`
-		IsBase64Encoded   bool                `json:"isBase64Encoded"`
-	}
+	var out events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(payload, &out); err != nil {
 		return nil, fmt.Errorf("malformed Lambda proxy response: %v", err)
 	}
 	if out.StatusCode < 100 || out.StatusCode > 599 {
 		return nil, fmt.Errorf("malformed Lambda proxy response: statusCode %d", out.StatusCode)
 	}
-	resp := &response{status: out.StatusCode, headers: http.Header{}}
+	resp := &response{status: out.StatusCode, headers: http.Header{}, body: []byte(out.Body)}
 	for k, vs := range out.MultiValueHeaders {
 		for _, v := range vs {
 			resp.headers.Add(k, v)
@@ -328,15 +321,12 @@ func translate(payload []byte) (*response, error) {
 	for _, c := range out.Cookies {
 		resp.headers.Add("Set-Cookie", c)
 	}
-	if out.Body != nil {
-		resp.body = []byte(*out.Body)
-		if out.IsBase64Encoded {
-			b, err := base64.StdEncoding.DecodeString(*out.Body)
-			if err != nil {
-				return nil, fmt.Errorf("malformed Lambda proxy response: body is not base64: %v", err)
-			}
-			resp.body = b
+	if out.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(out.Body)
+		if err != nil {
+			return nil, fmt.Errorf("malformed Lambda proxy response: body is not base64: %v", err)
 		}
+		resp.body = b
 	}
 	return resp, nil
 }
@@ -349,13 +339,6 @@ func apiError(w http.ResponseWriter, status int, message string) int {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	return status
-}
-
-func (g *Gateway) now() time.Time {
-	if g.Now != nil {
-		return g.Now()
-	}
-	return time.Now()
 }
 
 // newRequestID returns an id shaped like API Gateway's ("LV7fzho-PHcEJPw=").
