@@ -68,8 +68,6 @@ type Bus struct {
 	Region, Account string
 	// Print receives each accepted event as one JSON line (nil: not printed).
 	Print func(line []byte)
-	// Now is the clock (default time.Now).
-	Now func() time.Time
 
 	mu      sync.Mutex
 	failure string
@@ -213,7 +211,7 @@ func (b *Bus) accept(e putEntry) resultEntry {
 	if size := len(*e.Source) + len(*e.DetailType) + len(detail) + len(strings.Join(e.Resources, "")); size > maxEntrySize {
 		return resultEntry{ErrorCode: "InvalidArgument", ErrorMessage: "Entry size exceeds 256 KB."}
 	}
-	now := b.now()
+	now := time.Now()
 	if e.Time != nil {
 		sec := int64(*e.Time)
 		now = time.Unix(sec, int64((*e.Time-float64(sec))*1e9))
@@ -271,9 +269,6 @@ func (b *Bus) ruleARN(name string) string {
 	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", b.Region, b.Account, name)
 }
 
-// RuleARN returns the ARN of the rule named name, as resources of its events.
-func (b *Bus) RuleARN(name string) string { return b.ruleARN(name) }
-
 func (b *Bus) describeRule(w http.ResponseWriter, body []byte) {
 	r, ok := b.rule(w, body)
 	if !ok {
@@ -304,13 +299,6 @@ func (b *Bus) listTargets(w http.ResponseWriter, body []byte) {
 		target["Input"] = r.Input
 	}
 	writeJSON(w, map[string]any{"Targets": []any{target}})
-}
-
-func (b *Bus) now() time.Time {
-	if b.Now != nil {
-		return b.Now()
-	}
-	return time.Now()
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

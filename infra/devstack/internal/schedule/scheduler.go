@@ -40,8 +40,6 @@ type Scheduler struct {
 	APIURL, APIID string
 	// Log receives one line per firing and its result.
 	Log func(format string, args ...any)
-	// Now is the clock (default time.Now).
-	Now func() time.Time
 	// After waits (default time.After); tests shorten the wait.
 	After func(time.Duration) <-chan time.Time
 	// RetryDelays are the waits before Lambda's asynchronous retries
@@ -87,7 +85,7 @@ func (s *Scheduler) Payload(rule Rule, t time.Time) ([]byte, error) {
 // Fire invokes rule's target once and logs the outcome. It returns the
 // function's response, or an error for a function error or failed invoke.
 func (s *Scheduler) Fire(ctx context.Context, rule Rule) ([]byte, error) {
-	payload, err := s.Payload(rule, s.now())
+	payload, err := s.Payload(rule, time.Now())
 	if err != nil {
 		s.log("[schedule %s] %v", rule.Name, err)
 		return nil, err
@@ -155,25 +153,17 @@ func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
 		go func() {
 			defer wg.Done()
 			for {
-				now := s.now()
-				next := r.Expression.Next(now)
+				now := time.Now()
 				select {
 				case <-ctx.Done():
 					return
-				case <-s.after(next.Sub(now)):
+				case <-s.after(r.Expression.Next(now).Sub(now)):
 					s.fire(ctx, r)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-}
-
-func (s *Scheduler) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 func (s *Scheduler) after(d time.Duration) <-chan time.Time {
