@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"sync"
 	"time"
 )
@@ -73,7 +72,7 @@ func loadCmd(args []string) error {
 			firstErr = fe
 		}
 		s := summarize(lat)
-		p99 := quantileOf(lat, 0.99)
+		p99 := s.p99
 		rps := float64(len(lat)) / d.Seconds()
 		mean := 0.0
 		for _, x := range lat {
@@ -101,15 +100,6 @@ func method(body []byte) string {
 		return http.MethodPost
 	}
 	return http.MethodGet
-}
-
-func quantileOf(xs []float64, q float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	c := slices.Clone(xs)
-	slices.Sort(c)
-	return quantile(c, q)
 }
 
 // loopbackURL parses raw and refuses any host that is not a loopback address.

@@ -55,8 +55,8 @@ func usage() {
 
 // summary is the median and spread of a set of samples.
 type summary struct {
-	n                       int
-	min, p10, med, p90, max float64
+	n                            int
+	min, p10, med, p90, p99, max float64
 }
 
 func summarize(xs []float64) summary {
@@ -65,7 +65,7 @@ func summarize(xs []float64) summary {
 	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	return summary{n: len(s), min: s[0], p10: quantile(s, 0.10), med: quantile(s, 0.5), p90: quantile(s, 0.90), max: s[len(s)-1]}
+	return summary{n: len(s), min: s[0], p10: quantile(s, 0.10), med: quantile(s, 0.5), p90: quantile(s, 0.90), p99: quantile(s, 0.99), max: s[len(s)-1]}
 }
 
 // quantile of sorted s by linear interpolation.
