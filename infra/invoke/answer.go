@@ -1,10 +1,13 @@
 package invoke
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/levqor/serverless/shared/httpapi"
 )
 
 // RefusedEndpoint is where local runs send AWS services that have no local
@@ -41,12 +44,8 @@ func IsHTTPEvent(event []byte) bool {
 // and a valid body when that type is JSON; for any other event a JSON
 // document.
 func CheckAnswer(event, out []byte) string {
-	var fnErr struct {
-		ErrorType    string `json:"errorType"`
-		ErrorMessage string `json:"errorMessage"`
-	}
-	if json.Unmarshal(out, &fnErr) == nil && (fnErr.ErrorType != "" || fnErr.ErrorMessage != "") {
-		return fmt.Sprintf("function error %s: %s", fnErr.ErrorType, fnErr.ErrorMessage)
+	if errType := FunctionError(out); errType != "" {
+		return fmt.Sprintf("function error %s: %s", errType, errorMessage(out))
 	}
 	if !IsHTTPEvent(event) {
 		if !json.Valid(out) {
@@ -54,12 +53,7 @@ func CheckAnswer(event, out []byte) string {
 		}
 		return ""
 	}
-	var resp struct {
-		StatusCode      int               `json:"statusCode"`
-		Headers         map[string]string `json:"headers"`
-		Body            string            `json:"body"`
-		IsBase64Encoded bool              `json:"isBase64Encoded"`
-	}
+	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return "answer is not an HTTP API response: " + err.Error()
 	}
@@ -69,18 +63,14 @@ func CheckAnswer(event, out []byte) string {
 	if resp.StatusCode >= 500 {
 		return fmt.Sprintf("statusCode %d (a 5xx)", resp.StatusCode)
 	}
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(resp.Body)
-		if err != nil {
-			return "body is not valid base64: " + err.Error()
-		}
-		body = b
+	body, err := httpapi.Body(resp.Body, resp.IsBase64Encoded)
+	if err != nil {
+		return "body is not valid base64"
 	}
 	if len(body) == 0 {
 		return ""
 	}
-	ct := contentType(resp.Headers)
+	ct := httpapi.Header(resp.Headers, "Content-Type")
 	switch {
 	case ct == "":
 		return "a body without a Content-Type"
@@ -88,16 +78,6 @@ func CheckAnswer(event, out []byte) string {
 		return "" // a script, a page: only JSON is checked further
 	case !json.Valid(body):
 		return "body is not JSON"
-	}
-	return ""
-}
-
-// contentType is the Content-Type header, whatever its case.
-func contentType(h map[string]string) string {
-	for k, v := range h {
-		if strings.EqualFold(k, "Content-Type") {
-			return v
-		}
 	}
 	return ""
 }

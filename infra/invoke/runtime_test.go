@@ -14,6 +14,7 @@ import (
 	"github.com/levqor/serverless/infra/contract"
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/warmup"
 )
 
@@ -109,8 +110,8 @@ func TestFunctionsAnswerTheirEvents(t *testing.T) {
 							Headers    map[string]string `json:"headers"`
 						}
 						_ = json.Unmarshal(out, &r)
-						if r.StatusCode < 400 || r.StatusCode > 499 || !strings.HasPrefix(contentType(r.Headers), "application/problem+json") {
-							t.Errorf("%s: status %d, Content-Type %q; want a 4xx problem document", filepath.Base(path), r.StatusCode, contentType(r.Headers))
+						if r.StatusCode < 400 || r.StatusCode > 499 || !strings.HasPrefix(httpapi.Header(r.Headers, "Content-Type"), "application/problem+json") {
+							t.Errorf("%s: status %d, Content-Type %q; want a 4xx problem document", filepath.Base(path), r.StatusCode, httpapi.Header(r.Headers, "Content-Type"))
 						}
 					}
 				})
