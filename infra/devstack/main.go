@@ -44,7 +44,6 @@ type config struct {
 	dbPort      int
 	ddbEndpoint string
 	table       string
-	stage       string
 	maxEnvs     int
 	busFail     string
 	schedules   bool
@@ -66,7 +65,6 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.dbPort, "db-port", 0, "DynamoDB Local port (0 picks a free one)")
 	fs.StringVar(&c.ddbEndpoint, "dynamodb-endpoint", "", "use this already running DynamoDB (Local) instead of starting one (the fault tests put a proxy here)")
 	fs.StringVar(&c.table, "table", "levqor-local-tickets", "name of the tickets table in DynamoDB Local")
-	fs.StringVar(&c.stage, "stage", "", "value of the template's Stage parameter (default: the template's default)")
 	fs.IntVar(&c.maxEnvs, "max-envs", 4, "execution environments per function at most (Lambda concurrency, capped by ReservedConcurrentExecutions)")
 	fs.StringVar(&c.busFail, "bus-fail", "", `start with the event bus failing: "all" (every call fails) or "entries" (every entry fails)`)
 	fs.BoolVar(&c.schedules, "schedules", true, "run the template's schedules")

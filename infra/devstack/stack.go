@@ -50,14 +50,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	ctx, cancel := context.WithCancel(parent)
 	s := &stack{out: out, cancel: cancel}
 
-	opts := samtemplate.Options{Overrides: samtemplate.LocalOverrides(cfg.table), Parameters: map[string]string{}}
-	for k, v := range cfg.params {
-		opts.Parameters[k] = v
-	}
-	if cfg.stage != "" {
-		opts.Parameters["Stage"] = cfg.stage
-	}
-	tpl, err := samtemplate.Load(cfg.template, opts)
+	tpl, err := samtemplate.Load(cfg.template, samtemplate.Options{Overrides: samtemplate.LocalOverrides(cfg.table), Parameters: cfg.params})
 	if err != nil {
 		return s, err
 	}
@@ -98,15 +91,8 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	apiURL := "http://" + apiLn.Addr().String()
 	awsURL := "http://" + awsLn.Addr().String()
 
-	// The event bus, knowing the schedule rules for DescribeRule.
-	rules := scheduleRules(tpl)
-	bus := localbus.New(region, account, rules)
-	bus.Print = func(line []byte) { out.printf("[EventBus] %s", line) }
-	if err := bus.SetFailure(cfg.busFail); err != nil {
-		return s, err
-	}
-
-	// Functions, one pool of execution environments each.
+	// Functions, one pool of execution environments each, their routes and
+	// their schedule rules (for the bus's DescribeRule, and to run).
 	endpoints := map[string]string{
 		"AWS_ENDPOINT_URL_DYNAMODB":         ddbEndpoint,
 		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": ddbEndpoint,
@@ -118,6 +104,8 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	byID := map[string]*invoke.Pool{}
 	var routes []gateway.Route
 	var lambdas []*locallambda.Function
+	var busRules []localbus.Rule
+	var srules []schedule.Rule
 	rie, err := invoke.RIE(filepath.Dir(cfg.template))
 	if err != nil {
 		return s, err
@@ -133,8 +121,9 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		if fn.Alias != "" {
 			aliases = []string{fn.Alias}
 		}
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID)
 		lambdas = append(lambdas, &locallambda.Function{
-			Name: fn.LogicalID, ARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID),
+			Name: fn.LogicalID, ARN: arn,
 			Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
 			MemorySize: fn.MemorySize, Timeout: fn.Timeout, Env: fn.Env, Invoker: invoker{f},
 			Aliases: aliases,
@@ -142,6 +131,36 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		for _, r := range fn.Routes {
 			routes = append(routes, gateway.Route{Method: r.Method, Path: r.Path, Auth: r.Auth, Name: fn.LogicalID, Function: invoker{f}})
 		}
+		for _, sc := range fn.Schedules {
+			name := sc.Name
+			if name == "" {
+				name = fn.LogicalID + sc.EventName // the name SAM would derive
+			}
+			busRules = append(busRules, localbus.Rule{
+				Name: name, ScheduleExpression: sc.Expression, Enabled: sc.Enabled,
+				TargetID: fn.LogicalID + sc.EventName + "LambdaTarget", TargetARN: arn, Input: sc.Input,
+			})
+			if !cfg.schedules {
+				continue
+			}
+			if !sc.Enabled {
+				out.printf("[devstack] schedule %s of %s is disabled in the template", sc.Name, fn.LogicalID)
+				continue
+			}
+			expr, err := schedule.Parse(sc.Expression)
+			if err != nil {
+				return s, fmt.Errorf("%s event %s: %w", fn.LogicalID, sc.EventName, err)
+			}
+			srules = append(srules, schedule.Rule{
+				Name: name, Expression: expr, Input: sc.Input, FunctionName: fn.LogicalID,
+				Target: invoker{f}, FireAtStart: cfg.fireAtStartFor(name, sc.EventName), Retries: asyncRetries(fn),
+			})
+		}
+	}
+	bus := localbus.New(region, account, busRules)
+	bus.Print = func(line []byte) { out.printf("[EventBus] %s", line) }
+	if err := bus.SetFailure(cfg.busFail); err != nil {
+		return s, err
 	}
 
 	// The HTTP API.
@@ -205,13 +224,11 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 					return s, err
 				}
 				m.Checkpoints = checkpoints
-				s.workers.Add(1)
-				go func() {
-					defer s.workers.Done()
+				s.workers.Go(func() {
 					if err := m.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 						out.printf("[devstack] stream %s stopped: %v", m.Name, err)
 					}
-				}()
+				})
 			}
 		}
 	}
@@ -224,28 +241,8 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 			Region: region, Account: account, APIURL: apiURL, APIID: "local",
 			Log: func(format string, args ...any) { out.printf(format, args...) },
 		}
-		var srules []schedule.Rule
-		for _, fn := range tpl.Functions {
-			for _, sc := range fn.Schedules {
-				if !sc.Enabled {
-					out.printf("[devstack] schedule %s of %s is disabled in the template", sc.Name, fn.LogicalID)
-					continue
-				}
-				expr, err := schedule.Parse(sc.Expression)
-				if err != nil {
-					return s, fmt.Errorf("%s event %s: %w", fn.LogicalID, sc.EventName, err)
-				}
-				name := ruleName(fn, sc)
-				srules = append(srules, schedule.Rule{
-					Name: name, Expression: expr, Input: sc.Input, FunctionName: fn.LogicalID,
-					Target: invoker{byID[fn.LogicalID]}, FireAtStart: cfg.fireAtStartFor(name, sc.EventName),
-					Retries: asyncRetries(fn),
-				})
-			}
-		}
 		sort.SliceStable(srules, func(i, j int) bool { return keepaliveFirst(srules[i].FunctionName, srules[j].FunctionName) })
-		s.workers.Add(1)
-		go func() { defer s.workers.Done(); sched.Run(ctx, srules) }()
+		s.workers.Go(func() { sched.Run(ctx, srules) })
 	}
 	return s, nil
 }
@@ -277,8 +274,7 @@ func (s *stack) close() {
 	s.cancel()
 	var wg sync.WaitGroup
 	for _, f := range s.functions {
-		wg.Add(1)
-		go func() { defer wg.Done(); f.Close() }()
+		wg.Go(func() { f.Close() })
 	}
 	wg.Wait()
 	s.workers.Wait()
@@ -352,30 +348,6 @@ func corsConfig(tpl *samtemplate.Template) *gateway.CORS {
 		}
 	}
 	return c
-}
-
-// ruleName is the rule's Name, or the name SAM would derive.
-func ruleName(fn samtemplate.Function, sc samtemplate.Schedule) string {
-	if sc.Name != "" {
-		return sc.Name
-	}
-	return fn.LogicalID + sc.EventName
-}
-
-// scheduleRules describes the template's schedule rules for the bus.
-func scheduleRules(tpl *samtemplate.Template) []localbus.Rule {
-	var rules []localbus.Rule
-	for _, fn := range tpl.Functions {
-		for _, sc := range fn.Schedules {
-			rules = append(rules, localbus.Rule{
-				Name: ruleName(fn, sc), ScheduleExpression: sc.Expression, Enabled: sc.Enabled,
-				TargetID:  fn.LogicalID + sc.EventName + "LambdaTarget",
-				TargetARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID),
-				Input:     sc.Input,
-			})
-		}
-	}
-	return rules
 }
 
 // invoker adapts an invoke.Pool to the gateway's, the scheduler's and
