@@ -269,8 +269,7 @@ func (p *Pool) Close() {
 	p.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, e := range envs {
-		wg.Add(1)
-		go func() { defer wg.Done(); e.Stop() }()
+		wg.Go(func() { e.Stop() })
 	}
 	wg.Wait()
 	p.stopping.Wait()
@@ -278,8 +277,7 @@ func (p *Pool) Close() {
 
 // stop stops e in the background, for Close to wait on.
 func (p *Pool) stop(e *Emulator) {
-	p.stopping.Add(1)
-	go func() { defer p.stopping.Done(); e.Stop() }()
+	p.stopping.Go(func() { e.Stop() })
 }
 
 // logLine writes one line to the function's output.

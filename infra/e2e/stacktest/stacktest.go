@@ -65,11 +65,9 @@ func Build(t testing.TB) Binaries {
 	errs := make([]error, len(tpl.Functions))
 	var wg sync.WaitGroup
 	for i, fn := range tpl.Functions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, errs[i] = invoke.Binary(context.Background(), root, "./functions/"+fn.Dir, filepath.Join(b.Bin, fn.Dir, "bootstrap"))
-		}()
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {

@@ -111,9 +111,7 @@ func (s *Scheduler) fire(ctx context.Context, rule Rule) {
 	if _, err := s.Fire(ctx, rule); err == nil || rule.Retries <= 0 {
 		return
 	}
-	s.retries.Add(1)
-	go func() {
-		defer s.retries.Done()
+	s.retries.Go(func() {
 		for attempt := 1; attempt <= rule.Retries; attempt++ {
 			delay := s.retryDelay(attempt)
 			s.log("[schedule %s] asynchronous retry %d of %d in %s", rule.Name, attempt, rule.Retries, delay)
@@ -127,7 +125,7 @@ func (s *Scheduler) fire(ctx context.Context, rule Rule) {
 			}
 		}
 		s.log("[schedule %s] retries exhausted: in AWS the event now goes to the on-failure destination", rule.Name)
-	}()
+	})
 }
 
 func (s *Scheduler) retryDelay(attempt int) time.Duration {
@@ -149,9 +147,7 @@ func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
 	}
 	var wg sync.WaitGroup
 	for _, r := range rules {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				now := time.Now()
 				select {
@@ -161,7 +157,7 @@ func (s *Scheduler) Run(ctx context.Context, rules []Rule) {
 					s.fire(ctx, r)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
