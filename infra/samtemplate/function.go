@@ -40,8 +40,6 @@ type Function struct {
 	ReservedConcurrency *int
 	// EventInvokeConfig is the raw EventInvokeConfig property, nil when unset.
 	EventInvokeConfig map[string]any
-	// Raw is the function resource itself, unmerged and unresolved.
-	Raw Resource
 }
 
 // Route is one HttpApi event of a function.
@@ -91,17 +89,11 @@ func (f *Function) LambdaEnv() map[string]string {
 	return m
 }
 
-// DirFor returns the functions/ folder name for a logical id:
-// "DriftScanFunction" -> "driftscan".
-func DirFor(logicalID string) string {
-	return strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
-}
-
 func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]any, resources map[string]Resource) (Function, error) {
 	p := merge(globals, res.Properties)
 	fn := Function{
 		LogicalID:         id,
-		Dir:               DirFor(id),
+		Dir:               strings.ToLower(strings.TrimSuffix(id, "Function")),
 		Runtime:           str(p["Runtime"]),
 		Handler:           str(p["Handler"]),
 		CodeUri:           str(p["CodeUri"]),
@@ -111,7 +103,6 @@ func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]an
 		Alias:             str(p["AutoPublishAlias"]),
 		Env:               map[string]string{},
 		Policies:          raw.Properties["Policies"],
-		Raw:               raw,
 		EventInvokeConfig: asMap(raw.Properties["EventInvokeConfig"]),
 	}
 	if lc := asMap(p["LoggingConfig"]); lc != nil {

@@ -60,17 +60,9 @@ type Options struct {
 // the given name, the bus "levqor-local", the API id "local", the stack name
 // "levqor-local" and region eu-west-2. Callers may add or replace keys.
 func LocalOverrides(tableName string) map[string]string {
-	return map[string]string{
-		TableLogicalID:    tableName,
-		"EventBus":        "levqor-local",
-		"HttpApi":         "local",
-		"AWS::Region":     "eu-west-2",
-		"AWS::StackName":  "levqor-local",
-		"AWS::URLSuffix":  "amazonaws.com",
-		"AWS::Partition":  "aws",
-		"AWS::AccountId":  "000000000000",
-		"DeadLetterQueue": "levqor-local-dlq",
-	}
+	m := maps.Clone(pseudoDefaults) // the local stack's own answers
+	maps.Copy(m, map[string]string{TableLogicalID: tableName, "EventBus": "levqor-local", "HttpApi": "local", "DeadLetterQueue": "levqor-local-dlq"})
+	return m
 }
 
 // pseudoDefaults answers pseudo parameters that Overrides leaves out, so
@@ -264,20 +256,17 @@ func process(data []byte, po *intrinsics.ProcessorOptions) (*template, error) {
 
 // Function returns the function with the given logical id, or nil.
 func (t *Template) Function(logicalID string) *Function {
-	for i := range t.Functions {
-		if t.Functions[i].LogicalID == logicalID {
-			return &t.Functions[i]
-		}
-	}
-	return nil
+	return t.find(func(f *Function) bool { return f.LogicalID == logicalID })
 }
 
 // FunctionByDir returns the function built from functions/<dir>, or nil.
 func (t *Template) FunctionByDir(dir string) *Function {
-	for i := range t.Functions {
-		if t.Functions[i].Dir == dir {
-			return &t.Functions[i]
-		}
+	return t.find(func(f *Function) bool { return f.Dir == dir })
+}
+
+func (t *Template) find(match func(*Function) bool) *Function {
+	if i := slices.IndexFunc(t.Functions, func(f Function) bool { return match(&f) }); i >= 0 {
+		return &t.Functions[i]
 	}
 	return nil
 }
