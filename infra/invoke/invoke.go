@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -129,15 +130,9 @@ var Local = map[string]string{
 // AWS_ENDPOINT_URL_DYNAMODB). PATH is kept so the emulator can run.
 func Env(fn *samtemplate.Function, extra map[string]string) []string {
 	m := map[string]string{"PATH": os.Getenv("PATH")}
-	for k, v := range Local {
-		m[k] = v
-	}
-	for k, v := range fn.Env {
-		m[k] = v
-	}
-	for k, v := range fn.LambdaEnv() {
-		m[k] = v
-	}
+	maps.Copy(m, Local)
+	maps.Copy(m, fn.Env)
+	maps.Copy(m, fn.LambdaEnv())
 	m["AWS_LAMBDA_FUNCTION_NAME"] = fn.LogicalID
 	if fn.Timeout > 0 {
 		m["AWS_LAMBDA_FUNCTION_TIMEOUT"] = strconv.Itoa(fn.Timeout)
@@ -145,9 +140,7 @@ func Env(fn *samtemplate.Function, extra map[string]string) []string {
 	if fn.MemorySize > 0 {
 		m["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(fn.MemorySize)
 	}
-	for k, v := range extra {
-		m[k] = v
-	}
+	maps.Copy(m, extra)
 	return proc.Environ(m)
 }
 

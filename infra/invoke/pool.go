@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -261,10 +263,7 @@ func (p *Pool) Environments() int {
 func (p *Pool) Close() {
 	p.mu.Lock()
 	p.closed = true
-	envs := make([]*Emulator, 0, len(p.all))
-	for e := range p.all {
-		envs = append(envs, e)
-	}
+	envs := slices.Collect(maps.Keys(p.all))
 	p.all, p.idle = map[*Emulator]struct{}{}, nil
 	p.mu.Unlock()
 	var wg sync.WaitGroup
