@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -179,28 +180,37 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 // startOnce runs bin until its first /next and stops it. It returns the
 // time from just before exec to that request, and the process's stderr.
 func startOnce(api *runtimeapi.Server, bin string, env []string) (time.Duration, string, error) {
+	var out limitedBuffer
+	d, stop, err := launch(api, bin, env, &out)
+	if err != nil {
+		return 0, "", fmt.Errorf("%w: %s", err, out.String())
+	}
+	stop()
+	return d, out.String(), nil
+}
+
+// launch starts bin with env, its stderr to stderr, and waits for its first
+// /next. It returns the time from just before exec to that request and how
+// to stop the process, or an error when it exits or takes over 10 s.
+func launch(api *runtimeapi.Server, bin string, env []string, stderr io.Writer) (time.Duration, func(), error) {
 	arrived := api.Expect()
 	cmd := exec.Command(bin)
-	cmd.Env = env
-	var out limitedBuffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &out
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, io.Discard, stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stop := func() { cmd.Process.Kill(); <-exited }
 	select {
 	case t1 := <-arrived:
-		cmd.Process.Kill()
-		<-exited
-		return t1.Sub(t0), out.String(), nil
+		return t1.Sub(t0), stop, nil
 	case err := <-exited:
-		return 0, "", fmt.Errorf("exited during init (%v): %s", err, out.String())
+		return 0, nil, fmt.Errorf("exited during init (%v)", err)
 	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		<-exited
-		return 0, "", fmt.Errorf("no /next within 10s: %s", out.String())
+		stop()
+		return 0, nil, errors.New("no /next within 10s")
 	}
 }
 

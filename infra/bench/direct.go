@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -49,19 +47,11 @@ func directCmd(args []string) error {
 	defer h.Close()
 	tpl, api, canary := h.tpl, h.api, h.canary
 	env := append(functionEnv(tpl, *fn, api.Addr(), canary.Addr()), "LOG_LEVEL=warn")
-	cmd := exec.Command(*bin)
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	arrived := api.Expect()
-	if err := cmd.Start(); err != nil {
-		return err
+	_, stop, err := launch(api, *bin, env, os.Stderr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *bin, err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	select {
-	case <-arrived:
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("%s: no /next within 10s", *bin)
-	}
+	defer stop()
 
 	headers := map[string]string{"user-agent": "levqor-bench"}
 	method := http.MethodGet
