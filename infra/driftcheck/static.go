@@ -129,14 +129,10 @@ func folderCheck(root string, b drift.Baseline) drift.Check {
 	return drift.CompareSet("repo.function_folders", drift.CategoryRepo, want, got)
 }
 
-// makefile is what the static scan reads from the Makefile: each build-*
-// target's recipe.
-type makefile struct {
-	recipes map[string]string
-}
-
-func readMakefile(path string) (makefile, error) {
-	mk := makefile{recipes: map[string]string{}}
+// readMakefile returns what the static scan reads from the Makefile: each
+// build-* target's recipe, by target.
+func readMakefile(path string) (map[string]string, error) {
+	mk := map[string]string{}
 	f, err := os.Open(path)
 	if err != nil {
 		return mk, err
@@ -148,10 +144,10 @@ func readMakefile(path string) (makefile, error) {
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "\t") && target != "":
-			mk.recipes[target] += line + "\n"
+			mk[target] += line + "\n"
 		case strings.HasPrefix(line, "build-") && strings.Contains(line, ":"):
 			target, _, _ = strings.Cut(line, ":")
-			mk.recipes[target] += ""
+			mk[target] += ""
 		default:
 			target = ""
 		}
@@ -161,7 +157,7 @@ func readMakefile(path string) (makefile, error) {
 
 // makefileCheck: the Makefile has a build-<LogicalId> target (what sam build
 // calls) for every baseline function, building that function's folder.
-func makefileCheck(mk makefile, err error, b drift.Baseline) drift.Check {
+func makefileCheck(mk map[string]string, err error, b drift.Baseline) drift.Check {
 	const name = "repo.makefile_targets"
 	if err != nil {
 		return drift.Check{Name: name, Category: drift.CategoryRepo, Status: drift.Fail, Detail: err.Error()}
@@ -170,7 +166,7 @@ func makefileCheck(mk makefile, err error, b drift.Baseline) drift.Check {
 	for _, fn := range b.Functions {
 		t := "build-" + fn.LogicalID
 		want = append(want, t+" -> "+fn.Dir)
-		if r, ok := mk.recipes[t]; ok {
+		if r, ok := mk[t]; ok {
 			got = append(got, t+" -> "+builtDir(r))
 		}
 	}

@@ -10,10 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,25 +205,20 @@ func jsonAnswer(a *Answer, wantStatus int, wantType string) (map[string]any, err
 }
 
 func exactKeys(doc map[string]any, keys ...string) error {
-	want := map[string]bool{}
-	for _, k := range keys {
-		want[k] = true
-	}
 	var missing, extra []string
 	for _, k := range keys {
 		if _, ok := doc[k]; !ok {
 			missing = append(missing, k)
 		}
 	}
-	for k := range doc {
-		if !want[k] {
+	for _, k := range slices.Sorted(maps.Keys(doc)) {
+		if !slices.Contains(keys, k) {
 			extra = append(extra, k)
 		}
 	}
 	if len(missing)+len(extra) == 0 {
 		return nil
 	}
-	sort.Strings(extra)
 	return fmt.Errorf("fields differ from the seed's (missing %v, unexpected %v)", missing, extra)
 }
 
