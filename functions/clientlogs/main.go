@@ -17,12 +17,14 @@ import (
 	"github.com/levqor/serverless/shared/clientlogs"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
+	"github.com/levqor/serverless/shared/heap"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 )
 
 func main() {
+	heap.ForLambda(os.Getenv) // the collector sized for Lambda before anything is built
 	r := envconfig.OS.Reader()
 	set := readSettings(r)
 	if err := r.Err(); err != nil {

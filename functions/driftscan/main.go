@@ -26,12 +26,14 @@ import (
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
+	"github.com/levqor/serverless/shared/heap"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 )
 
 func main() {
+	heap.ForLambda(os.Getenv) // the collector sized for Lambda before anything is built
 	fail := func(err error) { envconfig.Exit("driftscan", err) }
 	baseline, err := drift.Current()
 	if err != nil {

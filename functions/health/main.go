@@ -15,11 +15,13 @@ import (
 
 	"github.com/levqor/serverless/shared/awsconfig"
 	"github.com/levqor/serverless/shared/envconfig"
+	"github.com/levqor/serverless/shared/heap"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 )
 
 func main() {
+	heap.ForLambda(os.Getenv) // the collector sized for Lambda before anything is built
 	r := envconfig.OS.Reader()
 	set := readSettings(r)
 	if err := r.Err(); err != nil {

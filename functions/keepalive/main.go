@@ -23,6 +23,7 @@ import (
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
+	"github.com/levqor/serverless/shared/heap"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
@@ -33,6 +34,7 @@ import (
 )
 
 func main() {
+	heap.ForLambda(os.Getenv) // the collector sized for Lambda before anything is built
 	r := envconfig.OS.Reader()
 	c := loadSettings(r)
 	if err := r.Err(); err != nil {

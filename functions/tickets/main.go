@@ -29,6 +29,7 @@ import (
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/envconfig"
+	"github.com/levqor/serverless/shared/heap"
 	"github.com/levqor/serverless/shared/idempotency"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
@@ -40,6 +41,7 @@ import (
 const attemptTimeout = 2 * time.Second
 
 func main() {
+	heap.ForLambda(os.Getenv) // the collector sized for Lambda before anything is built
 	r := envconfig.OS.Reader()
 	set := readSettings(r)
 	if err := r.Err(); err != nil {
