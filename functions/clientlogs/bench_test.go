@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 )
@@ -29,6 +30,7 @@ func benchHandler() *Handler {
 // alert gate, a DynamoDB write for a new error fingerprint only, is left
 // out; BenchmarkIngestInvoke adds the Lambda event's decoding.
 func BenchmarkIngest(b *testing.B) {
+	testutil.LambdaHeap(b, "clientlogs")
 	h := benchHandler()
 	var req events.APIGatewayV2HTTPRequest
 	if err := json.Unmarshal(eventfile.Read(b, "clientlogs-full.json", nil), &req); err != nil {
@@ -48,6 +50,7 @@ func BenchmarkIngest(b *testing.B) {
 // BenchmarkIngestInvoke is BenchmarkIngest through Invoke: the API Gateway event
 // (its 29 KB body a JSON string) decoded by the edge first.
 func BenchmarkIngestInvoke(b *testing.B) {
+	testutil.LambdaHeap(b, "clientlogs")
 	h := benchHandler()
 	event := eventfile.Read(b, "clientlogs-full.json", nil)
 	b.Run("batch-50", func(b *testing.B) {
@@ -63,6 +66,7 @@ func BenchmarkIngestInvoke(b *testing.B) {
 // BenchmarkClientLoggerScript reports the served module's size: minified
 // (as embedded) and gzip-encoded (as a browser that accepts gzip gets it).
 func BenchmarkClientLoggerScript(b *testing.B) {
+	testutil.LambdaHeap(b, "clientlogs")
 	s := NewScript()
 	for b.Loop() {
 		_ = s.Gzipped()

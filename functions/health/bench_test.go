@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 // describeStub is DynamoDB answering DescribeTable in-process over HTTP, so
@@ -44,6 +45,7 @@ func describeStub(b *testing.B) (*dynamodb.Client, *int) {
 // event to the API Gateway response: shallow (no AWS call) and ?deep=1 (one
 // DescribeTable per request, the cache disabled).
 func BenchmarkHealth(b *testing.B) {
+	testutil.LambdaHeap(b, "health")
 	raw := eventfile.Read(b, "health.json", nil)
 	deepRaw := eventfile.Read(b, "health-deep.json", nil)
 	db, calls := describeStub(b)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/bizhours"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/idempotency"
@@ -43,6 +46,13 @@ func newAWSStub(b *testing.B) *awsStub {
 	return s
 }
 
+// goDefaultGC gives the benchmark Go's default garbage collector (GOGC=100,
+// no memory limit) until it ends.
+func goDefaultGC(b *testing.B) {
+	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	b.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
+}
+
 // benchHandler is the tickets handler as main builds it, storing through db
 // and logging to nowhere.
 func benchHandler(db *dynamodb.Client) *Handler {
@@ -69,25 +79,34 @@ func benchHandler(db *dynamodb.Client) *Handler {
 // completing the key (legacyStore). No EventBridge call is on this path:
 // TicketCreated leaves through the table's stream. seed-loopback is seed
 // with the stub behind a loopback HTTP server instead, to show what a
-// socket round trip adds on this machine.
+// socket round trip adds on this machine. Every case runs with the garbage
+// collector the function runs with (shared/heap) but seed-default-gc, which
+// is seed with Go's defaults.
 func BenchmarkCreateTicket(b *testing.B) {
 	seed, err := json.Marshal(httpEvent(b, "tickets.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	cases := []struct {
-		name     string
-		key      bool
-		loopback bool
-		legacy   bool
+		name      string
+		key       bool
+		loopback  bool
+		legacy    bool
+		defaultGC bool
 	}{
-		{"seed", false, false, false},
-		{"idempotency-key", true, false, false},
-		{"idempotency-key-3writes", true, false, true},
-		{"seed-loopback", false, true, false},
+		{"seed", false, false, false, false},
+		{"seed-default-gc", false, false, false, true},
+		{"idempotency-key", true, false, false, false},
+		{"idempotency-key-3writes", true, false, true, false},
+		{"seed-loopback", false, true, false, false},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
+			if tc.defaultGC {
+				goDefaultGC(b)
+			} else {
+				testutil.LambdaHeap(b, "tickets")
+			}
 			mem := &memStub{}
 			calls, db := mem.calls.Load, memDynamo(b, mem)
 			if tc.loopback {
@@ -124,6 +143,7 @@ func BenchmarkCreateTicket(b *testing.B) {
 // TicketCreated events: one PutEvents call through the real EventBridge
 // client to an in-process stub.
 func BenchmarkStreamPublish(b *testing.B) {
+	testutil.LambdaHeap(b, "tickets")
 	bus := newBusStub(b)
 	h := benchHandler(sdkDynamo("http://127.0.0.1:1"))
 	h.Publisher = bus.bus()
@@ -155,6 +175,7 @@ func BenchmarkStreamPublish(b *testing.B) {
 // client and in-process stub, with nothing of the handler around it. The
 // difference between the two is what this function adds per request.
 func BenchmarkPutItemFloor(b *testing.B) {
+	testutil.LambdaHeap(b, "tickets")
 	stub := &memStub{}
 	s := &dynamo.Tickets{Client: memDynamo(b, stub), Table: "bench"}
 	var one events.DynamoDBEvent

@@ -95,6 +95,9 @@ func verdictCmd(args []string) error {
 	if fok {
 		m += fmt.Sprintf(" (one bare PutItem through the same SDK and in-process stub: %.1f µs/op)", floor/1e3)
 	}
+	if d, dok := get("CreateTicket/seed-default-gc-2", "ns/op"); dok {
+		m += fmt.Sprintf("; with Go's default garbage collector instead of the function's (shared/heap): %.1f µs/op", d/1e3)
+	}
 	if lb, lok := get("CreateTicket/seed-loopback-2", "ns/op"); lok {
 		m += fmt.Sprintf("; with the stub behind a loopback HTTP server instead: %.1f µs/op", lb/1e3)
 	}

@@ -176,7 +176,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true
   cat "$OUT/md/2-coldinit.md"
   echo "## 3. Warm handler cost (\`go test -run '^\$' -bench . -benchmem -count $BENCH_COUNT -benchtime $BENCH_TIME\`)"
   echo
-  echo "Packages: ${bench_pkgs[*]}. benchstat summary (median ± 95% confidence interval over $BENCH_COUNT runs):"
+  echo "Packages: ${bench_pkgs[*]}. Each benchmark runs with the garbage collector of the function it stands for (\`testutil.LambdaHeap\`: shared/heap's settings for that function's \`MemorySize\`), CreateTicket/seed-default-gc with Go's defaults. benchstat summary (median ± 95% confidence interval over $BENCH_COUNT runs):"
   echo
   cat "$OUT/md/3-handlers.md"
   [[ -f infra/bench/notes.md ]] && cat infra/bench/notes.md

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/logging"
 )
 
@@ -24,6 +25,7 @@ func fullBatch(tb testing.TB) []byte {
 // BenchmarkBatchParse is Parse of the full batch: decoding, checks, scrubbing
 // and fingerprints.
 func BenchmarkBatchParse(b *testing.B) {
+	testutil.LambdaHeap(b, "clientlogs")
 	body := string(fullBatch(b))
 	b.Run("batch-50", func(b *testing.B) {
 		b.ReportAllocs()
@@ -40,6 +42,7 @@ func BenchmarkBatchParse(b *testing.B) {
 // Scrub over the full batch's messages, stacks and page URLs (the bulk of
 // its text; context values, releases and session ids are left out).
 func BenchmarkBatchScrub(b *testing.B) {
+	testutil.LambdaHeap(b, "clientlogs")
 	var w struct {
 		Records []struct{ Message, Stack, URL string } `json:"records"`
 	}
@@ -63,6 +66,7 @@ func BenchmarkBatchScrub(b *testing.B) {
 // BenchmarkBatchLog is the log lines of the full batch, one per record,
 // through the functions' own logger with an invocation's ids.
 func BenchmarkBatchLog(b *testing.B) {
+	testutil.LambdaHeap(b, "clientlogs")
 	batch, err := Parse(string(fullBatch(b)))
 	if err != nil {
 		b.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 func TestNewReport(t *testing.T) {
@@ -101,6 +103,7 @@ func TestReportText(t *testing.T) {
 }
 
 func BenchmarkNewReport(b *testing.B) {
+	testutil.LambdaHeap(b, "driftscan")
 	bl := baseline(b)
 	code := CodePolicy()
 	at := time.Now()

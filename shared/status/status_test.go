@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/uptime"
 )
@@ -236,6 +237,7 @@ func TestDuration(t *testing.T) {
 // BenchmarkPage builds and renders the page for 5 public targets with 90
 // days of hourly runs, and reports the items read per view.
 func BenchmarkPage(b *testing.B) {
+	testutil.LambdaHeap(b, "keepalive")
 	names := []string{"api", "web", "docs", "billing", "auth"}
 	h := seeded(names, 90, map[string]string{"web": uptime.DayOf(now.AddDate(0, 0, -10))})
 	var targets []probe.Target

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/tiers"
 )
@@ -245,6 +246,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParse(b *testing.B) {
+	testutil.LambdaHeap(b, "tickets")
 	seed := []byte(`{"subject":"Test","body":"Test ticket","tier":"growth","email":"a@example.com"}`)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/probe"
 )
 
@@ -14,6 +15,7 @@ import (
 // incidents from 30 days of hourly runs for three targets, and the JSON
 // encoding the function returns. Storage and network are not included.
 func BenchmarkBuildReport(b *testing.B) {
+	testutil.LambdaHeap(b, "keepalive")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	const targets = 3
 	histories := make([][]Run, targets)

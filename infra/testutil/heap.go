@@ -1,0 +1,43 @@
+package testutil
+
+import (
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"testing"
+
+	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/heap"
+)
+
+// LambdaHeap gives this test process the garbage collector the function in
+// functions/<dir> runs with: shared/heap's settings for the MemorySize
+// template.yaml gives it, as its main applies them at cold start (GOGC or
+// GOMEMLIMIT in the environment still win, as there). Go's settings come
+// back when tb ends. It fails tb when the template has no such function.
+func LambdaHeap(tb testing.TB, dir string) {
+	tb.Helper()
+	root, err := samtemplate.FindModuleRoot(".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fn := tpl.FunctionByDir(dir)
+	if fn == nil {
+		tb.Fatalf("template.yaml has no function for functions/%s", dir)
+	}
+	percent := debug.SetGCPercent(-1) // read: -1 is put back at once
+	debug.SetGCPercent(percent)
+	limit := debug.SetMemoryLimit(-1) // read: a negative limit changes nothing
+	tb.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
+	heap.ForLambda(func(k string) string {
+		if k == "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" {
+			return strconv.Itoa(fn.MemorySize)
+		}
+		return os.Getenv(k)
+	})
+}
