@@ -169,7 +169,10 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		return s, err
 	}
 	gw.AccountID = account
-	if gw.CORS = corsConfig(tpl); gw.CORS != nil {
+	if gw.CORS, err = corsConfig(tpl); err != nil {
+		return s, err
+	}
+	if gw.CORS != nil {
 		gw.CORS.AllowOrigins = append(gw.CORS.AllowOrigins, cfg.corsOrigins...)
 	}
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
@@ -337,17 +340,21 @@ func asyncRetries(fn samtemplate.Function) int {
 
 // corsConfig reads the HTTP API's CorsConfiguration, nil when there is
 // none. Its names are gateway.CORS's, so JSON carries it across. Only the
-// template's form is read, an object on the HttpApi resource: Globals' and
-// CorsConfiguration: true are not emulated (no CORS headers then).
-func corsConfig(tpl *samtemplate.Template) *gateway.CORS {
+// form the template uses is emulated, an object on the HttpApi resource:
+// Globals' or CorsConfiguration: true is refused with an error saying so,
+// rather than served without the headers AWS would send.
+func corsConfig(tpl *samtemplate.Template) (*gateway.CORS, error) {
+	if _, ok := tpl.Globals["HttpApi"]["CorsConfiguration"]; ok {
+		return nil, errors.New("template.yaml: Globals' HttpApi CorsConfiguration is not emulated: give the HttpApi its own")
+	}
 	var c *gateway.CORS
 	for _, id := range tpl.ResourcesOfType("AWS::Serverless::HttpApi") {
 		b, _ := json.Marshal(tpl.Resources[id].Properties["CorsConfiguration"])
-		if json.Unmarshal(b, &c) != nil {
-			return nil
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, fmt.Errorf("template.yaml: %s's CorsConfiguration is not emulated (only an object of AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders, MaxAge, AllowCredentials is): %w", id, err)
 		}
 	}
-	return c
+	return c, nil
 }
 
 // invoker adapts an invoke.Pool to the gateway's, the scheduler's and

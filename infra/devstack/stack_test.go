@@ -128,12 +128,38 @@ func TestCORSFromTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := corsConfig(tpl)
-	if c == nil {
-		t.Fatal("template.yaml's HttpApi CorsConfiguration not read")
+	c, err := corsConfig(tpl)
+	if err != nil || c == nil {
+		t.Fatalf("template.yaml's HttpApi CorsConfiguration not read: %v", err)
 	}
 	if strings.Join(c.AllowOrigins, ",") != "https://levqor.ai,https://www.levqor.ai" || c.MaxAge != 600 ||
 		!strings.Contains(strings.Join(c.AllowHeaders, ","), "idempotency-key") {
 		t.Errorf("CORS %+v does not match template.yaml", c)
+	}
+}
+
+// TestCORSRefusesWhatIsNotEmulated: the forms of CorsConfiguration the
+// template does not use are refused, not served without CORS headers.
+func TestCORSRefusesWhatIsNotEmulated(t *testing.T) {
+	api := "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n"
+	tests := []struct {
+		name, yaml string
+		ok         bool
+	}{
+		{"an object on the HttpApi", api + "    Properties:\n      CorsConfiguration:\n        AllowOrigins: [\"https://a.example\"]\n", true},
+		{"none", api, true},
+		{"true", api + "    Properties:\n      CorsConfiguration: true\n", false},
+		{"in Globals", "Globals:\n  HttpApi:\n    CorsConfiguration:\n      AllowOrigins: [\"*\"]\n" + api, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl, err := samtemplate.Parse([]byte(tc.yaml), samtemplate.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := corsConfig(tpl); (err == nil) != tc.ok {
+				t.Errorf("corsConfig: %v, want ok %v", err, tc.ok)
+			}
+		})
 	}
 }
