@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -169,11 +171,8 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		return s, err
 	}
 	gw.AccountID = account
-	if gw.CORS, err = corsConfig(tpl); err != nil {
+	if gw.CORS, err = corsConfig(tpl, cfg.corsOrigins...); err != nil {
 		return s, err
-	}
-	if gw.CORS != nil {
-		gw.CORS.AllowOrigins = append(gw.CORS.AllowOrigins, cfg.corsOrigins...)
 	}
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
 	lambdaAPI := locallambda.New(lambdas)
@@ -339,20 +338,31 @@ func asyncRetries(fn samtemplate.Function) int {
 }
 
 // corsConfig reads the HTTP API's CorsConfiguration, nil when there is
-// none. Its names are gateway.CORS's, so JSON carries it across. Only the
-// form the template uses is emulated, an object on the HttpApi resource:
-// Globals' or CorsConfiguration: true is refused with an error saying so,
-// rather than served without the headers AWS would send.
-func corsConfig(tpl *samtemplate.Template) (*gateway.CORS, error) {
+// none, with extra origins (-cors-origin) added. Its names are
+// gateway.CORS's, so JSON carries it across. Only the form the template
+// uses is emulated, an object on the HttpApi resource listing its origins
+// and methods: Globals', CorsConfiguration: true, "*" and AllowCredentials
+// are refused with an error saying so, rather than served without the
+// headers AWS would send.
+func corsConfig(tpl *samtemplate.Template, extra ...string) (*gateway.CORS, error) {
 	if _, ok := tpl.Globals["HttpApi"]["CorsConfiguration"]; ok {
 		return nil, errors.New("template.yaml: Globals' HttpApi CorsConfiguration is not emulated: give the HttpApi its own")
 	}
 	var c *gateway.CORS
 	for _, id := range tpl.ResourcesOfType("AWS::Serverless::HttpApi") {
 		b, _ := json.Marshal(tpl.Resources[id].Properties["CorsConfiguration"])
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("template.yaml: %s's CorsConfiguration is not emulated (only an object of AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders, MaxAge, AllowCredentials is): %w", id, err)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("template.yaml: %s's CorsConfiguration is not emulated (only an object of AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders, MaxAge is): %w", id, err)
 		}
+	}
+	if c == nil {
+		return nil, nil
+	}
+	c.AllowOrigins = append(c.AllowOrigins, extra...)
+	if slices.Contains(c.AllowOrigins, "*") || slices.Contains(c.AllowMethods, "*") {
+		return nil, errors.New(`"*" in CorsConfiguration's AllowOrigins or AllowMethods (or -cors-origin) is not emulated locally: list them, as the template does`)
 	}
 	return c, nil
 }

@@ -150,6 +150,9 @@ func TestCORSRefusesWhatIsNotEmulated(t *testing.T) {
 		{"none", api, true},
 		{"true", api + "    Properties:\n      CorsConfiguration: true\n", false},
 		{"in Globals", "Globals:\n  HttpApi:\n    CorsConfiguration:\n      AllowOrigins: [\"*\"]\n" + api, false},
+		{"any origin", api + "    Properties:\n      CorsConfiguration:\n        AllowOrigins: [\"*\"]\n", false},
+		{"any method", api + "    Properties:\n      CorsConfiguration:\n        AllowOrigins: [\"https://a.example\"]\n        AllowMethods: [\"*\"]\n", false},
+		{"credentials", api + "    Properties:\n      CorsConfiguration:\n        AllowOrigins: [\"https://a.example\"]\n        AllowCredentials: true\n", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,5 +164,9 @@ func TestCORSRefusesWhatIsNotEmulated(t *testing.T) {
 				t.Errorf("corsConfig: %v, want ok %v", err, tc.ok)
 			}
 		})
+	}
+	tpl, _ := samtemplate.Parse([]byte(api+"    Properties:\n      CorsConfiguration:\n        AllowOrigins: [\"https://a.example\"]\n"), samtemplate.Options{})
+	if _, err := corsConfig(tpl, "*"); err == nil {
+		t.Error(`corsConfig accepted -cors-origin "*"`)
 	}
 }

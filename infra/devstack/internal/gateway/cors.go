@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -9,43 +10,24 @@ import (
 // CORS is an HTTP API's CorsConfiguration. As in API Gateway, when it is set
 // the gateway answers preflight OPTIONS requests itself (unless an OPTIONS
 // route exists), adds the configured headers to responses for allowed
-// origins, and drops any CORS headers the function returned.
+// origins, and drops any CORS headers the function returned. Origins and
+// methods are listed ones: "*" and AllowCredentials, which the template
+// does not use, are not emulated (infra/devstack refuses them).
 type CORS struct {
-	AllowOrigins     []string
-	AllowMethods     []string
-	AllowHeaders     []string
-	ExposeHeaders    []string
-	MaxAge           int
-	AllowCredentials bool
+	AllowOrigins  []string
+	AllowMethods  []string
+	AllowHeaders  []string
+	ExposeHeaders []string
+	MaxAge        int
 }
 
-// allowedOrigin returns the Access-Control-Allow-Origin value for origin, or
-// "" when the origin is not allowed.
-func (c *CORS) allowedOrigin(origin string) string {
-	if origin == "" {
-		return ""
-	}
-	for _, o := range c.AllowOrigins {
-		if o == "*" {
-			if c.AllowCredentials {
-				return origin
-			}
-			return "*"
-		}
-		if strings.EqualFold(o, origin) {
-			return origin
-		}
-	}
-	return ""
+// allows reports whether origin is one of the allowed origins.
+func (c *CORS) allows(origin string) bool {
+	return origin != "" && slices.ContainsFunc(c.AllowOrigins, func(o string) bool { return strings.EqualFold(o, origin) })
 }
 
 func (c *CORS) allowsMethod(method string) bool {
-	for _, m := range c.AllowMethods {
-		if m == "*" || strings.EqualFold(m, method) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(c.AllowMethods, func(m string) bool { return strings.EqualFold(m, method) })
 }
 
 // isPreflight reports whether r is a CORS preflight request.
@@ -57,7 +39,7 @@ func isPreflight(r *http.Request) bool {
 // the origin and the requested method are allowed.
 func (c *CORS) preflight(w http.ResponseWriter, r *http.Request) int {
 	h := w.Header()
-	if origin := c.allowedOrigin(r.Header.Get("Origin")); origin != "" && c.allowsMethod(r.Header.Get("Access-Control-Request-Method")) {
+	if origin := r.Header.Get("Origin"); c.allows(origin) && c.allowsMethod(r.Header.Get("Access-Control-Request-Method")) {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowMethods, ","))
 		if len(c.AllowHeaders) > 0 {
@@ -65,9 +47,6 @@ func (c *CORS) preflight(w http.ResponseWriter, r *http.Request) int {
 		}
 		if c.MaxAge > 0 {
 			h.Set("Access-Control-Max-Age", strconv.Itoa(c.MaxAge))
-		}
-		if c.AllowCredentials {
-			h.Set("Access-Control-Allow-Credentials", "true")
 		}
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -81,18 +60,12 @@ func (c *CORS) decorate(h http.Header, origin string) {
 			delete(h, k)
 		}
 	}
-	allowed := c.allowedOrigin(origin)
-	if allowed == "" {
+	if !c.allows(origin) {
 		return
 	}
-	h.Set("Access-Control-Allow-Origin", allowed)
+	h.Set("Access-Control-Allow-Origin", origin)
 	if len(c.ExposeHeaders) > 0 {
 		h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposeHeaders, ","))
 	}
-	if c.AllowCredentials {
-		h.Set("Access-Control-Allow-Credentials", "true")
-	}
-	if allowed != "*" {
-		h.Add("Vary", "Origin")
-	}
+	h.Add("Vary", "Origin")
 }

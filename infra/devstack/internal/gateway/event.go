@@ -20,13 +20,12 @@ import (
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
 // buildEvent turns r (whose body was already read) into the payload 2.0 event
-// for route, the way API Gateway does: lower-cased header names with repeated
-// values joined by commas, cookies moved out of the headers, repeated query
-// parameters joined by commas, and the body base64-encoded unless its content
-// type is text.
-// It is aws-lambda-go's own events.APIGatewayV2HTTPRequest, the type the
+// for the route key, the way API Gateway does: lower-cased header names with
+// repeated values joined by commas, cookies moved out of the headers, repeated
+// query parameters joined by commas, and the body base64-encoded unless its
+// content type is text. It is aws-lambda-go's own events.APIGatewayV2HTTPRequest, the type the
 // functions decode.
-func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map[string]string, requestID string, now time.Time) events.APIGatewayV2HTTPRequest {
+func (g *Gateway) buildEvent(r *http.Request, body []byte, key, requestID string, now time.Time) events.APIGatewayV2HTTPRequest {
 	headers := map[string]string{}
 	var cookies []string
 	for name, values := range r.Header {
@@ -75,13 +74,12 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 	domain := host
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
-		RouteKey:              rt.key,
+		RouteKey:              key,
 		RawPath:               r.URL.EscapedPath(),
 		RawQueryString:        r.URL.RawQuery,
 		Cookies:               cookies,
 		Headers:               headers,
 		QueryStringParameters: query,
-		PathParameters:        params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID:    g.AccountID,
 			APIID:        g.APIID,
@@ -95,7 +93,7 @@ func (g *Gateway) buildEvent(r *http.Request, body []byte, rt *route, params map
 				UserAgent: r.UserAgent(),
 			},
 			RequestID: requestID,
-			RouteKey:  rt.key,
+			RouteKey:  key,
 			Stage:     "$default",
 			Time:      now.UTC().Format(requestTimeLayout),
 			TimeEpoch: now.UnixMilli(),

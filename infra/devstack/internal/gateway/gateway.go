@@ -1,6 +1,6 @@
 // Package gateway is a local stand-in for an API Gateway HTTP API with Lambda
-// proxy integrations (payload format 2.0): it matches routes the way HTTP APIs
-// do, builds the 2.0 event, invokes the function and translates its answer
+// proxy integrations (payload format 2.0): it serves the template's routes
+// (a method and a literal path each), builds the 2.0 event, invokes the function and translates its answer
 // back, and answers API Gateway's own errors with API Gateway's bodies
 // ({"message":"Not Found"}, {"message":"Internal Server Error"}, ...).
 //
@@ -16,8 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,10 @@ type Invoker interface {
 	Invoke(ctx context.Context, event []byte) (payload []byte, errType string, err error)
 }
 
-// Route is one route of the API: Method ("GET", ..., or "ANY") and Path (with
-// {param} and a final {proxy+} allowed, as in HTTP APIs) served by Function.
+// Route is one route of the API: Method ("GET", "POST", ...) and a literal
+// Path served by Function. HTTP APIs also take ANY, {param} and {proxy+};
+// the template uses none of them, and New refuses them rather than
+// emulating them.
 type Route struct {
 	Method   string
 	Path     string
@@ -68,127 +71,53 @@ type Gateway struct {
 	// CORS is the API's CorsConfiguration (nil: none).
 	CORS *CORS
 
-	routes []*route
-}
-
-type route struct {
-	Route
-	key      string   // route key, "POST /api/support/tickets"
-	segments []string // path split on "/"
+	routes map[string]Route // by route key, "POST /api/support/tickets"
 }
 
 // New returns a Gateway for routes. It returns an error when two routes have
-// the same key or a route's method or path is malformed.
+// the same key, a route's method or path is malformed, or it uses ANY or a
+// path parameter, which the local gateway does not emulate.
 func New(routes []Route) (*Gateway, error) {
-	g := &Gateway{APIID: "local", AccountID: "000000000000"}
-	seen := map[string]bool{}
+	g := &Gateway{APIID: "local", AccountID: "000000000000", routes: map[string]Route{}}
 	for _, r := range routes {
-		method := strings.ToUpper(r.Method)
-		if method == "" || !strings.HasPrefix(r.Path, "/") || r.Function == nil {
+		r.Method = strings.ToUpper(r.Method)
+		key := r.Method + " " + r.Path
+		switch {
+		case r.Method == "" || !strings.HasPrefix(r.Path, "/") || r.Function == nil:
 			return nil, fmt.Errorf("gateway: route %q %q: method, path starting with / and function are required", r.Method, r.Path)
+		case r.Method == "ANY" || strings.Contains(r.Path, "{"):
+			return nil, fmt.Errorf("gateway: route %s: ANY and path parameters ({param}, {proxy+}) are not emulated locally (the template's routes are a method and a literal path); deploy to run it", key)
 		}
-		key := method + " " + r.Path
-		if seen[key] {
+		if _, dup := g.routes[key]; dup {
 			return nil, fmt.Errorf("gateway: duplicate route %s", key)
 		}
-		seen[key] = true
-		rt := &route{Route: r, key: key, segments: strings.Split(strings.TrimPrefix(r.Path, "/"), "/")}
-		rt.Method = method
-		g.routes = append(g.routes, rt)
+		g.routes[key] = r
 	}
-	// Most specific first: more literal segments, then fewer parameters, and
-	// a method match before ANY; HTTP APIs prefer the most specific match.
-	sort.SliceStable(g.routes, func(i, j int) bool {
-		a, b := g.routes[i], g.routes[j]
-		if la, lb := literals(a.segments), literals(b.segments); la != lb {
-			return la > lb
-		}
-		if len(a.segments) != len(b.segments) {
-			return len(a.segments) > len(b.segments)
-		}
-		return a.Method != "ANY" && b.Method == "ANY"
-	})
 	return g, nil
 }
+
+// keys returns the route keys, sorted.
+func (g *Gateway) keys() []string { return slices.Sorted(maps.Keys(g.routes)) }
 
 // Unauthenticated returns the route keys whose AWS_IAM authorization the
 // local gateway does not check.
 func (g *Gateway) Unauthenticated() []string {
 	var keys []string
-	for _, r := range g.routes {
-		if r.Auth != "" {
-			keys = append(keys, r.key+" ("+r.Auth+")")
+	for _, k := range g.keys() {
+		if auth := g.routes[k].Auth; auth != "" {
+			keys = append(keys, k+" ("+auth+")")
 		}
 	}
-	sort.Strings(keys)
 	return keys
 }
 
 // Routes returns the route keys served.
 func (g *Gateway) Routes() []string {
-	keys := make([]string, 0, len(g.routes))
-	for _, r := range g.routes {
-		keys = append(keys, r.key+" -> "+r.Name)
+	var keys []string
+	for _, k := range g.keys() {
+		keys = append(keys, k+" -> "+g.routes[k].Name)
 	}
-	sort.Strings(keys)
 	return keys
-}
-
-func literals(segs []string) int {
-	n := 0
-	for _, s := range segs {
-		if !strings.HasPrefix(s, "{") {
-			n++
-		}
-	}
-	return n
-}
-
-// match finds the route for method and path and its path parameters.
-func (g *Gateway) match(method, path string) (*route, map[string]string) {
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	for _, r := range g.routes {
-		if r.Method != method && r.Method != "ANY" {
-			continue
-		}
-		if params, ok := matchSegments(r.segments, segs); ok {
-			return r, params
-		}
-	}
-	return nil, nil
-}
-
-func matchSegments(pattern, segs []string) (map[string]string, bool) {
-	var params map[string]string
-	set := func(k, v string) {
-		if params == nil {
-			params = map[string]string{}
-		}
-		params[k] = v
-	}
-	for i, p := range pattern {
-		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "+}") {
-			if i >= len(segs) {
-				return nil, false
-			}
-			set(strings.TrimSuffix(strings.TrimPrefix(p, "{"), "+}"), strings.Join(segs[i:], "/"))
-			return params, true
-		}
-		if i >= len(segs) {
-			return nil, false
-		}
-		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			set(p[1:len(p)-1], segs[i])
-			continue
-		}
-		if p != segs[i] {
-			return nil, false
-		}
-	}
-	return params, len(pattern) == len(segs)
 }
 
 // ServeHTTP answers one request as API Gateway would.
@@ -204,11 +133,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string, now time.Time) (int, string) {
-	rt, params := g.match(r.Method, r.URL.Path)
-	if g.CORS != nil && isPreflight(r) && (rt == nil || rt.Method == "ANY") {
+	key := r.Method + " " + r.URL.Path
+	rt, ok := g.routes[key]
+	if g.CORS != nil && isPreflight(r) && !ok {
 		return g.CORS.preflight(w, r), "CORS preflight"
 	}
-	if rt == nil {
+	if !ok {
 		return apiError(w, http.StatusNotFound, "Not Found"), "-"
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
@@ -218,7 +148,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 	if len(body) > MaxBody {
 		return apiError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large"), rt.Name
 	}
-	event, err := json.Marshal(g.buildEvent(r, body, rt, params, requestID, now))
+	event, err := json.Marshal(g.buildEvent(r, body, key, requestID, now))
 	if err != nil {
 		return apiError(w, http.StatusInternalServerError, "Internal Server Error"), rt.Name
 	}

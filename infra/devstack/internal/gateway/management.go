@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"sort"
 )
 
 // ManagementAPI serves the part of the API Gateway v2 management API that
@@ -28,18 +27,17 @@ func (g *Gateway) ManagementAPI() http.Handler {
 			APIKeyRequired    bool   `json:"apiKeyRequired"`
 		}
 		items := []item{}
-		for _, rt := range g.routes {
-			auth := rt.Auth
+		for _, key := range g.keys() {
+			auth := g.routes[key].Auth
 			if auth == "" {
 				auth = "NONE"
 			}
-			sum := sha1.Sum([]byte(rt.key))
+			sum := sha1.Sum([]byte(key))
 			items = append(items, item{
-				RouteID: hex.EncodeToString(sum[:4]), RouteKey: rt.key, AuthorizationType: auth,
-				Target: "integrations/" + rt.Name,
+				RouteID: hex.EncodeToString(sum[:4]), RouteKey: key, AuthorizationType: auth,
+				Target: "integrations/" + g.routes[key].Name,
 			})
 		}
-		sort.Slice(items, func(i, j int) bool { return items[i].RouteKey < items[j].RouteKey })
 		body, _ := json.Marshal(map[string]any{"items": items})
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
