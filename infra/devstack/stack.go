@@ -108,6 +108,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 	var lambdas []*locallambda.Function
 	var busRules []localbus.Rule
 	var srules []schedule.Rule
+	sched := &schedule.Scheduler{APIURL: apiURL, APIID: "local", Log: func(format string, args ...any) { out.printf(format, args...) }}
 	rie, err := invoke.RIE(filepath.Dir(cfg.template))
 	if err != nil {
 		return s, err
@@ -153,10 +154,14 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 			if err != nil {
 				return s, fmt.Errorf("%s event %s: %w", fn.LogicalID, sc.EventName, err)
 			}
-			srules = append(srules, schedule.Rule{
+			rule := schedule.Rule{
 				Name: name, Expression: expr, Input: sc.Input, FunctionName: fn.LogicalID,
 				Target: invoker{f}, FireAtStart: cfg.fireAtStartFor(name, sc.EventName), Retries: asyncRetries(fn),
-			})
+			}
+			if _, err := sched.Payload(rule); err != nil {
+				return s, fmt.Errorf("%s event %s: %w", fn.LogicalID, sc.EventName, err)
+			}
+			srules = append(srules, rule)
 		}
 	}
 	bus := localbus.New(region, account, busRules)
@@ -239,10 +244,6 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 
 	// Schedules last, so that a keepalive at start finds the API up.
 	if cfg.schedules {
-		sched := &schedule.Scheduler{
-			Region: region, Account: account, APIURL: apiURL, APIID: "local",
-			Log: func(format string, args ...any) { out.printf(format, args...) },
-		}
 		sort.SliceStable(srules, func(i, j int) bool { return keepaliveFirst(srules[i].FunctionName, srules[j].FunctionName) })
 		s.workers.Go(func() { sched.Run(ctx, srules) })
 	}

@@ -1,8 +1,8 @@
 // Package schedule runs EventBridge schedule rules locally: it parses the
 // rate(...) expressions the template uses, computes when each fires,
-// and builds the payload the target receives — the rule's Input when it has
-// one (EventBridge then sends that constant instead of the event), else the
-// "Scheduled Event" envelope.
+// and builds the payload the target receives: the rule's Input (EventBridge
+// then sends that constant instead of the event), which every schedule in
+// the template has; a rule without one is refused.
 package schedule
 
 import (
@@ -51,17 +51,9 @@ func parseRate(body string) (time.Duration, error) {
 		return 0, fmt.Errorf("rate value %q must be a positive whole number", fields[0])
 	}
 	units := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
-	unit := fields[1]
-	if n == 1 {
-		if _, ok := units[unit]; !ok {
-			return 0, fmt.Errorf("rate unit %q: with a value of 1 use minute, hour or day", unit)
-		}
-	} else {
-		singular, ok := strings.CutSuffix(unit, "s")
-		if _, known := units[singular]; !ok || !known {
-			return 0, fmt.Errorf("rate unit %q: with a value above 1 use minutes, hours or days", unit)
-		}
-		unit = singular
+	unit, plural := strings.CutSuffix(fields[1], "s")
+	if _, ok := units[unit]; !ok || plural != (n > 1) {
+		return 0, fmt.Errorf("rate unit %q: use minute, hour or day with a value of 1, minutes, hours or days above", fields[1])
 	}
 	return time.Duration(n) * units[unit], nil
 }

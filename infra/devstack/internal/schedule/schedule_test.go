@@ -66,8 +66,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestPayload(t *testing.T) {
-	s := &Scheduler{Region: "eu-west-2", Account: "000000000000", APIURL: "http://127.0.0.1:3000", APIID: "local"}
-	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s := &Scheduler{APIURL: "http://127.0.0.1:3000", APIID: "local"}
 	tests := []struct {
 		name  string
 		input string
@@ -77,15 +76,10 @@ func TestPayload(t *testing.T) {
 			map[string]any{"source": "levqor.schedule", "api_url": "http://127.0.0.1:3000"}},
 		{"input with api_id", `{"source":"levqor.schedule","api_url":"https://x","api_id":"abc"}`,
 			map[string]any{"source": "levqor.schedule", "api_url": "http://127.0.0.1:3000", "api_id": "local"}},
-		{"no input: envelope", "", map[string]any{
-			"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000",
-			"region": "eu-west-2", "time": "2026-11-25T10:00:00Z",
-			"resources": []any{"arn:aws:events:eu-west-2:000000000000:rule/r"}, "detail": map[string]any{},
-		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := s.Payload(Rule{Name: "r", Input: tc.input}, at)
+			b, err := s.Payload(Rule{Name: "r", Input: tc.input})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,17 +92,20 @@ func TestPayload(t *testing.T) {
 					t.Errorf("%s = %s, want %s", k, gb, wb)
 				}
 			}
-			if tc.input == "" {
-				if id, _ := got["id"].(string); len(id) != 36 {
-					t.Errorf("id %q", got["id"])
-				}
-			} else if len(got) != len(tc.want) {
+			if len(got) != len(tc.want) {
 				t.Errorf("payload %s has members beyond the Input's", b)
 			}
 		})
 	}
-	if _, err := s.Payload(Rule{Name: "r", Input: `{bad`}, at); err == nil {
-		t.Error("invalid Input accepted")
+	// The template's schedules all have an Input: without one (EventBridge's
+	// "Scheduled Event" envelope) the rule is refused, saying so.
+	if _, err := s.Payload(Rule{Name: "r"}); err == nil || !strings.Contains(err.Error(), "not emulated locally") {
+		t.Errorf("no Input: %v, want a refusal", err)
+	}
+	for _, input := range []string{`{bad`, `[1]`} {
+		if _, err := s.Payload(Rule{Name: "r", Input: input}); err == nil {
+			t.Errorf("Input %s accepted", input)
+		}
 	}
 }
 
@@ -138,7 +135,7 @@ func (c *countingTarget) count() int {
 func TestRunFiresAtStartThenOnRate(t *testing.T) {
 	var mu sync.Mutex
 	var logs []string
-	s := &Scheduler{Region: "eu-west-2", Account: "000000000000", APIURL: "http://127.0.0.1:1", Log: func(f string, a ...any) {
+	s := &Scheduler{APIURL: "http://127.0.0.1:1", Log: func(f string, a ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		logs = append(logs, f)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/levqor/serverless/infra/awsid"
 )
 
 // Invoker runs the target function once; errType is set for a function error.
@@ -33,7 +31,6 @@ type Rule struct {
 
 // Scheduler fires rules at their times.
 type Scheduler struct {
-	Region, Account string
 	// APIURL and APIID replace the api_url and api_id members of a rule's
 	// Input (the template can only name the deployed API; locally the
 	// targets must call the local gateway).
@@ -49,43 +46,32 @@ type Scheduler struct {
 	retries sync.WaitGroup
 }
 
-// Payload returns what the target receives when rule fires at t. With an
-// Input, EventBridge sends that constant JSON instead of the event (here
-// with api_url and api_id pointed at the local stack); without one, the
-// "Scheduled Event" envelope. It returns an error when Input is not JSON.
-func (s *Scheduler) Payload(rule Rule, t time.Time) ([]byte, error) {
-	if rule.Input != "" {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(rule.Input), &obj); err != nil {
-			if json.Valid([]byte(rule.Input)) {
-				return []byte(rule.Input), nil // a JSON value other than an object
-			}
-			return nil, fmt.Errorf("schedule %s: Input is not valid JSON: %w", rule.Name, err)
-		}
-		for key, val := range map[string]string{"api_url": s.APIURL, "api_id": s.APIID} {
-			if _, ok := obj[key]; ok && val != "" {
-				obj[key], _ = json.Marshal(val)
-			}
-		}
-		return json.Marshal(obj)
+// Payload returns what the target receives when rule fires: its Input, a
+// JSON object EventBridge sends instead of the event, here with api_url and
+// api_id pointed at the local stack. It returns an error when the rule has
+// no Input or it is not a JSON object: the "Scheduled Event" envelope
+// EventBridge sends without one is not emulated, since every schedule in
+// the template has an Input.
+func (s *Scheduler) Payload(rule Rule) ([]byte, error) {
+	if rule.Input == "" {
+		return nil, fmt.Errorf("schedule %s has no Input: the \"Scheduled Event\" envelope EventBridge then sends is not emulated locally (every schedule in the template has an Input); give it one", rule.Name)
 	}
-	return json.Marshal(map[string]any{
-		"version":     "0",
-		"id":          awsid.UUID(),
-		"detail-type": "Scheduled Event",
-		"source":      "aws.events",
-		"account":     s.Account,
-		"time":        t.UTC().Format("2006-01-02T15:04:05Z"),
-		"region":      s.Region,
-		"resources":   []string{fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", s.Region, s.Account, rule.Name)},
-		"detail":      map[string]any{},
-	})
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(rule.Input), &obj); err != nil {
+		return nil, fmt.Errorf("schedule %s: Input is not a JSON object: %w", rule.Name, err)
+	}
+	for key, val := range map[string]string{"api_url": s.APIURL, "api_id": s.APIID} {
+		if _, ok := obj[key]; ok && val != "" {
+			obj[key], _ = json.Marshal(val)
+		}
+	}
+	return json.Marshal(obj)
 }
 
 // Fire invokes rule's target once and logs the outcome. It returns the
 // function's response, or an error for a function error or failed invoke.
 func (s *Scheduler) Fire(ctx context.Context, rule Rule) ([]byte, error) {
-	payload, err := s.Payload(rule, time.Now())
+	payload, err := s.Payload(rule)
 	if err != nil {
 		s.log("[schedule %s] %v", rule.Name, err)
 		return nil, err
