@@ -4,17 +4,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Filter is one compiled FilterCriteria pattern, in the subset the template
 // uses: nested objects whose leaves are arrays of exact strings or
-// {"prefix": "..."}. Other EventBridge operators (numbers, exists,
-// anything-but, suffix, ...) are refused by ParseFilter with a clear
-// message rather than emulated: the local stack emulates what the template
-// uses.
+// {"prefix": "..."}, matched against string values. Other EventBridge
+// operators (numbers, exists, anything-but, suffix, ...) and leaves on a
+// set or list attribute (SS, NS, BS, L: array values) are refused by
+// ParseFilter with a clear message rather than emulated: the local stack
+// emulates what the template uses.
 type Filter struct {
-	root map[string]any
+	leaves []leaf
+}
+
+// leaf is one path of the pattern and the strings it accepts there.
+type leaf struct {
+	path            []string
+	exact, prefixes []string
 }
 
 // ParseFilter compiles pattern. It returns an error when the pattern is not
@@ -29,94 +37,69 @@ func ParseFilter(pattern string) (*Filter, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("filter pattern has trailing data: %q", pattern)
 	}
-	if err := validate(root, 0); err != nil {
+	f := &Filter{}
+	if err := f.add(root, nil); err != nil {
 		return nil, fmt.Errorf("filter pattern %s: %w (the local stack emulates exact strings and prefix only)", pattern, err)
 	}
-	return &Filter{root: root}, nil
+	return f, nil
 }
 
-// maxDepth bounds nesting so that hostile patterns cannot recurse deeply.
-const maxDepth = 16
-
-func validate(node map[string]any, depth int) error {
-	if depth > maxDepth {
-		return errors.New("nested too deeply")
-	}
+// add compiles node, the pattern's object at path, into leaves.
+func (f *Filter) add(node map[string]any, path []string) error {
 	if len(node) == 0 {
 		return errors.New("empty object")
 	}
 	for key, v := range node {
+		at := append(slices.Clip(path), key)
+		name := strings.Join(at, ".")
 		switch x := v.(type) {
 		case map[string]any:
-			if err := validate(x, depth+1); err != nil {
-				return fmt.Errorf("%s: %w", key, err)
+			if err := f.add(x, at); err != nil {
+				return err
 			}
 		case []any:
 			if len(x) == 0 {
-				return fmt.Errorf("%s: empty array matches nothing", key)
+				return fmt.Errorf("%s: empty array matches nothing", name)
 			}
+			if slices.Contains([]string{"SS", "NS", "BS", "L"}, key) {
+				return fmt.Errorf("%s: matching the values of a set or list attribute is not emulated", name)
+			}
+			l := leaf{path: at}
 			for _, m := range x {
-				if _, ok := m.(string); ok {
-					continue
-				}
-				if op, ok := m.(map[string]any); !ok || len(op) != 1 || !isString(op["prefix"]) {
-					return fmt.Errorf("%s: %v is neither a string nor {\"prefix\": string}", key, m)
+				op, _ := m.(map[string]any)
+				if s, ok := m.(string); ok {
+					l.exact = append(l.exact, s)
+				} else if p, ok := op["prefix"].(string); ok && len(op) == 1 {
+					l.prefixes = append(l.prefixes, p)
+				} else {
+					return fmt.Errorf("%s: %v is neither a string nor {\"prefix\": string}", name, m)
 				}
 			}
+			f.leaves = append(f.leaves, l)
 		default:
-			return fmt.Errorf("%s: want an object or an array of values", key)
+			return fmt.Errorf("%s: want an object or an array of values", name)
 		}
 	}
 	return nil
 }
 
-func isString(v any) bool { _, ok := v.(string); return ok }
-
-// Match reports whether event (a stream record as JSON) matches the pattern.
+// Match reports whether event (a stream record as JSON) matches the
+// pattern: the value at each leaf's path is a string the leaf accepts.
 func (f *Filter) Match(event []byte) bool {
-	var doc map[string]any
+	var doc any
 	if err := json.Unmarshal(event, &doc); err != nil {
 		return false
 	}
-	return matchObject(f.root, doc)
-}
-
-func matchObject(pattern, doc map[string]any) bool {
-	for key, p := range pattern {
-		v := doc[key]
-		switch x := p.(type) {
-		case map[string]any:
-			sub, ok := v.(map[string]any)
-			if !ok || !matchObject(x, sub) {
-				return false
-			}
-		case []any:
-			if !matchAny(x, v) {
-				return false
-			}
+	for _, l := range f.leaves {
+		v := doc
+		for _, key := range l.path {
+			obj, _ := v.(map[string]any)
+			v = obj[key]
+		}
+		s, ok := v.(string)
+		if !ok || !slices.Contains(l.exact, s) && !slices.ContainsFunc(l.prefixes, func(p string) bool { return strings.HasPrefix(s, p) }) {
+			return false
 		}
 	}
 	return true
-}
-
-// matchAny reports whether the value satisfies one of the matchers; an
-// array value matches when any of its elements does.
-func matchAny(matchers []any, v any) bool {
-	values := []any{v}
-	if arr, ok := v.([]any); ok {
-		values = arr
-	}
-	for _, m := range matchers {
-		for _, val := range values {
-			s, ok := val.(string)
-			if !ok {
-				continue
-			}
-			if want, exact := m.(string); exact && s == want ||
-				!exact && strings.HasPrefix(s, m.(map[string]any)["prefix"].(string)) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -16,8 +16,8 @@ func TestFilterMatch(t *testing.T) {
 		{"no keys", templatePattern, `{"eventName":"INSERT","dynamodb":{}}`, false},
 		{"number key", templatePattern, `{"eventName":"INSERT","dynamodb":{"Keys":{"pk":{"N":"1"}}}}`, false},
 		{"not an object", templatePattern, `[1]`, false},
-		{"array value", `{"tags":["b"]}`, `{"tags":["a","b"]}`, true},
-		{"prefix in an array value", `{"a":[{"prefix":"x"}]}`, `{"a":["y","x1"]}`, true},
+		{"prefix", `{"a":[{"prefix":"x"}]}`, `{"a":"x1"}`, true},
+		{"an array is not a string", `{"a":[{"prefix":"x"}]}`, `{"a":["x1"]}`, false},
 		{"exact string", `{"a":["INSERT","MODIFY"]}`, `{"a":"MODIFY"}`, true},
 		{"missing key", `{"a":["x"]}`, `{"b":"x"}`, false},
 	}
@@ -50,6 +50,9 @@ func TestParseFilterRejects(t *testing.T) {
 		{"not emulated: numbers", `{"n":[5]}`},
 		{"trailing data", `{"a":[1]} {}`},
 		{"object in values", `{"a":[[1]]}`},
+		// Array values: the template matches strings only.
+		{"not emulated: string set", `{"dynamodb":{"NewImage":{"tags":{"SS":["b"]}}}}`},
+		{"not emulated: list", `{"dynamodb":{"NewImage":{"l":{"L":[{"prefix":"x"}]}}}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
