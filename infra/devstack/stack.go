@@ -180,9 +180,7 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		return s, err
 	}
 	gw.Log = func(format string, args ...any) { out.printf("[HttpApi] "+format, args...) }
-	lambdaAPI := locallambda.New(lambdas)
-	lambdaAPI.Log = func(format string, args ...any) { out.printf(format, args...) }
-	s.aws = &http.Server{Handler: awsHandler(bus, lambdaAPI, gw.ManagementAPI()), ReadHeaderTimeout: 10 * time.Second}
+	s.aws = &http.Server{Handler: awsHandler(bus, locallambda.New(lambdas), gw.ManagementAPI()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.aws.Serve(awsLn) }()
 
 	// Not an http.ServeMux: it answers unclean paths (//x, /./x) with a 307

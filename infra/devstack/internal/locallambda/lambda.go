@@ -1,9 +1,11 @@
 // Package locallambda is a local stand-in for the AWS Lambda API (restJson1,
 // /2015-03-31/functions/...) in front of the local functions, so that the
 // functions' own aws-sdk-go-v2 lambda clients work unchanged through
-// AWS_ENDPOINT_URL_LAMBDA: Invoke (RequestResponse, Event, DryRun) — the
-// keepalive's warm-up invocations — and GetFunctionConfiguration — the drift
-// scan's function checks.
+// AWS_ENDPOINT_URL_LAMBDA, as they call it: Invoke, RequestResponse, by name
+// with an optional qualifier — the keepalive's warm-ups and the drift scan's
+// introspection — and GetFunctionConfiguration — the drift scan's function
+// checks. Event and DryRun invocations and ARNs, which those calls never
+// use, are answered with an error saying they are not emulated.
 package locallambda
 
 import (
@@ -30,7 +32,6 @@ type Function struct {
 	Architectures []string
 	MemorySize    int
 	Timeout       int // seconds
-	Description   string
 	Env           map[string]string
 	// Aliases are the qualifiers accepted besides $LATEST (the template's
 	// AutoPublishAlias); locally every alias runs the one local version.
@@ -45,8 +46,6 @@ const maxPayload = 6 * 1024 * 1024
 type API struct {
 	functions map[string]*Function
 	mux       *http.ServeMux
-	// Log receives one line per asynchronous invocation's outcome.
-	Log func(format string, args ...any)
 }
 
 // New returns an API serving functions by name.
@@ -66,15 +65,15 @@ func New(functions []*Function) *API {
 // ServeHTTP answers one Lambda API call.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-// lookup resolves a function name, a full or partial ARN, with an optional
-// $LATEST qualifier, as Lambda accepts them.
+// lookup resolves a function name with an optional qualifier (":live",
+// "?Qualifier="), the forms the template's functions call.
 func (a *API) lookup(w http.ResponseWriter, r *http.Request) (*Function, bool) {
 	ref := r.PathValue("name")
-	name := ref
-	if i := strings.LastIndex(name, "function:"); i >= 0 {
-		name = name[i+len("function:"):]
+	if strings.Contains(ref, "function:") {
+		apiError(w, http.StatusBadRequest, "InvalidParameterValueException", "function ARNs are not emulated locally (the template's functions call each other by name): use the name in "+ref)
+		return nil, false
 	}
-	name, qualifier, _ := strings.Cut(name, ":")
+	name, qualifier, _ := strings.Cut(ref, ":")
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
 		qualifier = q
 	}
@@ -112,33 +111,21 @@ func (a *API) invoke(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json")
 		return
 	}
-	switch typ := r.Header.Get("X-Amz-Invocation-Type"); typ {
-	case "DryRun":
-		w.WriteHeader(http.StatusNoContent)
-	case "Event":
-		go func() {
-			resp, errType, err := f.Invoker.Invoke(context.WithoutCancel(r.Context()), payload)
-			if a.Log != nil && (err != nil || errType != "") {
-				a.Log("[LambdaAPI] asynchronous invocation of %s failed: %v %s %s", f.Name, err, errType, resp)
-			}
-		}()
-		w.WriteHeader(http.StatusAccepted)
-	case "", "RequestResponse":
-		resp, errType, err := f.Invoker.Invoke(r.Context(), payload)
-		if err != nil {
-			apiError(w, http.StatusInternalServerError, "ServiceException", err.Error())
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
-		if errType != "" {
-			w.Header().Set("X-Amz-Function-Error", "Unhandled")
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(resp)
-	default:
-		apiError(w, http.StatusBadRequest, "InvalidParameterValueException", "invalid X-Amz-Invocation-Type "+typ)
+	if typ := r.Header.Get("X-Amz-Invocation-Type"); typ != "" && typ != "RequestResponse" {
+		apiError(w, http.StatusBadRequest, "InvalidParameterValueException", "X-Amz-Invocation-Type "+typ+" is not emulated locally (the template's functions invoke RequestResponse only)")
+		return
 	}
+	resp, errType, err := f.Invoker.Invoke(r.Context(), payload)
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, "ServiceException", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+	if errType != "" {
+		w.Header().Set("X-Amz-Function-Error", "Unhandled")
+	}
+	_, _ = w.Write(resp)
 }
 
 func (a *API) configuration(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +141,7 @@ func (a *API) configuration(w http.ResponseWriter, r *http.Request) {
 		"Architectures":    f.Architectures,
 		"MemorySize":       f.MemorySize,
 		"Timeout":          f.Timeout,
-		"Description":      f.Description,
+		"Description":      "",
 		"Version":          "$LATEST",
 		"State":            "Active",
 		"LastUpdateStatus": "Successful",
