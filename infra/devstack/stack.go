@@ -311,6 +311,9 @@ func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f 
 	if st.Table != "" && st.Table != samtemplate.TableLogicalID {
 		return nil, fmt.Errorf("%s event %s: stream of %s; only %s runs locally", fn.LogicalID, st.EventName, st.Table, samtemplate.TableLogicalID)
 	}
+	if st.StartingPosition != "" && st.StartingPosition != "TRIM_HORIZON" {
+		return nil, fmt.Errorf("%s event %s: StartingPosition %s is not emulated locally (the template starts at TRIM_HORIZON)", fn.LogicalID, st.EventName, st.StartingPosition)
+	}
 	var filters []*streammap.Filter
 	for _, p := range st.Patterns {
 		flt, err := streammap.ParseFilter(p)
@@ -321,7 +324,7 @@ func newMapping(fn samtemplate.Function, st samtemplate.Stream, table string, f 
 	}
 	return &streammap.Mapping{
 		Name: fn.LogicalID + ":" + st.EventName, TableName: table, Table: ddb, Streams: streams, Function: invoker{f},
-		StartingPosition: st.StartingPosition, BatchSize: st.BatchSize, Filters: filters,
+		BatchSize: st.BatchSize, Filters: filters,
 		ReportBatchItemFailures: st.ReportBatchItemFailures, BisectOnError: st.BisectOnError, MaxRetries: st.MaxRetries,
 		Log: func(format string, args ...any) { out.printf(format, args...) },
 	}, nil

@@ -170,3 +170,16 @@ func TestCORSRefusesWhatIsNotEmulated(t *testing.T) {
 		t.Error(`corsConfig accepted -cors-origin "*"`)
 	}
 }
+
+// TestStreamRefusesLatest: the template's stream starts at TRIM_HORIZON;
+// another starting position is refused, not emulated.
+func TestStreamRefusesLatest(t *testing.T) {
+	fn := samtemplate.Function{LogicalID: "F"}
+	if _, err := newMapping(fn, samtemplate.Stream{EventName: "S", StartingPosition: "LATEST"}, "t", nil, nil, nil, newPrinter(io.Discard)); err == nil ||
+		!strings.Contains(err.Error(), "not emulated locally") {
+		t.Errorf("LATEST: %v, want a refusal", err)
+	}
+	if _, err := newMapping(fn, samtemplate.Stream{EventName: "S", StartingPosition: "TRIM_HORIZON"}, "t", nil, nil, nil, newPrinter(io.Discard)); err != nil {
+		t.Errorf("TRIM_HORIZON: %v", err)
+	}
+}

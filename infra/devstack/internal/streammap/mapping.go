@@ -1,6 +1,7 @@
 // Package streammap emulates a Lambda event source mapping for a DynamoDB
-// stream: it polls the stream of a DynamoDB Local table (DescribeStream,
-// GetShardIterator, GetRecords), drops records that no filter matches, and
+// stream: it polls the stream of a DynamoDB Local table from TRIM_HORIZON,
+// the template's starting position (DescribeStream, GetShardIterator,
+// GetRecords), drops records that no filter matches, and
 // invokes the function with batches in the shape Lambda sends. Like Lambda it
 // processes each shard in order, one batch at a time: a failed batch blocks
 // its shard and is retried with backoff; with ReportBatchItemFailures the
@@ -10,6 +11,7 @@
 package streammap
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,7 +53,6 @@ type Mapping struct {
 	Streams   StreamsAPI
 	Function  Invoker
 
-	StartingPosition        string // TRIM_HORIZON (default) or LATEST
 	BatchSize               int    // default 100
 	Filters                 []*Filter
 	ReportBatchItemFailures bool
@@ -79,7 +80,10 @@ type shard struct {
 // Run polls until ctx ends. It returns ctx's error, or an error when the
 // table has no stream.
 func (m *Mapping) Run(ctx context.Context) error {
-	m.defaults()
+	m.BatchSize = cmp.Or(m.BatchSize, 100)
+	m.PollInterval = cmp.Or(m.PollInterval, 250*time.Millisecond)
+	m.BackoffBase = cmp.Or(m.BackoffBase, 500*time.Millisecond)
+	m.BackoffMax = cmp.Or(m.BackoffMax, 5*time.Second)
 	desc, err := m.Table.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(m.TableName)})
 	if err != nil {
 		return fmt.Errorf("streammap %s: describe table %s: %w", m.Name, m.TableName, err)
@@ -88,17 +92,15 @@ func (m *Mapping) Run(ctx context.Context) error {
 	if m.streamARN == "" {
 		return fmt.Errorf("streammap %s: table %s has no stream", m.Name, m.TableName)
 	}
-	m.log("polling %s (batch %d, start %s, %d filter(s))", m.streamARN, m.BatchSize, m.StartingPosition, len(m.Filters))
+	m.log("polling %s from TRIM_HORIZON (batch %d, %d filter(s))", m.streamARN, m.BatchSize, len(m.Filters))
 
 	shards := map[string]*shard{}
-	initial := true
 	var lastDescribe time.Time
 	for {
 		if time.Since(lastDescribe) > 5*time.Second {
-			if err := m.refresh(ctx, shards, initial); err != nil && ctx.Err() == nil {
+			if err := m.refresh(ctx, shards); err != nil && ctx.Err() == nil {
 				m.log("describe stream: %v", err)
 			}
-			initial = false
 			lastDescribe = time.Now()
 		}
 		for _, s := range ordered(shards) {
@@ -117,26 +119,8 @@ func (m *Mapping) Run(ctx context.Context) error {
 	}
 }
 
-func (m *Mapping) defaults() {
-	if m.StartingPosition == "" {
-		m.StartingPosition = string(types.ShardIteratorTypeTrimHorizon)
-	}
-	if m.BatchSize <= 0 {
-		m.BatchSize = 100
-	}
-	if m.PollInterval <= 0 {
-		m.PollInterval = 250 * time.Millisecond
-	}
-	if m.BackoffBase <= 0 {
-		m.BackoffBase = 500 * time.Millisecond
-	}
-	if m.BackoffMax <= 0 {
-		m.BackoffMax = 5 * time.Second
-	}
-}
-
 // refresh adds shards the stream has grown since the last look.
-func (m *Mapping) refresh(ctx context.Context, shards map[string]*shard, initial bool) error {
+func (m *Mapping) refresh(ctx context.Context, shards map[string]*shard) error {
 	var start *string
 	for {
 		out, err := m.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(m.streamARN), ExclusiveStartShardId: start})
@@ -149,9 +133,6 @@ func (m *Mapping) refresh(ctx context.Context, shards map[string]*shard, initial
 				continue
 			}
 			it := types.ShardIteratorTypeTrimHorizon
-			if initial && m.StartingPosition == string(types.ShardIteratorTypeLatest) {
-				it = types.ShardIteratorTypeLatest
-			}
 			sh := &shard{id: id, parent: aws.ToString(s.ParentShardId)}
 			if seq := m.Checkpoints.Get(m.streamARN, id); seq != "" {
 				sh.lastSeq, it = seq, types.ShardIteratorTypeAfterSequenceNumber
@@ -299,11 +280,7 @@ func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord
 // that names no record of the batch fails the whole batch; a response that
 // is not the partial-batch shape counts as success.
 func firstFailure(resp []byte, batch []events.DynamoDBEventRecord) (int, error) {
-	var out struct {
-		BatchItemFailures []struct {
-			ItemIdentifier *string `json:"itemIdentifier"`
-		} `json:"batchItemFailures"`
-	}
+	var out events.DynamoDBEventResponse
 	if json.Unmarshal(resp, &out) != nil || len(out.BatchItemFailures) == 0 {
 		return -1, nil
 	}
@@ -313,9 +290,9 @@ func firstFailure(resp []byte, batch []events.DynamoDBEventRecord) (int, error) 
 	}
 	first := len(batch)
 	for _, f := range out.BatchItemFailures {
-		i, ok := index[aws.ToString(f.ItemIdentifier)]
+		i, ok := index[f.ItemIdentifier]
 		if !ok {
-			return -1, fmt.Errorf("batchItemFailures names %q, not a record of the batch: whole batch failed", aws.ToString(f.ItemIdentifier))
+			return -1, fmt.Errorf("batchItemFailures names %q, not a record of the batch: whole batch failed", f.ItemIdentifier)
 		}
 		first = min(first, i)
 	}
