@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -151,7 +152,7 @@ func main() {
 	os.Exit(code)
 }
 
-// fireAtStart reports whether a rule fires at start under the -fire-at-start list.
+// fireAtStartFor reports whether a rule fires at start under the -fire-at-start list.
 func (c config) fireAtStartFor(ruleName, eventName string) bool {
 	switch c.fireAtStart {
 	case "all":
@@ -159,10 +160,8 @@ func (c config) fireAtStartFor(ruleName, eventName string) bool {
 	case "none", "":
 		return false
 	}
-	for _, n := range strings.Split(c.fireAtStart, ",") {
-		if n = strings.TrimSpace(n); n == ruleName || n == eventName {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(strings.Split(c.fireAtStart, ","), func(n string) bool {
+		n = strings.TrimSpace(n)
+		return n == ruleName || n == eventName
+	})
 }

@@ -11,6 +11,7 @@
 package localbus
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -213,16 +214,11 @@ func (b *Bus) accept(e putEntry) resultEntry {
 	}
 	now := time.Now()
 	if e.Time != nil {
-		sec := int64(*e.Time)
-		now = time.Unix(sec, int64((*e.Time-float64(sec))*1e9))
+		now = time.UnixMilli(int64(*e.Time * 1000))
 	}
 	resources := e.Resources
 	if resources == nil {
 		resources = []string{}
-	}
-	busName := e.EventBusName
-	if busName == "" {
-		busName = "default"
 	}
 	ev := Event{CloudWatchEvent: events.CloudWatchEvent{
 		Version:    "0",
@@ -234,7 +230,7 @@ func (b *Bus) accept(e putEntry) resultEntry {
 		Region:     b.Region,
 		Resources:  resources,
 		Detail:     detail,
-	}, EventBusName: busName}
+	}, EventBusName: cmp.Or(e.EventBusName, "default")}
 	b.mu.Lock()
 	b.events = append(b.events, ev)
 	if len(b.events) > 1000 {
@@ -254,10 +250,7 @@ func (b *Bus) rule(w http.ResponseWriter, body []byte) (Rule, bool) {
 		Rule string `json:"Rule"`
 	}
 	_ = json.Unmarshal(body, &in)
-	name := in.Name
-	if name == "" {
-		name = in.Rule
-	}
+	name := cmp.Or(in.Name, in.Rule)
 	r, ok := b.rules[name]
 	if !ok {
 		awsError(w, http.StatusBadRequest, "ResourceNotFoundException", "Rule "+name+" does not exist on EventBus default.")

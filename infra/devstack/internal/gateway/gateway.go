@@ -9,6 +9,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -166,16 +167,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 		p, t, err := rt.Function.Invoke(context.WithoutCancel(r.Context()), event)
 		done <- answer{p, t, err}
 	}()
-	timeout := g.Timeout
-	if timeout <= 0 {
-		timeout = IntegrationTimeout
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
 	var a answer
 	select {
 	case a = <-done:
-	case <-timer.C:
+	case <-time.After(cmp.Or(g.Timeout, IntegrationTimeout)):
 		// The function goes on running, as in AWS; the client gets 503.
 		return apiError(w, http.StatusServiceUnavailable, "Service Unavailable"), rt.Name
 	}

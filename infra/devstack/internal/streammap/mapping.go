@@ -53,7 +53,7 @@ type Mapping struct {
 	Streams   StreamsAPI
 	Function  Invoker
 
-	BatchSize               int    // default 100
+	BatchSize               int // default 100
 	Filters                 []*Filter
 	ReportBatchItemFailures bool
 	BisectOnError           bool
