@@ -56,7 +56,7 @@ type config struct {
 }
 
 func parseFlags(args []string) (config, error) {
-	var c config
+	c := config{params: map[string]string{}}
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	fs.StringVar(&c.template, "template", "template.yaml", "SAM template to run")
 	fs.StringVar(&c.bin, "bin", "bin/host", "folder holding <function>/bootstrap built for this machine (make build-host)")
@@ -84,9 +84,6 @@ func parseFlags(args []string) (config, error) {
 		name, value, ok := strings.Cut(v, "=")
 		if !ok || name == "" {
 			return fmt.Errorf("want Name=Value, got %q", v)
-		}
-		if c.params == nil {
-			c.params = map[string]string{}
 		}
 		c.params[name] = value
 		return nil

@@ -120,16 +120,11 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 		}
 		s.functions = append(s.functions, f)
 		byID[fn.LogicalID] = f
-		var aliases []string
-		if fn.Alias != "" {
-			aliases = []string{fn.Alias}
-		}
 		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, fn.LogicalID)
 		lambdas = append(lambdas, &locallambda.Function{
 			Name: fn.LogicalID, ARN: arn,
 			Runtime: fn.Runtime, Handler: fn.Handler, Architectures: fn.Architectures,
-			MemorySize: fn.MemorySize, Timeout: fn.Timeout, Env: fn.Env, Invoker: invoker{f},
-			Aliases: aliases,
+			MemorySize: fn.MemorySize, Timeout: fn.Timeout, Env: fn.Env, Invoker: invoker{f}, Alias: fn.Alias,
 		})
 		for _, r := range fn.Routes {
 			routes = append(routes, gateway.Route{Method: r.Method, Path: r.Path, Auth: r.Auth, Name: fn.LogicalID, Function: invoker{f}})

@@ -9,6 +9,7 @@ package stacktest
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -70,10 +71,8 @@ func Build(t testing.TB) Binaries {
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	if os.Getenv(invoke.PrebuiltEnv) == "" {
 		goCmd(t, root, "build", "-o", b.Devstack, "./infra/devstack")

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -33,9 +32,9 @@ type Function struct {
 	MemorySize    int
 	Timeout       int // seconds
 	Env           map[string]string
-	// Aliases are the qualifiers accepted besides $LATEST (the template's
-	// AutoPublishAlias); locally every alias runs the one local version.
-	Aliases []string
+	// Alias is the qualifier accepted besides $LATEST (the template's
+	// AutoPublishAlias, "" for none); locally it runs the one local version.
+	Alias   string
 	Invoker Invoker
 }
 
@@ -87,7 +86,7 @@ func (a *API) lookup(w http.ResponseWriter, r *http.Request) (*Function, bool) {
 
 // accepts reports whether qualifier names the function's one local version.
 func (f *Function) accepts(qualifier string) bool {
-	return qualifier == "" || qualifier == "$LATEST" || slices.Contains(f.Aliases, qualifier)
+	return qualifier == "" || qualifier == "$LATEST" || qualifier == f.Alias
 }
 
 func (a *API) invoke(w http.ResponseWriter, r *http.Request) {

@@ -50,7 +50,7 @@ func TestInvokeWithSDK(t *testing.T) {
 	ok := &fake{reply: `{"warm":true,"function":"HealthFunction","cold_start":false}`}
 	failing := &fake{reply: `{"errorMessage":"boom","errorType":"errorString"}`, errType: "errorString"}
 	client := newClient(t,
-		&Function{Name: "HealthFunction", ARN: "arn:aws:lambda:eu-west-2:000000000000:function:HealthFunction", Aliases: []string{"live"}, Invoker: ok},
+		&Function{Name: "HealthFunction", ARN: "arn:aws:lambda:eu-west-2:000000000000:function:HealthFunction", Alias: "live", Invoker: ok},
 		&Function{Name: "Broken", Invoker: failing})
 	ctx := context.Background()
 
