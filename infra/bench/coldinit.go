@@ -168,10 +168,7 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 		"AWS_ENDPOINT_URL=http://" + canary,
 		"_HANDLER=bootstrap",
 	}
-	for _, fn := range tpl.Functions {
-		if fn.Dir != dir {
-			continue
-		}
+	if fn := tpl.FunctionByDir(dir); fn != nil {
 		env = append(env, proc.Environ(fn.Env)...)
 	}
 	return env
