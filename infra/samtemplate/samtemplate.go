@@ -159,13 +159,8 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{opts: opts, unresolved: map[string]bool{}, conditions: conds}
-	params := map[string]any{}
-	for k, v := range opts.Parameters {
-		params[k] = v
-	}
+	r := &resolver{opts: opts, params: raw.Parameters, unresolved: map[string]bool{}, conditions: conds}
 	res, err := process(data, &intrinsics.ProcessorOptions{
-		ParameterOverrides: params,
 		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
 			"Ref":        r.ref,
 			"Fn::GetAtt": r.getAtt,
@@ -303,6 +298,7 @@ func (t *Template) ResourcesOfType(typ string) []string {
 // defaults and pseudo parameters.
 type resolver struct {
 	opts       Options
+	params     map[string]map[string]any // the raw Parameters section
 	unresolved map[string]bool
 	conditions map[string]bool // evaluated Conditions, for Fn::If
 	errs       []string        // what could not be resolved, for Parse to return
@@ -312,8 +308,8 @@ func (r *resolver) fail(format string, args ...any) {
 	r.errs = append(r.errs, fmt.Sprintf(format, args...))
 }
 
-// parameterValue is a parameter's value as a condition compares it (a
-// string): Options.Parameters, else the template default; or a pseudo
+// parameterValue is a parameter's value as CloudFormation gives it, a
+// string: Options.Parameters, else the template default; or a pseudo
 // parameter's (Overrides, else the local default). It returns false when
 // name is neither or has no value.
 func parameterValue(params map[string]map[string]any, opts Options, name string) (string, bool) {
@@ -331,52 +327,43 @@ func parameterValue(params map[string]map[string]any, opts Options, name string)
 	return v, ok
 }
 
-func (r *resolver) lookup(name string, tpl any) any {
+func (r *resolver) lookup(name string) any {
 	if v, ok := r.opts.Overrides[name]; ok {
 		return v
 	}
 	if name == "AWS::NoValue" {
 		return nil
 	}
-	if v, ok := pseudoDefaults[name]; ok {
+	if v, ok := parameterValue(r.params, r.opts, name); ok {
 		return v
-	}
-	if m, ok := tpl.(map[string]any); ok {
-		if params, ok := m["Parameters"].(map[string]any); ok {
-			if p, ok := params[name].(map[string]any); ok {
-				if d, ok := p["Default"]; ok {
-					return d
-				}
-			}
-		}
 	}
 	r.unresolved[name] = true
 	return name
 }
 
-func (r *resolver) ref(_ string, input any, tpl any) any {
+func (r *resolver) ref(_ string, input any, _ any) any {
 	name, ok := input.(string)
 	if !ok {
 		return nil
 	}
-	return r.lookup(name, tpl)
+	return r.lookup(name)
 }
 
 // getAtt answers !GetAtt Name.Attr, the form template.yaml writes.
-func (r *resolver) getAtt(_ string, input any, tpl any) any {
+func (r *resolver) getAtt(_ string, input any, _ any) any {
 	name, ok := input.(string)
 	if !ok {
 		r.fail("Fn::GetAtt %v: the list form is not supported locally (template.yaml writes !GetAtt Name.Attr)", input)
 		return nil
 	}
-	return r.lookup(name, tpl)
+	return r.lookup(name)
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)
 
 // sub implements Fn::Sub's string form, with ${!Literal} escapes, which
 // goformation's own handler does not resolve against our overrides.
-func (r *resolver) sub(_ string, input any, tpl any) any {
+func (r *resolver) sub(_ string, input any, _ any) any {
 	src, ok := input.(string)
 	if !ok {
 		r.fail("Fn::Sub %v: the list form is not supported locally (template.yaml uses only the string form)", input)
@@ -387,7 +374,7 @@ func (r *resolver) sub(_ string, input any, tpl any) any {
 		if strings.HasPrefix(name, "!") {
 			return "${" + name[1:] + "}"
 		}
-		return Stringify(r.lookup(name, tpl))
+		return Stringify(r.lookup(name))
 	})
 }
 
