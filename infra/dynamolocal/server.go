@@ -28,7 +28,6 @@
 package dynamolocal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +72,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // the process's exit status, valid after done
-	out  *tail
+	out  *proc.Tail
 	once sync.Once
 }
 
@@ -155,7 +154,7 @@ func start(ctx context.Context, jar string, port int, opts Options) (*Server, er
 	s := &Server{
 		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
 		done:     make(chan struct{}),
-		out:      &tail{max: 4096},
+		out:      &proc.Tail{Max: 4096},
 	}
 	s.cmd = exec.Command("java", args...) // its last output is kept for error messages
 	s.cmd.Dir = dir
@@ -238,27 +237,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tail keeps the last max bytes written to it, for error messages.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.TrimSpace(t.buf))
 }
