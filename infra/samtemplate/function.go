@@ -1,9 +1,11 @@
 package samtemplate
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -89,7 +91,11 @@ func (f *Function) LambdaEnv() map[string]string {
 }
 
 func newFunction(id string, raw, res Resource, globals map[string]any) (Function, error) {
-	p := merge(globals, res.Properties)
+	// The function's properties overlay Globals.Function, top level only, as
+	// SAM does for scalars (Environment is merged below).
+	p := map[string]any{}
+	maps.Copy(p, globals)
+	maps.Copy(p, res.Properties)
 	fn := Function{
 		LogicalID:         id,
 		Dir:               strings.ToLower(strings.TrimSuffix(id, "Function")),
@@ -146,12 +152,8 @@ func newFunction(id string, raw, res Resource, globals map[string]any) (Function
 			return fn, fmt.Errorf("event %s: type %s is not supported locally (template.yaml uses HttpApi, Schedule and DynamoDB)", name, typ)
 		}
 	}
-	sort.Slice(fn.Routes, func(i, j int) bool {
-		a, b := fn.Routes[i], fn.Routes[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Method < b.Method
+	slices.SortFunc(fn.Routes, func(a, b Route) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Method, b.Method))
 	})
 	return fn, nil
 }
@@ -192,17 +194,6 @@ func newStream(name string, props, rawProps map[string]any) Stream {
 	return s
 }
 
-// merge overlays a function's properties on Globals.Function (top level only,
-// as SAM does for scalars; Environment is merged separately).
-func merge(globals, props map[string]any) map[string]any {
-	out := maps.Clone(globals)
-	if out == nil {
-		out = map[string]any{}
-	}
-	maps.Copy(out, props)
-	return out
-}
-
 func str(v any) string {
 	if v == nil {
 		return ""
@@ -217,11 +208,9 @@ func num(v any) int {
 	switch x := v.(type) {
 	case float64:
 		return int(x)
-	case string:
-		var n int
-		if _, err := fmt.Sscan(x, &n); err == nil {
-			return n
-		}
+	case string: // a Ref to a Number parameter
+		n, _ := strconv.Atoi(x)
+		return n
 	}
 	return 0
 }
