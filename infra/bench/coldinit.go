@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -168,10 +166,7 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 		"AWS_ENDPOINT_URL=http://" + canary,
 		"_HANDLER=bootstrap",
 	}
-	for _, fn := range tpl.Functions {
-		if fn.Dir != dir {
-			continue
-		}
+	if fn := tpl.FunctionByDir(dir); fn != nil {
 		env = append(env, proc.Environ(fn.Env)...)
 	}
 	return env
@@ -180,8 +175,8 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 // startOnce runs bin until its first /next and stops it. It returns the
 // time from just before exec to that request, and the process's stderr.
 func startOnce(api *runtimeapi.Server, bin string, env []string) (time.Duration, string, error) {
-	var out limitedBuffer
-	d, stop, err := launch(api, bin, env, &out)
+	out := &proc.Tail{Max: 1 << 20}
+	d, stop, err := launch(api, bin, env, out)
 	if err != nil {
 		return 0, "", fmt.Errorf("%w: %s", err, out.String())
 	}
@@ -212,27 +207,6 @@ func launch(api *runtimeapi.Server, bin string, env []string, stderr io.Writer) 
 		stop()
 		return 0, nil, errors.New("no /next within 10s")
 	}
-}
-
-// limitedBuffer keeps the first 1 MiB written to it.
-type limitedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if room := 1<<20 - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (l *limitedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // initLine matches one GODEBUG=inittrace=1 record.

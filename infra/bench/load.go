@@ -160,18 +160,12 @@ func drive(client *http.Client, target string, body []byte, expect, c int, d tim
 // once makes one request; requests are not tied to the round's context so
 // that one in flight at the end completes and is counted.
 func once(client *http.Client, target string, body []byte, expect int) error {
-	var req *http.Request
-	var err error
-	if body != nil {
-		req, err = http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-	} else {
-		req, err = http.NewRequest(http.MethodGet, target, nil)
-	}
+	req, err := http.NewRequest(method(body), target, bytes.NewReader(body)) // an empty reader is http.NoBody
 	if err != nil {
 		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := client.Do(req)
 	if err != nil {

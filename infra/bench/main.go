@@ -16,7 +16,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"slices"
@@ -82,17 +81,13 @@ func quantile(s []float64, q float64) float64 {
 func ms(ns float64) string { return fmt.Sprintf("%.2f ms", ns/1e6) }
 func us(ns float64) string { return fmt.Sprintf("%.0f µs", ns/1e3) }
 
-// mdFile opens the Markdown output for appending, or discards it.
-func mdFile(path string) (io.WriteCloser, error) {
+// mdFile opens the Markdown output for appending, or os.DevNull without one.
+func mdFile(path string) (*os.File, error) {
 	if path == "" {
-		return nopCloser{io.Discard}, nil
+		path = os.DevNull
 	}
 	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 }
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
 
 // pairs splits name=value arguments, keeping their order.
 func pairs(args []string) ([][2]string, error) {

@@ -73,12 +73,8 @@ func keepaliveCheck(tpl *samtemplate.Template, b drift.Baseline) drift.Check {
 		return drift.Check{Name: name, Category: drift.CategoryKeepalive, Status: drift.Fail, Detail: b.Keepalive.Function + " missing from template.yaml"}
 	}
 	var got []string
-	for _, s := range fn.Schedules {
-		state := "ENABLED"
-		if !s.Enabled {
-			state = "DISABLED"
-		}
-		got = append(got, state+" "+s.Expression)
+	for _, s := range fn.Schedules { // always enabled: samtemplate refuses Enabled and State
+		got = append(got, "ENABLED "+s.Expression)
 	}
 	want := "ENABLED " + b.Keepalive.Schedule
 	c := drift.Check{Name: name, Category: drift.CategoryKeepalive, Status: drift.Fail, Expected: want, Actual: strings.Join(got, ", ")}

@@ -75,7 +75,7 @@ func TestStartStop(t *testing.T) {
 		t.Skip(err)
 	}
 	dir := t.TempDir()
-	s, err := Start(context.Background(), Options{Jar: jar, DBPath: dir})
+	s, err := startJar(context.Background(), jar, Options{DBPath: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,24 +99,21 @@ func TestStartStop(t *testing.T) {
 }
 
 func TestStartErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		opts Options
-	}{
-		{"missing jar", Options{Jar: filepath.Join(t.TempDir(), "DynamoDBLocal.jar")}},
-		{"missing java", Options{Jar: os.Args[0], Java: "no-such-java-binary"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := Start(context.Background(), tc.opts)
-			if !errors.Is(err, ErrNotInstalled) {
-				t.Errorf("Start = %v, %v; want ErrNotInstalled", s, err)
-			}
-		})
-	}
+	t.Run("missing jar", func(t *testing.T) {
+		t.Chdir(t.TempDir()) // no module, so no jar, above it
+		if s, err := Start(context.Background(), Options{}); !errors.Is(err, ErrNotInstalled) {
+			t.Errorf("Start = %v, %v; want ErrNotInstalled", s, err)
+		}
+	})
+	t.Run("missing java", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		if s, err := startJar(context.Background(), os.Args[0], Options{}); !errors.Is(err, ErrNotInstalled) {
+			t.Errorf("Start = %v, %v; want ErrNotInstalled", s, err)
+		}
+	})
 	t.Run("early exit", func(t *testing.T) {
 		// A file that is not a jar makes java exit at once: Start must say so, not wait.
-		_, err := Start(context.Background(), Options{Jar: os.Args[0], StartTimeout: 0})
+		_, err := startJar(context.Background(), os.Args[0], Options{})
 		if err == nil || errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "exited") {
 			t.Errorf("Start on a non-jar = %v, want an early-exit error", err)
 		}

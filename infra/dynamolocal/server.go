@@ -28,7 +28,6 @@
 package dynamolocal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,18 +57,11 @@ var ErrNotInstalled = errors.New("dynamolocal: DynamoDB Local is not installed")
 
 // Options configures Start. The zero value runs in memory on a free port.
 type Options struct {
-	// Jar is the path of DynamoDBLocal.jar; "" finds it with FindJar from
-	// the module root above the working directory.
-	Jar string
 	// Port to listen on at 127.0.0.1; 0 picks a free one.
 	Port int
 	// DBPath persists tables in this directory (created if needed) instead
 	// of keeping them in memory.
 	DBPath string
-	// Java is the java executable; "" means "java" from PATH.
-	Java string
-	// StartTimeout bounds the wait for the server to answer; 0 means 60s.
-	StartTimeout time.Duration
 }
 
 // Server is a running DynamoDB Local.
@@ -80,7 +72,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // the process's exit status, valid after done
-	out  *tail
+	out  *proc.Tail
 	once sync.Once
 }
 
@@ -100,31 +92,23 @@ func FindJar(dir string) (string, error) {
 	return matches[len(matches)-1], nil
 }
 
-// Start runs DynamoDB Local and waits until it answers HTTP. It returns an
-// error wrapping ErrNotInstalled when the jar or java is missing, the
-// process's output when it exits early, or a timeout error (after killing
-// it). ctx bounds the start only; use Stop to end the server.
+// Start runs the jar FindJar finds above the working directory with java
+// from PATH and waits until it answers HTTP. It returns an error wrapping
+// ErrNotInstalled when the jar or java is missing, the process's output
+// when it exits early, or a timeout error after 60 s (after killing it).
+// ctx bounds the start only; use Stop to end the server.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	jar := opts.Jar
-	if jar == "" {
-		var err error
-		if jar, err = FindJar("."); err != nil {
-			return nil, err
-		}
+	jar, err := FindJar(".")
+	if err != nil {
+		return nil, err
 	}
-	if _, err := os.Stat(jar); err != nil {
-		return nil, fmt.Errorf("%w: %v; run: %s", ErrNotInstalled, err, InstallHint)
-	}
-	java := opts.Java
-	if java == "" {
-		java = "java"
-	}
-	if _, err := exec.LookPath(java); err != nil {
+	return startJar(ctx, jar, opts)
+}
+
+// startJar is Start with the jar found.
+func startJar(ctx context.Context, jar string, opts Options) (*Server, error) {
+	if _, err := exec.LookPath("java"); err != nil {
 		return nil, fmt.Errorf("%w: %v (install Java 17+)", ErrNotInstalled, err)
-	}
-	timeout := opts.StartTimeout
-	if timeout == 0 {
-		timeout = 60 * time.Second
 	}
 	// A free port can be taken between probing and binding; retry then.
 	var lastErr error
@@ -137,7 +121,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			}
 			port = p
 		}
-		s, err := start(ctx, java, jar, port, opts, timeout)
+		s, err := start(ctx, jar, port, opts)
 		if err == nil {
 			return s, nil
 		}
@@ -149,7 +133,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return nil, lastErr
 }
 
-func start(ctx context.Context, java, jar string, port int, opts Options, timeout time.Duration) (*Server, error) {
+func start(ctx context.Context, jar string, port int, opts Options) (*Server, error) {
 	dir := filepath.Dir(jar)
 	args := []string{
 		"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"),
@@ -170,20 +154,20 @@ func start(ctx context.Context, java, jar string, port int, opts Options, timeou
 	s := &Server{
 		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
 		done:     make(chan struct{}),
-		out:      &tail{max: 4096},
+		out:      &proc.Tail{Max: 4096},
 	}
-	s.cmd = exec.Command(java, args...) // its last output is kept for error messages
+	s.cmd = exec.Command("java", args...) // its last output is kept for error messages
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.cmd.SysProcAttr = proc.Attr()
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
+		return nil, fmt.Errorf("dynamolocal: start java: %w", err)
 	}
 	go func() {
 		s.err = s.cmd.Wait()
 		close(s.done)
 	}()
-	if err := s.waitReady(ctx, timeout); err != nil {
+	if err := s.waitReady(ctx, 60*time.Second); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -253,27 +237,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tail keeps the last max bytes written to it, for error messages.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.TrimSpace(t.buf))
 }

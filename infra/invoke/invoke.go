@@ -210,31 +210,28 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	// Both listeners: the runtime API's is started apart from the invoke
 	// one, and a function started before it listens dies at init.
 	deadline := time.Now().Add(10 * time.Second)
-	for pending := []string{addr, api}; ; {
-		for len(pending) > 0 {
-			c, err := net.DialTimeout("tcp", pending[0], 200*time.Millisecond)
-			if err != nil {
+	for _, a := range []string{addr, api} {
+		for {
+			c, err := net.DialTimeout("tcp", a, 200*time.Millisecond)
+			if err == nil {
+				c.Close()
 				break
 			}
-			c.Close()
-			pending = pending[1:]
-		}
-		if len(pending) == 0 {
-			return e, nil
-		}
-		select {
-		case <-e.done:
-			return nil, errExitedEarly
-		case <-ctx.Done():
-			e.Stop()
-			return nil, ctx.Err()
-		case <-time.After(5 * time.Millisecond): // a cold start waits on this
-		}
-		if time.Now().After(deadline) {
-			e.Stop()
-			return nil, fmt.Errorf("invoke: emulator not listening on %s after 10s", pending[0])
+			select {
+			case <-e.done:
+				return nil, errExitedEarly
+			case <-ctx.Done():
+				e.Stop()
+				return nil, ctx.Err()
+			case <-time.After(5 * time.Millisecond): // a cold start waits on this
+			}
+			if time.Now().After(deadline) {
+				e.Stop()
+				return nil, fmt.Errorf("invoke: emulator not listening on %s after 10s", a)
+			}
 		}
 	}
+	return e, nil
 }
 
 // Invoke sends one event and returns the function's response payload. It

@@ -10,7 +10,9 @@
 package proc
 
 import (
+	"bytes"
 	"sort"
+	"sync"
 	"syscall"
 )
 
@@ -42,4 +44,30 @@ func Environ(env map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Tail keeps the last Max bytes written to it: a child's output, for error
+// messages. It is safe for concurrent use, and Write never fails.
+type Tail struct {
+	Max int
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Write keeps p, dropping what is older than the last Max bytes.
+func (t *Tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.Max {
+		t.buf = t.buf[len(t.buf)-t.Max:]
+	}
+	return len(p), nil
+}
+
+// String returns what is kept, white space around it trimmed.
+func (t *Tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(bytes.TrimSpace(t.buf))
 }

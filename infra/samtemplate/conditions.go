@@ -14,46 +14,21 @@ import (
 // turns into a bare true or false.
 
 // evalConditions evaluates every condition of the raw Conditions section
-// from parameter values alone (Fn::Equals, Fn::Not, Fn::And, Fn::Or and
-// Condition references; Ref to a parameter or pseudo parameter; literals).
-// It returns an error naming the condition that uses anything else, refers
-// to an unknown parameter or condition, or refers to itself.
+// from parameter values alone: Fn::Equals, Fn::Not and Fn::And, which is
+// what template.yaml uses, over Ref to a parameter or pseudo parameter and
+// literals. It returns an error naming the condition that uses anything
+// else (Fn::Or and Condition references are refused) or refers to an
+// unknown parameter.
 func evalConditions(raw map[string]any, params func(name string) (string, bool)) (map[string]bool, error) {
-	e := &condEval{raw: raw, params: params, done: map[string]bool{}, busy: map[string]bool{}}
+	done := map[string]bool{}
 	for _, name := range sortedKeys(raw) {
-		if _, err := e.condition(name); err != nil {
+		v, err := evalCondition(raw[name], params)
+		if err != nil {
 			return nil, fmt.Errorf("Conditions.%s: %w", name, err)
 		}
+		done[name] = v
 	}
-	return e.done, nil
-}
-
-type condEval struct {
-	raw    map[string]any
-	params func(string) (string, bool)
-	done   map[string]bool
-	busy   map[string]bool // being evaluated: a reference back is a cycle
-}
-
-func (e *condEval) condition(name string) (bool, error) {
-	if v, ok := e.done[name]; ok {
-		return v, nil
-	}
-	expr, ok := e.raw[name]
-	if !ok {
-		return false, fmt.Errorf("no condition named %q", name)
-	}
-	if e.busy[name] {
-		return false, fmt.Errorf("condition %q refers to itself", name)
-	}
-	e.busy[name] = true
-	v, err := e.eval(expr)
-	delete(e.busy, name)
-	if err != nil {
-		return false, err
-	}
-	e.done[name] = v
-	return v, nil
+	return done, nil
 }
 
 // fn splits a one-key intrinsic object {"Fn::X": arg}.
@@ -68,21 +43,16 @@ func fn(expr any) (string, any, bool) {
 	return "", nil, false
 }
 
-func (e *condEval) eval(expr any) (bool, error) {
-	if ref, ok := expr.(string); ok {
-		// goformation reads the YAML tag !Condition X as the bare name.
-		return e.condition(ref)
-	}
+func evalCondition(expr any, params func(string) (string, bool)) (bool, error) {
 	name, arg, ok := fn(expr)
+	if _, isName := expr.(string); isName {
+		name, ok = "Condition", true // goformation reads the YAML tag !Condition X as the bare name
+	}
 	if !ok {
 		return false, fmt.Errorf("want a condition function, got %v", expr)
 	}
-	if name == "Condition" {
-		ref, ok := arg.(string)
-		if !ok {
-			return false, errors.New("Condition takes a condition name")
-		}
-		return e.condition(ref)
+	if name == "Fn::Or" || name == "Condition" {
+		return false, fmt.Errorf("%s is not supported locally: template.yaml's conditions use only Fn::Equals, Fn::Not and Fn::And", name)
 	}
 	args, ok := arg.([]any)
 	if !ok {
@@ -93,42 +63,34 @@ func (e *condEval) eval(expr any) (bool, error) {
 		if len(args) != 2 {
 			return false, errors.New("Fn::Equals takes two values")
 		}
-		a, err := e.value(args[0])
+		a, err := value(args[0], params)
 		if err != nil {
 			return false, err
 		}
-		b, err := e.value(args[1])
-		if err != nil {
-			return false, err
-		}
-		return a == b, nil
+		b, err := value(args[1], params)
+		return a == b, err
 	case "Fn::Not":
 		if len(args) != 1 {
 			return false, errors.New("Fn::Not takes one condition")
 		}
-		v, err := e.eval(args[0])
+		v, err := evalCondition(args[0], params)
 		return !v, err
-	case "Fn::And", "Fn::Or":
+	case "Fn::And":
 		if len(args) < 2 || len(args) > 10 {
-			return false, fmt.Errorf("%s takes 2 to 10 conditions", name)
+			return false, errors.New("Fn::And takes 2 to 10 conditions")
 		}
-		and := name == "Fn::And"
 		for _, a := range args {
-			v, err := e.eval(a)
-			if err != nil {
+			if v, err := evalCondition(a, params); err != nil || !v {
 				return false, err
 			}
-			if v != and { // a false in And, a true in Or decides
-				return v, nil
-			}
 		}
-		return and, nil
+		return true, nil
 	}
 	return false, fmt.Errorf("%s is not a condition function", name)
 }
 
 // value is one side of Fn::Equals as CloudFormation compares it: a string.
-func (e *condEval) value(v any) (string, error) {
+func value(v any, params func(string) (string, bool)) (string, error) {
 	switch x := v.(type) {
 	case string, float64, bool:
 		return Stringify(x), nil
@@ -138,7 +100,7 @@ func (e *condEval) value(v any) (string, error) {
 		return "", fmt.Errorf("only literals and Ref to parameters can be compared, got %v", v)
 	}
 	ref, _ := arg.(string)
-	s, ok := e.params(ref)
+	s, ok := params(ref)
 	if !ok {
 		return "", fmt.Errorf("Ref %q: no value for this parameter or pseudo parameter", ref)
 	}
@@ -147,17 +109,17 @@ func (e *condEval) value(v any) (string, error) {
 
 // fnIf is the Fn::If handler for the resolved view: the value for the
 // condition's outcome (nil for Ref AWS::NoValue, which the resolver answers
-// with nil), or nil with the name recorded when the condition is unknown.
+// with nil), or nil with the problem recorded when the condition is unknown.
 func (r *resolver) fnIf(_ string, input any, _ any) any {
 	args, ok := input.([]any)
 	if !ok || len(args) != 3 {
-		r.badIf = append(r.badIf, fmt.Sprint(input))
+		r.fail("Fn::If on an unknown condition: %v", input)
 		return nil
 	}
 	name, _ := args[0].(string)
 	v, ok := r.conditions[name]
 	if !ok {
-		r.badIf = append(r.badIf, fmt.Sprint(args[0]))
+		r.fail("Fn::If on an unknown condition: %v", args[0])
 		return nil
 	}
 	if v {

@@ -1,9 +1,11 @@
 package samtemplate
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -28,7 +30,7 @@ type Function struct {
 	LogFormat, LogLevel string
 	// Routes are the HttpApi events, sorted by path then method.
 	Routes []Route
-	// Schedules are the Schedule / ScheduleV2 events, sorted by event name.
+	// Schedules are the Schedule events, sorted by event name.
 	Schedules []Schedule
 	// Streams are the DynamoDB stream events, sorted by event name.
 	Streams []Stream
@@ -47,18 +49,17 @@ type Route struct {
 	EventName string // e.g. "Get"
 	Method    string // upper case, e.g. "GET", or "ANY"
 	Path      string // e.g. "/health"
-	// Auth is "AWS_IAM" when the route uses IAM authorization (its own
-	// Auth.Authorizer, or the API's DefaultAuthorizer), else "".
+	// Auth is "AWS_IAM" when the route's Auth.Authorizer is AWS_IAM, else "".
 	Auth string
 }
 
-// Schedule is one Schedule (EventBridge rule) or ScheduleV2 event.
+// Schedule is one Schedule (EventBridge rule) event.
 type Schedule struct {
 	EventName  string // e.g. "Hourly"
 	Name       string // rule name, resolved; "" when unnamed
 	Expression string // e.g. "rate(1 hour)"
 	Input      string // resolved Input JSON, "" when unset
-	Enabled    bool   // false only when Enabled: false or State: DISABLED
+	Enabled    bool   // always true: an event that sets Enabled or State is refused
 }
 
 // Stream is one DynamoDB stream event.
@@ -89,8 +90,12 @@ func (f *Function) LambdaEnv() map[string]string {
 	return m
 }
 
-func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]any, resources map[string]Resource) (Function, error) {
-	p := merge(globals, res.Properties)
+func newFunction(id string, raw, res Resource, globals map[string]any) (Function, error) {
+	// The function's properties overlay Globals.Function, top level only, as
+	// SAM does for scalars (Environment is merged below).
+	p := map[string]any{}
+	maps.Copy(p, globals)
+	maps.Copy(p, res.Properties)
 	fn := Function{
 		LogicalID:         id,
 		Dir:               strings.ToLower(strings.TrimSuffix(id, "Function")),
@@ -131,69 +136,37 @@ func newFunction(id string, raw, res Resource, globals, apiGlobals map[string]an
 		props := asMap(ev["Properties"])
 		switch typ := str(ev["Type"]); typ {
 		case "HttpApi":
-			r, err := newRoute(name, props, apiAuth(asMap(rawEvents[name]), apiGlobals, resources))
+			r, err := newRoute(name, props)
 			if err != nil {
 				return fn, err
 			}
 			fn.Routes = append(fn.Routes, r)
-		case "Schedule", "ScheduleV2":
-			fn.Schedules = append(fn.Schedules, newSchedule(name, typ, props))
+		case "Schedule":
+			if props["Enabled"] != nil || props["State"] != nil {
+				return fn, fmt.Errorf("Schedule event %s: Enabled and State are not supported locally (template.yaml's schedules are always on)", name)
+			}
+			fn.Schedules = append(fn.Schedules, Schedule{EventName: name, Name: str(props["Name"]), Expression: str(props["Schedule"]), Input: Stringify(props["Input"]), Enabled: true})
 		case "DynamoDB":
 			fn.Streams = append(fn.Streams, newStream(name, props, asMap(asMap(rawEvents[name])["Properties"])))
+		default:
+			return fn, fmt.Errorf("event %s: type %s is not supported locally (template.yaml uses HttpApi, Schedule and DynamoDB)", name, typ)
 		}
 	}
-	sort.Slice(fn.Routes, func(i, j int) bool {
-		a, b := fn.Routes[i], fn.Routes[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Method < b.Method
+	slices.SortFunc(fn.Routes, func(a, b Route) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Method, b.Method))
 	})
 	return fn, nil
 }
 
-func newRoute(name string, props map[string]any, defaultAuth string) (Route, error) {
+func newRoute(name string, props map[string]any) (Route, error) {
 	r := Route{EventName: name, Method: strings.ToUpper(str(props["Method"])), Path: str(props["Path"])}
 	if r.Method == "" || r.Path == "" {
 		return r, fmt.Errorf("HttpApi event %s: Method and Path are required", name)
 	}
-	auth := defaultAuth
-	if a, ok := asMap(props["Auth"])["Authorizer"]; ok {
-		auth = str(a)
-	}
-	if auth == "AWS_IAM" {
+	if str(asMap(props["Auth"])["Authorizer"]) == "AWS_IAM" {
 		r.Auth = "AWS_IAM"
 	}
 	return r, nil
-}
-
-// apiAuth is the DefaultAuthorizer of the HttpApi an event belongs to
-// (its ApiId Ref, or SAM's implicit API through Globals.HttpApi).
-func apiAuth(rawEvent map[string]any, apiGlobals map[string]any, resources map[string]Resource) string {
-	apiID := str(asMap(asMap(rawEvent["Properties"])["ApiId"])["Ref"])
-	auth := asMap(apiGlobals["Auth"])
-	if res, ok := resources[apiID]; ok {
-		if a, ok := res.Properties["Auth"]; ok {
-			auth = asMap(a)
-		}
-	}
-	return str(auth["DefaultAuthorizer"])
-}
-
-func newSchedule(name, typ string, props map[string]any) Schedule {
-	s := Schedule{EventName: name, Name: str(props["Name"]), Input: Stringify(props["Input"]), Enabled: true}
-	if typ == "ScheduleV2" {
-		s.Expression = str(props["ScheduleExpression"])
-	} else {
-		s.Expression = str(props["Schedule"])
-	}
-	if e, ok := props["Enabled"].(bool); ok && !e {
-		s.Enabled = false
-	}
-	if strings.EqualFold(str(props["State"]), "DISABLED") {
-		s.Enabled = false
-	}
-	return s
 }
 
 func newStream(name string, props, rawProps map[string]any) Stream {
@@ -207,14 +180,7 @@ func newStream(name string, props, rawProps map[string]any) Stream {
 	if v, ok := props["MaximumRetryAttempts"]; ok {
 		s.MaxRetries = num(v)
 	}
-	switch ga := asMap(rawProps["Stream"])["Fn::GetAtt"].(type) {
-	case string:
-		s.Table, _, _ = strings.Cut(ga, ".")
-	case []any:
-		if len(ga) > 0 {
-			s.Table = str(ga[0])
-		}
-	}
+	s.Table, _, _ = strings.Cut(str(asMap(rawProps["Stream"])["Fn::GetAtt"]), ".")
 	for _, f := range asList(asMap(props["FilterCriteria"])["Filters"]) {
 		if pat := str(asMap(f)["Pattern"]); pat != "" {
 			s.Patterns = append(s.Patterns, pat)
@@ -226,17 +192,6 @@ func newStream(name string, props, rawProps map[string]any) Stream {
 		}
 	}
 	return s
-}
-
-// merge overlays a function's properties on Globals.Function (top level only,
-// as SAM does for scalars; Environment is merged separately).
-func merge(globals, props map[string]any) map[string]any {
-	out := maps.Clone(globals)
-	if out == nil {
-		out = map[string]any{}
-	}
-	maps.Copy(out, props)
-	return out
 }
 
 func str(v any) string {
@@ -253,11 +208,9 @@ func num(v any) int {
 	switch x := v.(type) {
 	case float64:
 		return int(x)
-	case string:
-		var n int
-		if _, err := fmt.Sscan(x, &n); err == nil {
-			return n
-		}
+	case string: // a Ref to a Number parameter
+		n, _ := strconv.Atoi(x)
+		return n
 	}
 	return 0
 }

@@ -128,10 +128,13 @@ var processMu sync.Mutex
 // Load reads and parses the template at path. It returns an error when the
 // file cannot be read, is not valid YAML, has no Resources, when
 // Options.Parameters names a parameter the template lacks, a condition is
-// not parameter-only (or refers to an unknown parameter or condition), an
-// Fn::If names an unknown condition, or holds a function or table whose
-// properties have the wrong shape (the message names the resource and
-// property).
+// not parameter-only (or refers to an unknown parameter), an Fn::If names
+// an unknown condition, or holds a function or table whose properties have
+// the wrong shape (the message names the resource and property). What
+// template.yaml does not use is refused, naming it: Fn::Or and Condition
+// references in conditions, the list forms of Fn::Sub and Fn::GetAtt,
+// Auth.DefaultAuthorizer, event types other than HttpApi, Schedule and
+// DynamoDB, and a schedule's Enabled or State.
 func Load(path string, opts Options) (*Template, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -156,13 +159,8 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{opts: opts, unresolved: map[string]bool{}, conditions: conds}
-	params := map[string]any{}
-	for k, v := range opts.Parameters {
-		params[k] = v
-	}
+	r := &resolver{opts: opts, params: raw.Parameters, unresolved: map[string]bool{}, conditions: conds}
 	res, err := process(data, &intrinsics.ProcessorOptions{
-		ParameterOverrides: params,
 		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
 			"Ref":        r.ref,
 			"Fn::GetAtt": r.getAtt,
@@ -173,8 +171,8 @@ func Parse(data []byte, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.badIf) > 0 {
-		return nil, fmt.Errorf("Fn::If on an unknown condition: %s", strings.Join(r.badIf, ", "))
+	if len(r.errs) > 0 {
+		return nil, errors.New(strings.Join(r.errs, "; "))
 	}
 	for id, rs := range res.Resources {
 		rs.Properties, _ = dropNoValue(rs.Properties).(map[string]any)
@@ -196,12 +194,18 @@ func Parse(data []byte, opts Options) (*Template, error) {
 		Conditions: conds,
 		resolved:   res.Resources,
 	}
-	globals := res.Globals["Function"]
+	const noDefaultAuth = "Auth.DefaultAuthorizer is not supported locally (template.yaml sets Auth.Authorizer on each route)"
+	if asMap(res.Globals["HttpApi"]["Auth"])["DefaultAuthorizer"] != nil {
+		return nil, errors.New("Globals.HttpApi: " + noDefaultAuth)
+	}
 	for _, id := range sortedKeys(res.Resources) {
+		if r := res.Resources[id]; r.Type == "AWS::Serverless::HttpApi" && asMap(r.Properties["Auth"])["DefaultAuthorizer"] != nil {
+			return nil, fmt.Errorf("%s: %s", id, noDefaultAuth)
+		}
 		if res.Resources[id].Type != "AWS::Serverless::Function" {
 			continue
 		}
-		fn, err := newFunction(id, raw.Resources[id], res.Resources[id], globals, res.Globals["HttpApi"], res.Resources)
+		fn, err := newFunction(id, raw.Resources[id], res.Resources[id], res.Globals["Function"])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
@@ -294,13 +298,18 @@ func (t *Template) ResourcesOfType(typ string) []string {
 // defaults and pseudo parameters.
 type resolver struct {
 	opts       Options
+	params     map[string]map[string]any // the raw Parameters section
 	unresolved map[string]bool
 	conditions map[string]bool // evaluated Conditions, for Fn::If
-	badIf      []string        // Fn::If arguments naming no condition
+	errs       []string        // what could not be resolved, for Parse to return
 }
 
-// parameterValue is a parameter's value as a condition compares it (a
-// string): Options.Parameters, else the template default; or a pseudo
+func (r *resolver) fail(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// parameterValue is a parameter's value as CloudFormation gives it, a
+// string: Options.Parameters, else the template default; or a pseudo
 // parameter's (Overrides, else the local default). It returns false when
 // name is neither or has no value.
 func parameterValue(params map[string]map[string]any, opts Options, name string) (string, bool) {
@@ -318,76 +327,46 @@ func parameterValue(params map[string]map[string]any, opts Options, name string)
 	return v, ok
 }
 
-func (r *resolver) lookup(name string, tpl any) any {
+func (r *resolver) lookup(name string) any {
 	if v, ok := r.opts.Overrides[name]; ok {
 		return v
 	}
 	if name == "AWS::NoValue" {
 		return nil
 	}
-	if v, ok := pseudoDefaults[name]; ok {
+	if v, ok := parameterValue(r.params, r.opts, name); ok {
 		return v
-	}
-	if m, ok := tpl.(map[string]any); ok {
-		if params, ok := m["Parameters"].(map[string]any); ok {
-			if p, ok := params[name].(map[string]any); ok {
-				if d, ok := p["Default"]; ok {
-					return d
-				}
-			}
-		}
 	}
 	r.unresolved[name] = true
 	return name
 }
 
-func (r *resolver) ref(_ string, input any, tpl any) any {
+func (r *resolver) ref(_ string, input any, _ any) any {
 	name, ok := input.(string)
 	if !ok {
 		return nil
 	}
-	return r.lookup(name, tpl)
+	return r.lookup(name)
 }
 
-func (r *resolver) getAtt(_ string, input any, tpl any) any {
-	switch v := input.(type) {
-	case string:
-		return r.lookup(v, tpl)
-	case []any:
-		parts := make([]string, 0, len(v))
-		for _, p := range v {
-			s, ok := p.(string)
-			if !ok {
-				return nil
-			}
-			parts = append(parts, s)
-		}
-		return r.lookup(strings.Join(parts, "."), tpl)
+// getAtt answers !GetAtt Name.Attr, the form template.yaml writes.
+func (r *resolver) getAtt(_ string, input any, _ any) any {
+	name, ok := input.(string)
+	if !ok {
+		r.fail("Fn::GetAtt %v: the list form is not supported locally (template.yaml writes !GetAtt Name.Attr)", input)
+		return nil
 	}
-	return nil
+	return r.lookup(name)
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)
 
-// sub implements both forms of Fn::Sub, with ${!Literal} escapes, which
+// sub implements Fn::Sub's string form, with ${!Literal} escapes, which
 // goformation's own handler does not resolve against our overrides.
-func (r *resolver) sub(_ string, input any, tpl any) any {
-	var src string
-	vars := map[string]any{}
-	switch v := input.(type) {
-	case string:
-		src = v
-	case []any:
-		if len(v) != 2 {
-			return nil
-		}
-		s, ok := v[0].(string)
-		m, ok2 := v[1].(map[string]any)
-		if !ok || !ok2 {
-			return nil
-		}
-		src, vars = s, m
-	default:
+func (r *resolver) sub(_ string, input any, _ any) any {
+	src, ok := input.(string)
+	if !ok {
+		r.fail("Fn::Sub %v: the list form is not supported locally (template.yaml uses only the string form)", input)
 		return nil
 	}
 	return subVar.ReplaceAllStringFunc(src, func(m string) string {
@@ -395,10 +374,7 @@ func (r *resolver) sub(_ string, input any, tpl any) any {
 		if strings.HasPrefix(name, "!") {
 			return "${" + name[1:] + "}"
 		}
-		if v, ok := vars[name]; ok {
-			return Stringify(v)
-		}
-		return Stringify(r.lookup(name, tpl))
+		return Stringify(r.lookup(name))
 	})
 }
 

@@ -189,9 +189,8 @@ Resources:
       Environment:
         Variables:
           LITERAL: !Sub 'cost ${!Amount} in ${AWS::Region}'
-          MAPPED: !Sub ['${A}-${Stage}', {A: !Ref Thing}]
+          STAGED: !Sub '${Thing}-${Stage}'
           ATTR: !GetAtt Thing.Arn
-          LIST_ATTR: {"Fn::GetAtt": [Thing, Arn]}
           NUM: 30
           BOOL: true
 `
@@ -199,13 +198,19 @@ Resources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"LITERAL": "cost ${Amount} in eu-west-2", "MAPPED": "th-dev", "ATTR": "arn:th",
-		"LIST_ATTR": "arn:th", "NUM": "30", "BOOL": "true"}
+	want := map[string]string{"LITERAL": "cost ${Amount} in eu-west-2", "STAGED": "th-dev", "ATTR": "arn:th", "NUM": "30", "BOOL": "true"}
 	if got := tpl.Functions[0].Env; !reflect.DeepEqual(got, want) {
 		t.Errorf("Env = %v, want %v", got, want)
 	}
 	if tpl.Functions[0].Dir != "fn" || tpl.TableCreateInput("x") != nil {
 		t.Errorf("Dir %q, TableCreateInput without a table should be nil", tpl.Functions[0].Dir)
+	}
+	// The list forms, which template.yaml does not use, are refused.
+	for _, v := range []string{`!Sub ['${A}-${Stage}', {A: !Ref Thing}]`, `{"Fn::GetAtt": [Thing, Arn]}`} {
+		_, err := Parse([]byte(strings.Replace(src, "!GetAtt Thing.Arn", v, 1)), Options{})
+		if err == nil || !strings.Contains(err.Error(), "the list form is not supported locally") {
+			t.Errorf("%s: err = %v, want the list form refused", v, err)
+		}
 	}
 }
 
@@ -305,31 +310,29 @@ Resources:
   Api:
     Type: AWS::Serverless::HttpApi
     Properties:
-      Auth: {DefaultAuthorizer: AWS_IAM, EnableIamAuthorizer: true}
+      Auth: {EnableIamAuthorizer: true}
   OpsFunction:
     Type: AWS::Serverless::Function
     Properties:
       Timeout: 30
       Events:
-        Inherit: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /b, Method: get}}
+        Iam: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /b, Method: get, Auth: {Authorizer: AWS_IAM}}}
         Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /a, Method: POST, Auth: {Authorizer: NONE}}}
-        V2: {Type: ScheduleV2, Properties: {ScheduleExpression: 'cron(0 6 * * ? *)', Input: '{"k":1}'}}
-        Off: {Type: Schedule, Properties: {Schedule: rate(5 minutes), Enabled: false}}
-        Paused: {Type: Schedule, Properties: {Schedule: rate(1 hour), State: DISABLED}}
+        Daily: {Type: Schedule, Properties: {Schedule: 'cron(0 6 * * ? *)', Input: '{"k":1}'}}
+        Often: {Type: Schedule, Properties: {Name: often, Schedule: rate(5 minutes)}}
 `
 	tpl, err := Parse([]byte(src), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fn := tpl.Function("OpsFunction")
-	wantRoutes := []Route{{"Open", "POST", "/a", ""}, {"Inherit", "GET", "/b", "AWS_IAM"}}
+	wantRoutes := []Route{{"Open", "POST", "/a", ""}, {"Iam", "GET", "/b", "AWS_IAM"}}
 	if !reflect.DeepEqual(fn.Routes, wantRoutes) {
 		t.Errorf("Routes = %+v, want %+v", fn.Routes, wantRoutes)
 	}
 	wantSchedules := []Schedule{
-		{EventName: "Off", Expression: "rate(5 minutes)"},
-		{EventName: "Paused", Expression: "rate(1 hour)"},
-		{EventName: "V2", Expression: "cron(0 6 * * ? *)", Input: `{"k":1}`, Enabled: true},
+		{EventName: "Daily", Expression: "cron(0 6 * * ? *)", Input: `{"k":1}`, Enabled: true},
+		{EventName: "Often", Name: "often", Expression: "rate(5 minutes)", Enabled: true},
 	}
 	if !reflect.DeepEqual(fn.Schedules, wantSchedules) {
 		t.Errorf("Schedules = %+v, want %+v", fn.Schedules, wantSchedules)
@@ -342,5 +345,18 @@ Resources:
 	}
 	if _, ok := tpl.ResolvedResource("Nope"); ok {
 		t.Error("ResolvedResource found a resource that does not exist")
+	}
+	// What template.yaml does not use is refused, naming it.
+	for _, tc := range []struct{ from, to, want string }{
+		{"Auth: {EnableIamAuthorizer: true}", "Auth: {DefaultAuthorizer: AWS_IAM, EnableIamAuthorizer: true}", "Api: Auth.DefaultAuthorizer is not supported locally"},
+		{"Timeout: 5", "Timeout: 5\n  HttpApi:\n    Auth: {DefaultAuthorizer: AWS_IAM}", "Globals.HttpApi: Auth.DefaultAuthorizer is not supported locally"},
+		{"{Type: Schedule, Properties: {Schedule: 'cron(0 6 * * ? *)'", "{Type: ScheduleV2, Properties: {ScheduleExpression: 'cron(0 6 * * ? *)'", "event Daily: type ScheduleV2 is not supported locally"},
+		{"rate(5 minutes)}", "rate(5 minutes), Enabled: false}", "Schedule event Often: Enabled and State are not supported locally"},
+		{"rate(5 minutes)}", "rate(5 minutes), State: DISABLED}", "Schedule event Often: Enabled and State are not supported locally"},
+	} {
+		_, err := Parse([]byte(strings.Replace(src, tc.from, tc.to, 1)), Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.to, err, tc.want)
+		}
 	}
 }

@@ -102,23 +102,31 @@ func ConfigProblems(dir string, vars []envconfig.Var, rows []ConfigRow, template
 // fails t for each problem.
 func CheckConfigDocs(t *testing.T, dir string, vars []envconfig.Var) {
 	t.Helper()
-	root, err := samtemplate.FindModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, fn := templateFunction(t, dir)
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := tpl.FunctionByDir(dir)
-	if fn == nil {
-		t.Fatalf("template.yaml has no function built from functions/%s", dir)
-	}
 	for _, p := range ConfigProblems(dir, vars, ReadmeConfig(string(readme)), fn.Env) {
 		t.Error(p)
 	}
+}
+
+// templateFunction returns the module root and the function template.yaml
+// builds from functions/<dir>. It fails tb when there is none.
+func templateFunction(tb testing.TB, dir string) (string, *samtemplate.Function) {
+	tb.Helper()
+	root, err := samtemplate.FindModuleRoot(".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fn := tpl.FunctionByDir(dir)
+	if fn == nil {
+		tb.Fatalf("template.yaml has no function built from functions/%s", dir)
+	}
+	return root, fn
 }

@@ -2,12 +2,10 @@ package testutil
 
 import (
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"testing"
 
-	"github.com/levqor/serverless/infra/samtemplate"
 	"github.com/levqor/serverless/shared/heap"
 )
 
@@ -18,18 +16,7 @@ import (
 // back when tb ends. It fails tb when the template has no such function.
 func LambdaHeap(tb testing.TB, dir string) {
 	tb.Helper()
-	root, err := samtemplate.FindModuleRoot(".")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	fn := tpl.FunctionByDir(dir)
-	if fn == nil {
-		tb.Fatalf("template.yaml has no function for functions/%s", dir)
-	}
+	_, fn := templateFunction(tb, dir)
 	percent := debug.SetGCPercent(-1) // read: -1 is put back at once
 	debug.SetGCPercent(percent)
 	limit := debug.SetMemoryLimit(-1) // read: a negative limit changes nothing

@@ -44,36 +44,31 @@ func main() {
 	os.Exit(run(ctx, os.Args[1], os.Args[2]))
 }
 
-// setupError is a failure before the function ran (exit 2).
-type setupError struct{ error }
-
 func run(ctx context.Context, name, eventPath string) int {
 	code, err := invokeOnce(ctx, name, eventPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "invoke:", err)
-		if _, ok := err.(setupError); ok {
-			return 2
-		}
-		return 1
 	}
 	return code
 }
 
+// invokeOnce returns the exit code, with the error behind a 1 or a 2 (a
+// failure before the function ran).
 func invokeOnce(ctx context.Context, name, eventPath string) (int, error) {
 	event, err := os.ReadFile(eventPath)
 	if err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 	if !json.Valid(event) {
-		return 0, setupError{fmt.Errorf("%s is not JSON", eventPath)}
+		return 2, fmt.Errorf("%s is not JSON", eventPath)
 	}
 	root, err := samtemplate.FindModuleRoot(".")
 	if err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{Overrides: samtemplate.LocalOverrides(localTable)})
 	if err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 	fn := tpl.FunctionByDir(name)
 	if fn == nil {
@@ -84,30 +79,30 @@ func invokeOnce(ctx context.Context, name, eventPath string) (int, error) {
 		for _, f := range tpl.Functions {
 			names = append(names, f.Dir)
 		}
-		return 0, setupError{fmt.Errorf("no function %q in template.yaml (have %v)", name, names)}
+		return 2, fmt.Errorf("no function %q in template.yaml (have %v)", name, names)
 	}
 
 	bin := filepath.Join(root, "bin", "host", fn.Dir, "bootstrap")
 	fmt.Fprintf(os.Stderr, "invoke: building %s -> %s\n", fn.LogicalID, bin)
 	if err := invoke.BuildHost(ctx, root, "./functions/"+fn.Dir, bin); err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 	rie, err := invoke.RIE(root)
 	if err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 
 	var ddb string
 	if _, ok := fn.Env["TABLE_NAME"]; ok {
 		var stopDDB func()
 		if ddb, stopDDB, err = table(ctx, tpl); err != nil {
-			return 0, setupError{err}
+			return 2, err
 		}
 		defer stopDDB()
 	}
 	bus, err := invoke.StartBus(os.Stderr)
 	if err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 	defer bus.Close()
 
@@ -116,7 +111,7 @@ func invokeOnce(ctx context.Context, name, eventPath string) (int, error) {
 		Env: invoke.Env(fn, invoke.LocalEndpoints(ddb, bus.URL)),
 	})
 	if err != nil {
-		return 0, setupError{err}
+		return 2, err
 	}
 	defer em.Stop()
 
@@ -125,7 +120,7 @@ func invokeOnce(ctx context.Context, name, eventPath string) (int, error) {
 	defer cancel()
 	out, err := em.Invoke(ictx, event)
 	if err != nil {
-		return 0, err
+		return 1, err
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, out, "", "  ") != nil {
