@@ -5,12 +5,13 @@
 //
 // Time-zone data is embedded in the binary so the result never depends on
 // what the Lambda image happens to ship, and any IANA zone can be configured.
-// It is every zone time/tzdata knows (598 names), but with byte-identical
-// aliases stored once and no zip structure: zoneinfo.bin is 248 KB where
-// time/tzdata embeds Go's 408 KB zoneinfo.zip, and the tickets binary had to
-// fit 8 MiB (BENCHMARKS.md). It is generated from the Go toolchain's own
-// zoneinfo.zip (go generate; see internal/genzones), and a test fails when a
-// Go upgrade brings different zone data, so a regeneration is never missed.
+// It is every zone time/tzdata knows (598 names), from ZonesFrom on, with
+// byte-identical aliases stored once and no zip structure: zoneinfo.bin is
+// 124 KB where time/tzdata embeds Go's 408 KB zoneinfo.zip, and the tickets
+// binary has to fit 8 MiB (BENCHMARKS.md). It is generated from the Go
+// toolchain's own zoneinfo.zip (go generate; see internal/genzones), and a
+// test fails when a Go upgrade brings different zone data, so a
+// regeneration is never missed.
 package bizhours
 
 import (
@@ -20,6 +21,13 @@ import (
 	"strings"
 	"time"
 )
+
+// ZonesFrom is the first year whose local times the embedded zone data
+// gives exactly: internal/genzones drops the transitions before it (but the
+// last, which gives the offset in force then), because a deadline is
+// counted from a ticket's creation, never in the past, and the history was
+// half the data.
+const ZonesFrom = 2000
 
 // DefaultSpec is the business-hours specification used when none is configured.
 const DefaultSpec = "Mon-Fri 09:00-17:00 Europe/London"

@@ -74,8 +74,9 @@ func indexNames(t testing.TB, data []byte) []string {
 }
 
 // TestZonesMatchTzdata is the guarantee that replacing time/tzdata lost
-// nothing: the same names, and every zone giving the same abbreviation and
-// offset as time/tzdata's copy at two instants a month for 71 years.
+// nothing a deadline needs: the same names, and every zone giving the same
+// abbreviation and offset as time/tzdata's copy at two instants a month
+// from ZonesFrom to 2040.
 func TestZonesMatchTzdata(t *testing.T) {
 	ref := tzdataZip(t)
 	want := make([]string, 0, len(ref))
@@ -92,7 +93,7 @@ func TestZonesMatchTzdata(t *testing.T) {
 	}
 
 	var instants []time.Time
-	for y := 1970; y <= 2040; y++ {
+	for y := ZonesFrom; y <= 2040; y++ {
 		for m := time.January; m <= time.December; m++ {
 			instants = append(instants, time.Date(y, m, 1, 12, 0, 0, 0, time.UTC), time.Date(y, m, 15, 12, 0, 0, 0, time.UTC))
 		}

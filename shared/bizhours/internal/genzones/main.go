@@ -7,7 +7,8 @@
 //
 // time/tzdata embeds the zip whole: 598 files, many of them byte-identical
 // aliases (GB and Europe/London, for instance). zoneinfo.bin keeps every name
-// but each distinct TZif file once, and uncompressed, so a lookup is a binary
+// but each distinct TZif file once, without the transitions before
+// bizhours.ZonesFrom (trim), and uncompressed, so a lookup is a binary
 // search over the embedded bytes with nothing to inflate and nothing to build
 // at start-up; the Lambda deployment zip does the compressing.
 //
@@ -52,6 +53,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/levqor/serverless/shared/bizhours"
 )
 
 // magic opens every zoneinfo.bin; bizhours checks it before trusting offsets.
@@ -116,7 +120,53 @@ func generate(goroot string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	from := time.Date(bizhours.ZonesFrom, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
+	for name, data := range zones {
+		if zones[name], err = trim(data, from); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	return encode(version, zones)
+}
+
+// trim returns TZif data (version 2 or later) without the transitions
+// before from, except the last of them, which gives the offset in force at
+// from: an SLA deadline is counted from a ticket's creation, never in the
+// past, and the history is most of the data. Everything else (the version 1
+// block, the local time types, the footer's rule for the future) is kept as
+// it is.
+func trim(data []byte, from int64) ([]byte, error) {
+	const header = 44 // magic, version, 15 reserved bytes, six counts
+	be := binary.BigEndian
+	// block reads a header's counts: its transitions, and the size of the
+	// data block it heads, with times of timeSize bytes.
+	block := func(h []byte, timeSize int) (times, size int) {
+		c := func(i int) int { return int(be.Uint32(h[20+4*i:])) }
+		isut, isstd, leap, times, types, chars := c(0), c(1), c(2), c(3), c(4), c(5)
+		return times, (timeSize+1)*times + 6*types + chars + (timeSize+4)*leap + isstd + isut
+	}
+	if len(data) < header || string(data[:4]) != "TZif" || data[4] < '2' {
+		return nil, errors.New("not TZif data of version 2 or later")
+	}
+	_, v1 := block(data, 4)
+	v2 := header + v1
+	if len(data) < v2+header || string(data[v2:v2+4]) != "TZif" {
+		return nil, errors.New("no version 2 header")
+	}
+	times, _ := block(data[v2:], 8)
+	at := v2 + header
+	if len(data) < at+9*times {
+		return nil, errors.New("transitions cut short")
+	}
+	drop := 0
+	for drop+1 < times && int64(be.Uint64(data[at+8*(drop+1):])) < from {
+		drop++
+	}
+	out := slices.Clone(data[:at])
+	be.PutUint32(out[v2+32:], uint32(times-drop))
+	out = append(out, data[at+8*drop:at+8*times]...) // the times kept
+	out = append(out, data[at+8*times+drop:]...)     // their types, and the rest
+	return out, nil
 }
 
 var dataLine = regexp.MustCompile(`(?m)^DATA=([0-9]{4}[a-z]+)\s*$`)

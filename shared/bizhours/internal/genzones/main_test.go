@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -92,6 +93,55 @@ func TestDataVersion(t *testing.T) {
 			got, err := dataVersion([]byte(tt.script))
 			if (err == nil) != tt.ok || got != tt.want {
 				t.Fatalf("dataVersion(%q) = %q, %v; want %q, ok %v", tt.script, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// tzif is TZif data of version 2 whose version 2 block has the given
+// transitions, the i-th to local time type types[i] of two.
+func tzif(times []int64, types []byte) []byte {
+	be := binary.BigEndian
+	const zones = "\x00\x00\x00\x00\x00\x00" + "\x00\x00\x0e\x10\x01\x02" + "A\x00B\x00"
+	head := func(n int) []byte {
+		h := make([]byte, 44)
+		copy(h, "TZif2")
+		be.PutUint32(h[32:], uint32(n)) // transitions
+		be.PutUint32(h[36:], 2)         // local time types
+		be.PutUint32(h[40:], 4)         // abbreviation bytes
+		return h
+	}
+	out := append(append(head(0), zones...), head(len(times))...)
+	for _, t := range times {
+		out = be.AppendUint64(out, uint64(t))
+	}
+	out = append(out, types...)
+	return append(out, zones+"\nB-1\n"...)
+}
+
+func TestTrim(t *testing.T) {
+	tests := []struct {
+		name     string
+		in, want []byte
+	}{
+		{"history dropped but the last transition before",
+			tzif([]int64{-100, -50, 10, 20}, []byte{0, 1, 0, 1}), tzif([]int64{-50, 10, 20}, []byte{1, 0, 1})},
+		{"nothing before", tzif([]int64{0, 30}, []byte{1, 0}), tzif([]int64{0, 30}, []byte{1, 0})},
+		{"all before: the last kept", tzif([]int64{-30, -20, -10}, []byte{0, 1, 0}), tzif([]int64{-10}, []byte{0})},
+		{"no transitions", tzif(nil, nil), tzif(nil, nil)},
+		{"not TZif", []byte("GIF89a"), nil},
+		{"version 1", append([]byte("TZif\x00"), make([]byte, 60)...), nil},
+		{"no version 2 block", tzif(nil, nil)[:60], nil},
+		{"transitions cut short", tzif([]int64{1, 2, 3}, []byte{0, 1, 0})[:130], nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := trim(tc.in, 0)
+			if (err != nil) != (tc.want == nil) {
+				t.Fatalf("trim: %v", err)
+			}
+			if !bytes.Equal(got, tc.want) {
+				t.Errorf("trim =\n%q\nwant\n%q", got, tc.want)
 			}
 		})
 	}
