@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/levqor/serverless/shared/jsonscan"
 	"github.com/levqor/serverless/shared/problem"
 )
 
@@ -102,21 +102,21 @@ func (b Batch) Truncated() int {
 // Every string of an accepted record is scrubbed (Scrub) before it is cut
 // to its limit, so a cut never leaves half an address behind.
 //
-// It reads the body in one pass (scanner), without reflection: the batch
+// It reads the body in one pass (jsonscan), without reflection: the batch
 // is on the request path, and a page's unload waits on it.
 func Parse(body string) (Batch, error) {
 	if len(body) > MaxBatchBytes {
 		return Batch{}, problem.Newf(problem.TooLarge, "a batch may be at most %d bytes", MaxBatchBytes)
 	}
-	return parse(newScanner(body))
+	return parse(jsonscan.New(body))
 }
 
 // parse is Parse over any tokenizer: the tests run it over jsontext's
-// Decoder too, to hold the scanner to it.
+// Decoder too, to hold jsonscan to it.
 func parse(dec tokenizer) (Batch, error) {
 	p := parser{dec: dec, fields: make([]Field, 0, 32)}
 	b, err := p.batch()
-	if err == nil && !p.dec.end() {
+	if err == nil && !p.dec.End() {
 		err = errTrailing // the object must be the whole body
 	}
 	var invalid *problem.Error
@@ -129,16 +129,16 @@ func parse(dec tokenizer) (Batch, error) {
 	return b, nil
 }
 
-// tokenizer is what the parser reads a batch with: scanner, whose methods
-// say what each does.
+// tokenizer is what the parser reads a batch with: jsonscan.Scanner, whose
+// methods say what each does.
 type tokenizer interface {
 	PeekKind() byte
-	ReadToken() (token, error)
+	ReadToken() (jsonscan.Token, error)
 	ReadValue() (string, error)
 	ReadString() (string, error)
 	SkipValue() error
 	StackDepth() int
-	end() bool
+	End() bool
 }
 
 var errTrailing = errors.New("data after the batch")
@@ -166,76 +166,6 @@ type parser struct {
 
 // readString reads a string value (the next value must be one).
 func (p *parser) readString() (string, error) { return p.dec.ReadString() }
-
-// unquote returns the value of raw, a valid JSON string literal of valid
-// UTF-8. A stack is a line per frame, so "\n" every few dozen bytes: the
-// text between escapes is copied whole and the result built in place.
-func unquote(raw string) string {
-	s := raw[1 : len(raw)-1]
-	var b strings.Builder
-	b.Grow(len(s))
-	for {
-		i := strings.IndexByte(s, '\\')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		c := s[i+1]
-		switch c {
-		case 'n':
-			c = '\n'
-		case 't':
-			c = '\t'
-		case 'r':
-			c = '\r'
-		case 'b':
-			c = '\b'
-		case 'f':
-			c = '\f'
-		case 'u':
-			r, n := unicodeEscape(s[i:])
-			b.WriteRune(r)
-			s = s[i+n:]
-			continue
-		} // '"', '\\' and '/' stand for themselves
-		b.WriteByte(c)
-		s = s[i+2:]
-	}
-}
-
-// unicodeEscape reads the \uXXXX at the start of s, or the surrogate pair
-// \uXXXX\uXXXX, returning the rune (U+FFFD for a lone surrogate, as the
-// decoder's AllowInvalidUTF8 has it) and the bytes read.
-func unicodeEscape(s string) (rune, int) {
-	r := hex4(s[2:6])
-	if !utf16.IsSurrogate(r) {
-		return r, 6
-	}
-	if len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
-		if pair := utf16.DecodeRune(r, hex4(s[8:12])); pair != utf8.RuneError {
-			return pair, 12
-		}
-	}
-	return utf8.RuneError, 6
-}
-
-// hex4 is the value of four hex digits, which the decoder has checked.
-func hex4(h string) rune {
-	var r rune
-	for _, c := range []byte(h) {
-		switch {
-		case c <= '9':
-			c -= '0'
-		case c >= 'a':
-			c -= 'a' - 10
-		default:
-			c -= 'A' - 10
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
-}
 
 // wire is one record as sent, before its checks.
 type wire struct {
@@ -265,7 +195,7 @@ func (p *parser) batch() (Batch, error) {
 		if err != nil {
 			return Batch{}, err
 		}
-		name := tok.String() // a Token is valid only until the next read
+		name := tok.Str // a Token is valid only until the next read
 		switch name {
 		case "records":
 			if seen || p.dec.PeekKind() != '[' {
@@ -396,7 +326,7 @@ func (p *parser) record() (wire, error) {
 				if err != nil {
 					return w, err
 				}
-				w.ts, w.hasTS = t.Float(), true
+				w.ts, w.hasTS = t.Num, true
 			case 'n':
 				err = p.dec.SkipValue()
 			default:
@@ -467,9 +397,9 @@ func (p *parser) context(w *wire) error {
 				return err
 			}
 			if kind == '0' {
-				v = slog.Float64Value(t.Float())
+				v = slog.Float64Value(t.Num)
 			} else {
-				v = slog.BoolValue(t.Bool())
+				v = slog.BoolValue(t.True)
 			}
 		}
 		p.fields = append(p.fields, Field{Key: key, Value: v})

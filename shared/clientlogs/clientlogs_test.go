@@ -11,9 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/problem"
@@ -344,21 +341,4 @@ func TestContextScrubbed(t *testing.T) {
 			t.Errorf("context %s = %v, want %v", k, got[k], v)
 		}
 	}
-}
-
-// FuzzUnquote: the parser's unquoting of escaped strings agrees with
-// jsontext's on every valid literal.
-func FuzzUnquote(f *testing.F) {
-	for _, s := range []string{`"a\nb"`, `"\"\\\/\b\f\n\r\t"`, `"\u00e9\u20AC"`, `"\ud83d\ude00"`, `"\ud800"`, `"\ud800\u0041"`, `"\udc00\ud800x"`, `"é\n"`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		want, err := jsontext.AppendUnquote(nil, raw)
-		if err != nil || !utf8.Valid(raw) || bytes.IndexByte(raw, '\\') < 0 {
-			return
-		}
-		if got := unquote(string(raw)); got != string(want) {
-			t.Errorf("unquote(%s) = %q, want %q", raw, got, want)
-		}
-	})
 }

@@ -9,11 +9,12 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/levqor/serverless/shared/jsonscan"
 	"github.com/levqor/serverless/shared/problem"
 )
 
 // jsontextTokens is the tokenizer over jsontext's Decoder, with the
-// options the scanner is to match: the reference FuzzScannerMatchesJsontext
+// options jsonscan is to match: the reference FuzzScannerMatchesJsontext
 // holds the scanner to.
 type jsontextTokens struct{ dec *jsontext.Decoder }
 
@@ -23,19 +24,19 @@ func newJsontextTokens(body string) *jsontextTokens {
 
 func (j *jsontextTokens) PeekKind() byte { return byte(j.dec.PeekKind()) }
 
-func (j *jsontextTokens) ReadToken() (token, error) {
+func (j *jsontextTokens) ReadToken() (jsonscan.Token, error) {
 	t, err := j.dec.ReadToken()
 	if err != nil {
-		return token{}, err
+		return jsonscan.Token{}, err
 	}
-	tk := token{kind: byte(t.Kind())}
-	switch tk.kind {
+	tk := jsonscan.Token{Kind: byte(t.Kind())}
+	switch tk.Kind {
 	case '"':
-		tk.str = t.String()
+		tk.Str = t.String()
 	case '0':
-		tk.num = t.Float()
+		tk.Num = t.Float()
 	case 't', 'f':
-		tk.b = t.Bool()
+		tk.True = t.Bool()
 	}
 	return tk, nil
 }
@@ -57,7 +58,7 @@ func (j *jsontextTokens) ReadString() (string, error) {
 func (j *jsontextTokens) SkipValue() error { return j.dec.SkipValue() }
 func (j *jsontextTokens) StackDepth() int  { return j.dec.StackDepth() }
 
-func (j *jsontextTokens) end() bool {
+func (j *jsontextTokens) End() bool {
 	_, err := j.dec.ReadToken()
 	return err == io.EOF
 }
@@ -72,9 +73,9 @@ var scanSeeds = []string{
 	`{"records":[{"message":"\u12"}]}`, `{"records":[{"message":"\u12G4"}]}`, `{"records":[{"le\u0076el":"info"}]}`, `{"records":[],"records":[]}`,
 	`{"release":1,"records":[]}`, `{"x":[[[{"y":[1,{"z":null}]}]]],"records":[]}`, "{\"records\":[]}\n\t\r ", "\ufeff{\"records\":[]}",
 	`{"records":[{"ts":1e309,"level":"info","message":"m"},{"ts":-1e309},{"ts":9007199254740993}]}`,
-	strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth), strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1),
-	`{"records":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`,
-	`{"records":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}`,
+	strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth), strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1),
+	`{"records":` + strings.Repeat("[", jsonscan.MaxDepth-1) + strings.Repeat("]", jsonscan.MaxDepth-1) + `}`,
+	`{"records":` + strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth) + `}`,
 }
 
 // FuzzScannerMatchesJsontext: the parser reads every body the same over
@@ -89,7 +90,7 @@ func FuzzScannerMatchesJsontext(f *testing.F) {
 	}
 	f.Add(fullBatch(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, gerr := parse(newScanner(string(body)))
+		got, gerr := parse(jsonscan.New(string(body)))
 		want, werr := parse(newJsontextTokens(string(body)))
 		if problem.CodeOf(gerr) != problem.CodeOf(werr) || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
 			t.Fatalf("%q:\nscanner  %v\njsontext %v", body, gerr, werr)
@@ -103,7 +104,7 @@ func FuzzScannerMatchesJsontext(f *testing.F) {
 // TestScannerMatchesJsontext runs the seeds every time, fuzzing or not.
 func TestScannerMatchesJsontext(t *testing.T) {
 	for _, s := range append(scanSeeds, string(fullBatch(t))) {
-		got, gerr := parse(newScanner(s))
+		got, gerr := parse(jsonscan.New(s))
 		want, werr := parse(newJsontextTokens(s))
 		if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() || !reflect.DeepEqual(comparableBatch(got), comparableBatch(want)) {
 			t.Errorf("%.80q:\nscanner  %v %+v\njsontext %v %+v", s, gerr, got, werr, want)

@@ -1,24 +1,25 @@
-package clientlogs
+package jsonscan
 
 import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/levqor/serverless/shared/jsonstr"
 )
 
-// scanner reads a batch's JSON (RFC 8259) token by token, straight from the
-// body, for the parser. It accepts and refuses what jsontext's Decoder
-// does with AllowInvalidUTF8 (invalid UTF-8, a lone surrogate too, read as
-// U+FFFD: browsers send them) and AllowDuplicateNames (the parser drops a
-// record with a repeated name, not the batch), which
-// FuzzScannerMatchesJsontext holds it to. It exists for speed: a full batch
-// is about 1,500 tokens and 30 KB of strings, and jsontext's general
-// decoder checks strings a byte at a time.
-type scanner struct {
+// Scanner reads JSON (RFC 8259) token by token, straight from a string:
+// strings without escapes are substrings of it, and plain ASCII is passed
+// over eight bytes at a time. It accepts and refuses what jsontext's
+// Decoder does with AllowInvalidUTF8 (invalid UTF-8, a lone surrogate too,
+// reads as U+FFFD, as encoding/json reads it) and AllowDuplicateNames
+// (names are the reader's business), which the tests hold it to. It
+// exists for speed on the request path: the client-log batch and the HTTP
+// API event are read with it rather than by reflection.
+type Scanner struct {
 	s     string
 	i     int
 	ready bool   // s[i] starts the next token; its separator is read
@@ -38,40 +39,34 @@ const (
 	stDone            // the top-level value
 )
 
-// maxDepth is jsontext's nesting limit: deeper input is refused.
-const maxDepth = 10000
+// MaxDepth is jsontext's nesting limit (and encoding/json's): deeper
+// input is refused.
+const MaxDepth = 10000
 
-var errSyntax = errors.New("clientlogs: not valid JSON")
+// ErrSyntax is every read's error where the input is not valid JSON.
+var ErrSyntax = errors.New("jsonscan: not valid JSON")
 
-// token is one token: its kind (PeekKind's), and for a scalar its value.
-type token struct {
-	kind byte
-	str  string
-	num  float64
-	b    bool
+// Token is one token: its kind (PeekKind's), and for a scalar its value.
+type Token struct {
+	Kind byte
+	Str  string  // a string's value
+	Num  float64 // a number's value, ±math.MaxFloat64 beyond range (as jsontext)
+	True bool    // true for the literal true
 }
 
-// String is a string token's value.
-func (t token) String() string { return t.str }
-
-// Float is a number token's value.
-func (t token) Float() float64 { return t.num }
-
-// Bool is a true or false token's value.
-func (t token) Bool() bool { return t.b }
-
-func newScanner(s string) *scanner { return &scanner{s: s, top: stTop} }
+// New returns a Scanner reading s.
+func New(s string) *Scanner { return &Scanner{s: s, top: stTop} }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func (p *scanner) skipSpace() {
+func (p *Scanner) skipSpace() {
 	for p.i < len(p.s) && isSpace(p.s[p.i]) {
 		p.i++
 	}
 }
 
 // valueKind is the kind of the value starting at s[i], or 0.
-func (p *scanner) valueKind() byte {
+func (p *Scanner) valueKind() byte {
 	if p.i >= len(p.s) {
 		return 0
 	}
@@ -87,7 +82,7 @@ func (p *scanner) valueKind() byte {
 // PeekKind reads up to the next token, past its separator, and returns its
 // kind: '{', '}', '[', ']', '"', 'n', 't', 'f' or '0' (a number); 0 when
 // there is none or the input is not valid JSON there.
-func (p *scanner) PeekKind() byte {
+func (p *Scanner) PeekKind() byte {
 	if p.ready {
 		return p.kind
 	}
@@ -144,7 +139,7 @@ func (p *scanner) PeekKind() byte {
 }
 
 // done notes a value read in the container (or at the top level).
-func (p *scanner) done() {
+func (p *Scanner) done() {
 	if len(p.stack) == 0 {
 		p.top = stDone
 		return
@@ -157,18 +152,19 @@ func (p *scanner) done() {
 	}
 }
 
-// ReadToken reads the next token.
-func (p *scanner) ReadToken() (token, error) {
+// ReadToken reads the next token. It returns ErrSyntax where the input is
+// not valid JSON, or nests deeper than 10,000.
+func (p *Scanner) ReadToken() (Token, error) {
 	k := p.PeekKind()
 	if k == 0 {
-		return token{}, errSyntax
+		return Token{}, ErrSyntax
 	}
 	p.ready = false
-	t := token{kind: k}
+	t := Token{Kind: k}
 	switch k {
 	case '{', '[':
-		if len(p.stack) == maxDepth {
-			return token{}, errSyntax
+		if len(p.stack) == MaxDepth {
+			return Token{}, ErrSyntax
 		}
 		p.i++
 		st := byte(stObjFirst)
@@ -185,25 +181,25 @@ func (p *scanner) ReadToken() (token, error) {
 	case '"':
 		raw, f, err := p.str()
 		if err != nil {
-			return token{}, err
+			return Token{}, err
 		}
-		t.str = unquoteRaw(raw, f)
+		t.Str = unquoteRaw(raw, f)
 		p.noteString()
 		return t, nil
 	case '0':
 		raw, err := p.number()
 		if err != nil {
-			return token{}, err
+			return Token{}, err
 		}
-		t.num = parseFloat(raw)
+		t.Num = parseFloat(raw)
 	default: // n, t, f
 		for _, lit := range [...]string{"null", "true", "false"} {
 			if lit[0] == k {
 				if len(p.s)-p.i < len(lit) || p.s[p.i:p.i+len(lit)] != lit {
-					return token{}, errSyntax
+					return Token{}, ErrSyntax
 				}
 				p.i += len(lit)
-				t.b = k == 't'
+				t.True = k == 't'
 			}
 		}
 	}
@@ -211,10 +207,11 @@ func (p *scanner) ReadToken() (token, error) {
 	return t, nil
 }
 
-// ReadValue reads the next value whole and returns its JSON text.
-func (p *scanner) ReadValue() (string, error) {
+// ReadValue reads the next value whole and returns its JSON text, or
+// ErrSyntax.
+func (p *Scanner) ReadValue() (string, error) {
 	if p.PeekKind() == 0 {
-		return "", errSyntax
+		return "", ErrSyntax
 	}
 	start, depth := p.i, len(p.stack)
 	for {
@@ -227,21 +224,21 @@ func (p *scanner) ReadValue() (string, error) {
 	}
 }
 
-// SkipValue reads past the next value.
-func (p *scanner) SkipValue() error {
+// SkipValue reads past the next value; it returns ErrSyntax as ReadValue.
+func (p *Scanner) SkipValue() error {
 	_, err := p.ReadValue()
 	return err
 }
 
 // StackDepth is how many containers are open.
-func (p *scanner) StackDepth() int { return len(p.stack) }
+func (p *Scanner) StackDepth() int { return len(p.stack) }
 
 // ReadString reads the next value, which must be a string, and returns it
 // unquoted: a substring of the body when it has no escape and is valid
 // UTF-8; invalid UTF-8 reads as U+FFFD.
-func (p *scanner) ReadString() (string, error) {
+func (p *Scanner) ReadString() (string, error) {
 	if p.PeekKind() != '"' {
-		return "", errSyntax
+		return "", ErrSyntax
 	}
 	raw, f, err := p.str()
 	if err != nil {
@@ -253,7 +250,7 @@ func (p *scanner) ReadString() (string, error) {
 }
 
 // noteString notes a string read: a name in an object, else a value.
-func (p *scanner) noteString() {
+func (p *Scanner) noteString() {
 	if n := len(p.stack); n > 0 && (p.stack[n-1] == stObjFirst || p.stack[n-1] == stObjNext) {
 		p.stack[n-1] = stObjColon
 		return
@@ -268,14 +265,14 @@ const (
 )
 
 // str reads the string literal at s[i] and returns it, quotes included,
-// with what it saw in it. Strings are most of a batch, so plain ASCII is
+// with what it saw in it. Strings are most of the input, so plain ASCII is
 // passed over eight bytes at a time (jsonstr.Special).
-func (p *scanner) str() (string, int, error) {
+func (p *Scanner) str() (string, int, error) {
 	s, i, f := p.s, p.i+1, 0
 	for {
 		i = jsonstr.Special(s, i)
 		if i >= len(s) {
-			return "", 0, errSyntax // unterminated
+			return "", 0, ErrSyntax // unterminated
 		}
 		switch c := s[i]; {
 		case c == '"':
@@ -285,21 +282,21 @@ func (p *scanner) str() (string, int, error) {
 		case c == '\\':
 			f |= strEscaped
 			if i+1 >= len(s) {
-				return "", 0, errSyntax
+				return "", 0, ErrSyntax
 			}
 			switch s[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(s) || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) || !isHex(s[i+5]) {
-					return "", 0, errSyntax
+					return "", 0, ErrSyntax
 				}
 				i += 6
 			default:
-				return "", 0, errSyntax
+				return "", 0, ErrSyntax
 			}
 		case c < 0x20:
-			return "", 0, errSyntax
+			return "", 0, ErrSyntax
 		default: // 0x80 and above: UTF-8, valid or not
 			f |= strNonASCII
 			i++
@@ -313,18 +310,104 @@ func isHex(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20
 // flagged: the literal's own bytes unless it holds an escape or invalid
 // UTF-8.
 func unquoteRaw(raw string, f int) string {
-	if f&strNonASCII != 0 && !utf8.ValidString(raw) {
-		b, _ := jsontext.AppendUnquote(nil, raw) // invalid UTF-8 as U+FFFD, as jsontext reads it
-		return string(b)
+	s := raw[1 : len(raw)-1]
+	if f&strNonASCII != 0 && !utf8.ValidString(s) {
+		s = validUTF8(s)
 	}
 	if f&strEscaped != 0 {
-		return unquote(raw)
+		return unquote(s)
 	}
-	return raw[1 : len(raw)-1]
+	return s
+}
+
+// validUTF8 is s with each byte that is not part of a UTF-8 sequence
+// replaced by U+FFFD, as jsontext and encoding/json read it.
+func validUTF8(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for len(s) > 0 {
+		r, n := utf8.DecodeRuneInString(s)
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(r)
+		} else {
+			b.WriteString(s[:n])
+		}
+		s = s[n:]
+	}
+	return b.String()
+}
+
+// unquote returns the value of s, the checked content of a string literal.
+// A stack is a line per frame, so "\n" every few dozen bytes: the text
+// between escapes is copied whole and the result built in place.
+func unquote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		i := strings.IndexByte(s, '\\')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		c := s[i+1]
+		switch c {
+		case 'n':
+			c = '\n'
+		case 't':
+			c = '\t'
+		case 'r':
+			c = '\r'
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'u':
+			r, n := unicodeEscape(s[i:])
+			b.WriteRune(r)
+			s = s[i+n:]
+			continue
+		} // '"', '\\' and '/' stand for themselves
+		b.WriteByte(c)
+		s = s[i+2:]
+	}
+}
+
+// unicodeEscape reads the \uXXXX at the start of s, or the surrogate pair
+// \uXXXX\uXXXX, returning the rune (U+FFFD for a lone surrogate, as
+// AllowInvalidUTF8 has it) and the bytes read.
+func unicodeEscape(s string) (rune, int) {
+	r := hex4(s[2:6])
+	if !utf16.IsSurrogate(r) {
+		return r, 6
+	}
+	if len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+		if pair := utf16.DecodeRune(r, hex4(s[8:12])); pair != utf8.RuneError {
+			return pair, 12
+		}
+	}
+	return utf8.RuneError, 6
+}
+
+// hex4 is the value of four hex digits, which str has checked.
+func hex4(h string) rune {
+	var r rune
+	for _, c := range []byte(h) {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // number reads the JSON number at s[i] and returns its text.
-func (p *scanner) number() (string, error) {
+func (p *Scanner) number() (string, error) {
 	s, i := p.s, p.i
 	digits := func() bool {
 		start := i
@@ -340,12 +423,12 @@ func (p *scanner) number() (string, error) {
 	case i < len(s) && s[i] == '0':
 		i++
 	case !digits():
-		return "", errSyntax
+		return "", ErrSyntax
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if !digits() {
-			return "", errSyntax
+			return "", ErrSyntax
 		}
 	}
 	if i < len(s) && s[i]|0x20 == 'e' {
@@ -354,7 +437,7 @@ func (p *scanner) number() (string, error) {
 			i++
 		}
 		if !digits() {
-			return "", errSyntax
+			return "", ErrSyntax
 		}
 	}
 	raw := s[p.i:i]
@@ -374,8 +457,8 @@ func parseFloat(raw string) float64 {
 	return f
 }
 
-// end reports whether nothing but whitespace follows the top-level value.
-func (p *scanner) end() bool {
+// End reports whether nothing but whitespace follows the top-level value.
+func (p *Scanner) End() bool {
 	p.skipSpace()
 	return p.i == len(p.s)
 }
