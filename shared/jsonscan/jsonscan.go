@@ -230,6 +230,10 @@ func (p *Scanner) SkipValue() error {
 	return err
 }
 
+// Offset is how many bytes have been read: after an error, where the input
+// stops being valid JSON.
+func (p *Scanner) Offset() int { return p.i }
+
 // StackDepth is how many containers are open.
 func (p *Scanner) StackDepth() int { return len(p.stack) }
 

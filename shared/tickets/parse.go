@@ -3,14 +3,13 @@ package tickets
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/levqor/serverless/shared/jsonscan"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/tiers"
 )
@@ -76,7 +75,7 @@ func Parse(b []byte) (Request, error) {
 	if bad := invalidUTF8At(b); bad >= 0 {
 		return Request{}, encodingError(b, bad)
 	}
-	// encoding/json turns an unpaired \ud800-\udfff escape into U+FFFD:
+	// JSON readers (encoding/json, jsonscan) turn an unpaired \ud800-\udfff escape into U+FFFD:
 	// refuse it so that what is stored is what was sent.
 	if bad := loneSurrogateAt(b); bad >= 0 {
 		if field := fieldAt(b, bad); field != "" {
@@ -93,44 +92,42 @@ func Parse(b []byte) (Request, error) {
 
 // scanObject walks the token stream of a single top-level object whose
 // members must all be known names with string values. It returns the values
-// by field name.
+// by field name, substrings of one copy of b where they hold no escape.
 func scanObject(b []byte) (map[string]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, syntaxError(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	p := jsonscan.New(string(b))
+	if p.PeekKind() != '{' {
+		if _, err := p.ReadToken(); err != nil {
+			return nil, syntaxError(p, b)
+		}
 		return nil, problem.New(problem.MalformedJSON, "request body must be a JSON object")
 	}
+	p.ReadToken()
 	values := make(map[string]string, len(fields))
-	for dec.More() {
-		tok, err := dec.Token()
+	for p.PeekKind() == '"' {
+		key, err := p.ReadString()
 		if err != nil {
-			return nil, syntaxError(err)
+			return nil, syntaxError(p, b)
 		}
-		key, _ := tok.(string) // inside an object the decoder only yields string keys
 		if err := checkKey(key, values); err != nil {
 			return nil, err
 		}
-		tok, err = dec.Token()
-		if err != nil {
-			return nil, syntaxError(err)
-		}
-		s, ok := tok.(string)
-		if !ok {
+		if k := p.PeekKind(); k != '"' {
+			if _, err := p.ReadToken(); err != nil { // a literal that is not one, or nothing
+				return nil, syntaxError(p, b)
+			}
 			return nil, problem.Invalid(key, ReasonType, key+" must be a string")
 		}
-		values[key] = s
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, syntaxError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil || isSyntax(err) {
-			return nil, problem.New(problem.MalformedJSON, "request body has data after the JSON object")
+		v, err := p.ReadString()
+		if err != nil {
+			return nil, syntaxError(p, b)
 		}
-		return nil, syntaxError(err)
+		values[key] = v
+	}
+	if _, err := p.ReadToken(); err != nil { // the closing brace
+		return nil, syntaxError(p, b)
+	}
+	if !p.End() {
+		return nil, problem.New(problem.MalformedJSON, "request body has data after the JSON object")
 	}
 	return values, nil
 }
@@ -272,22 +269,13 @@ func dotAtom(s string) bool {
 	return true
 }
 
-func isSyntax(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// syntaxError turns a decoder error into a MalformedJSON problem that gives
-// the byte offset but never echoes the input.
-func syntaxError(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return problem.Newf(problem.MalformedJSON, "request body is not valid JSON (at byte %d)", se.Offset)
-	}
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+// syntaxError is the MalformedJSON problem for body b, which p could not
+// read: it gives the byte offset but never echoes the input.
+func syntaxError(p *jsonscan.Scanner, b []byte) error {
+	if len(bytes.TrimSpace(b[p.Offset():])) == 0 {
 		return problem.New(problem.MalformedJSON, "request body is empty or ends early")
 	}
-	return problem.New(problem.MalformedJSON, "request body is not valid JSON")
+	return problem.Newf(problem.MalformedJSON, "request body is not valid JSON (at byte %d)", p.Offset())
 }
 
 // isBidiControl reports the Unicode bidirectional formatting characters
