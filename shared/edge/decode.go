@@ -2,6 +2,7 @@ package edge
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -21,14 +22,6 @@ func decodeHTTP(raw []byte, req *events.APIGatewayV2HTTPRequest) bool {
 	p := jsonscan.New(string(raw))
 	ok := object(p, func(name string) bool {
 		switch name {
-		case "version":
-			return str(p, &req.Version)
-		case "routeKey":
-			return str(p, &req.RouteKey)
-		case "rawPath":
-			return str(p, &req.RawPath)
-		case "rawQueryString":
-			return str(p, &req.RawQueryString)
 		case "cookies":
 			return strs(p, &req.Cookies)
 		case "headers":
@@ -41,12 +34,11 @@ func decodeHTTP(raw []byte, req *events.APIGatewayV2HTTPRequest) bool {
 			return strMap(p, &req.StageVariables)
 		case "requestContext":
 			return requestContext(p, &req.RequestContext)
-		case "body":
-			return str(p, &req.Body)
 		case "isBase64Encoded":
 			return boolean(p, &req.IsBase64Encoded)
 		}
-		return false
+		return strMember(p, name, []string{"version", "routeKey", "rawPath", "rawQueryString", "body"},
+			&req.Version, &req.RouteKey, &req.RawPath, &req.RawQueryString, &req.Body)
 	})
 	return ok && p.End()
 }
@@ -54,22 +46,6 @@ func decodeHTTP(raw []byte, req *events.APIGatewayV2HTTPRequest) bool {
 func requestContext(p *jsonscan.Scanner, rc *events.APIGatewayV2HTTPRequestContext) bool {
 	return object(p, func(name string) bool {
 		switch name {
-		case "routeKey":
-			return str(p, &rc.RouteKey)
-		case "accountId":
-			return str(p, &rc.AccountID)
-		case "stage":
-			return str(p, &rc.Stage)
-		case "requestId":
-			return str(p, &rc.RequestID)
-		case "apiId":
-			return str(p, &rc.APIID)
-		case "domainName":
-			return str(p, &rc.DomainName)
-		case "domainPrefix":
-			return str(p, &rc.DomainPrefix)
-		case "time":
-			return str(p, &rc.Time)
 		case "timeEpoch":
 			v, err := p.ReadValue()
 			n, perr := strconv.ParseInt(v, 10, 64)
@@ -78,27 +54,36 @@ func requestContext(p *jsonscan.Scanner, rc *events.APIGatewayV2HTTPRequestConte
 		case "http":
 			h := &rc.HTTP
 			return object(p, func(name string) bool {
-				switch name {
-				case "method":
-					return str(p, &h.Method)
-				case "path":
-					return str(p, &h.Path)
-				case "protocol":
-					return str(p, &h.Protocol)
-				case "sourceIp":
-					return str(p, &h.SourceIP)
-				case "userAgent":
-					return str(p, &h.UserAgent)
-				}
-				return false
+				return strMember(p, name, []string{"method", "path", "protocol", "sourceIp", "userAgent"},
+					&h.Method, &h.Path, &h.Protocol, &h.SourceIP, &h.UserAgent)
+			})
+		case "authentication": // mTLS: the client certificate
+			c := &rc.Authentication.ClientCert
+			return object(p, func(name string) bool {
+				return name == "clientCert" && object(p, func(name string) bool {
+					if name == "validity" {
+						return object(p, func(name string) bool {
+							return strMember(p, name, []string{"notAfter", "notBefore"}, &c.Validity.NotAfter, &c.Validity.NotBefore)
+						})
+					}
+					return strMember(p, name, []string{"clientCertPem", "issuerDN", "serialNumber", "subjectDN"},
+						&c.ClientCertPem, &c.IssuerDN, &c.SerialNumber, &c.SubjectDN)
+				})
 			})
 		case "authorizer": // rare and deep: encoding/json's reading of that one member
-			return member(p, &rc.Authorizer)
-		case "authentication":
-			return member(p, &rc.Authentication)
+			v, err := p.ReadValue()
+			return err == nil && json.Unmarshal([]byte(v), &rc.Authorizer) == nil
 		}
-		return false
+		return strMember(p, name, []string{"routeKey", "accountId", "stage", "requestId", "apiId", "domainName", "domainPrefix", "time"},
+			&rc.RouteKey, &rc.AccountID, &rc.Stage, &rc.RequestID, &rc.APIID, &rc.DomainName, &rc.DomainPrefix, &rc.Time)
 	})
+}
+
+// strMember reads the value of member name, a string, into the dst of
+// name's index in names; a name not among them is not read.
+func strMember(p *jsonscan.Scanner, name string, names []string, dst ...*string) bool {
+	i := slices.Index(names, name)
+	return i >= 0 && str(p, dst[i])
 }
 
 // object reads an object, handing each member's name to value, which reads
@@ -167,10 +152,4 @@ func strs(p *jsonscan.Scanner, dst *[]string) bool {
 	*dst = out
 	_, err := p.ReadToken()
 	return err == nil
-}
-
-// member reads one value with encoding/json.
-func member(p *jsonscan.Scanner, dst any) bool {
-	v, err := p.ReadValue()
-	return err == nil && json.Unmarshal([]byte(v), dst) == nil
 }
