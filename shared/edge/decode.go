@@ -40,7 +40,7 @@ func decodeHTTP(raw []byte, req *events.APIGatewayV2HTTPRequest) bool {
 		return strMember(p, name, []string{"version", "routeKey", "rawPath", "rawQueryString", "body"},
 			&req.Version, &req.RouteKey, &req.RawPath, &req.RawQueryString, &req.Body)
 	})
-	return ok && p.End()
+	return ok && p.StackDepth() == 0 && p.End()
 }
 
 func requestContext(p *jsonscan.Scanner, rc *events.APIGatewayV2HTTPRequestContext) bool {
@@ -150,6 +150,9 @@ func strs(p *jsonscan.Scanner, dst *[]string) bool {
 		out = append(out, s)
 	}
 	*dst = out
-	_, err := p.ReadToken()
-	return err == nil
+	if p.PeekKind() != ']' { // not a string: encoding/json's to read
+		return false
+	}
+	p.ReadToken()
+	return true
 }

@@ -87,6 +87,8 @@ func TestDecodeHTTPLeaves(t *testing.T) {
 		`{"routeKey":"GET /"} x`, `{"routeKey":1}`, `{"requestContext":{"timeEpoch":1.5}}`,
 		`{"requestContext":{"timeEpoch":"1"}}`, `{"headers":{"a":1}}`, `{"cookies":[1]}`, `[]`, `{`,
 		`{"isBase64Encoded":"true"}`, `{"requestContext":{"http":{"verb":"GET"}}}`,
+		`{"routeKey":"GET /x","cookies":[1]`, `{"cookies":[null,"routeKey","POST /y"]`, `{"cookies":[{"routeKey":"GET /"}`,
+		`{"cookies":[[]`, `{"cookies":[true]`, `{"cookies":["a"]`,
 	} {
 		t.Run(raw, func(t *testing.T) {
 			if sameAsEncodingJSON(t, []byte(raw)) {

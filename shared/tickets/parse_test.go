@@ -88,6 +88,10 @@ func TestParseRefuses(t *testing.T) {
 		{"case variant", `{"subject":"S","body":"B","TIER":"agency"}`, problem.Validation, "TIER", ReasonUnknown},
 		{"case variant of subject", `{"Subject":"S","body":"B"}`, problem.Validation, "Subject", ReasonUnknown},
 		{"duplicate key", `{"subject":"S","body":"B","tier":"starter","tier":"agency"}`, problem.Validation, "tier", ReasonDup},
+		// Valid JSON, but not a string: a type error like any number (the
+		// Decoder.Token version answered malformed-json for this one).
+		{"number beyond float64", `{"subject":1e400,"body":"B"}`, problem.Validation, "subject", ReasonType},
+		{"bad literal", `{"subject":tru,"body":"B"}`, problem.MalformedJSON, "", ""},
 		{"duplicate subject", `{"subject":"S","subject":"T","body":"B"}`, problem.Validation, "subject", ReasonDup},
 		{"missing subject", `{"body":"B"}`, problem.Validation, "subject", ReasonRequired},
 		{"blank subject", `{"subject":"  ","body":"B"}`, problem.Validation, "subject", ReasonRequired},
