@@ -210,7 +210,7 @@ func (p *Scanner) ReadToken() (Token, error) {
 // ReadValue reads the next value whole and returns its JSON text, or
 // ErrSyntax.
 func (p *Scanner) ReadValue() (string, error) {
-	if p.PeekKind() == 0 {
+	if k := p.PeekKind(); k == 0 || k == ']' || k == '}' { // no value there: its container ends
 		return "", ErrSyntax
 	}
 	start, depth := p.i, len(p.stack)

@@ -111,10 +111,17 @@ func TestReadValue(t *testing.T) {
 		{` {"a": [1, {"b": null}] } `, `{"a": [1, {"b": null}] }`},
 		{`"x\"y"`, `"x\"y"`},
 		{`[1, 2`, "error"},
+		{`]`, "error"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := New(tc.in).ReadValue()
+			if tc.in == "]" { // at an inner array's end, before another
+				p := New("[[],[1]]")
+				p.ReadToken()
+				p.ReadToken()
+				got, err = p.ReadValue()
+			}
 			if err != nil {
 				got = "error"
 			}
