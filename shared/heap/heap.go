@@ -1,9 +1,9 @@
 // Package heap sizes the Go garbage collector for a Lambda execution
 // environment. Go's defaults (GOGC=100, a 4 MB minimum heap) suit a process
 // that shares its machine; a Lambda environment has its memory to itself
-// and serves one request at a time, and at the defaults a ticket's create
-// spent more than a quarter of its instructions collecting a heap that is
-// almost all garbage (BENCHMARKS.md, "with Go's default GC").
+// and serves one request at a time, and at the defaults much of a request's
+// work is collecting a heap that is almost all garbage (BENCHMARKS.md's
+// ticket row gives the create at both settings).
 package heap
 
 import (

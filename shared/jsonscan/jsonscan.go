@@ -17,8 +17,8 @@ import (
 // Decoder does with AllowInvalidUTF8 (invalid UTF-8, a lone surrogate too,
 // reads as U+FFFD, as encoding/json reads it) and AllowDuplicateNames
 // (names are the reader's business), which the tests hold it to. It
-// exists for speed on the request path: the client-log batch and the HTTP
-// API event are read with it rather than by reflection.
+// exists for speed on the request path: the client-log batch, the HTTP API
+// event and the ticket body are read with it rather than by reflection.
 type Scanner struct {
 	s     string
 	i     int

@@ -41,7 +41,7 @@ func reference(s string) string {
 		}
 		var str string
 		var num float64
-		switch k := byte(t.Kind()); k {
+		switch t.Kind() {
 		case '"':
 			str = t.String()
 		case '0':

@@ -75,8 +75,8 @@ func Parse(b []byte) (Request, error) {
 	if bad := invalidUTF8At(b); bad >= 0 {
 		return Request{}, encodingError(b, bad)
 	}
-	// JSON readers (encoding/json, jsonscan) turn an unpaired \ud800-\udfff escape into U+FFFD:
-	// refuse it so that what is stored is what was sent.
+	// JSON readers (encoding/json, jsonscan) turn an unpaired \ud800-\udfff
+	// escape into U+FFFD: refuse it so that what is stored is what was sent.
 	if bad := loneSurrogateAt(b); bad >= 0 {
 		if field := fieldAt(b, bad); field != "" {
 			return Request{}, problem.Invalid(field, ReasonEncoding, field+` holds a \u escape of an unpaired UTF-16 surrogate, which is not a character`)
@@ -111,7 +111,7 @@ func scanObject(b []byte) (map[string]string, error) {
 		if err := checkKey(key, values); err != nil {
 			return nil, err
 		}
-		if k := p.PeekKind(); k != '"' {
+		if p.PeekKind() != '"' {
 			if _, err := p.ReadToken(); err != nil { // a literal that is not one, or nothing
 				return nil, syntaxError(p, b)
 			}
