@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/levqor/serverless/infra/samtemplate"
@@ -112,21 +113,33 @@ func CheckConfigDocs(t *testing.T, dir string, vars []envconfig.Var) {
 	}
 }
 
+// checkout is the module root and its template.yaml, read once per test
+// process: every benchmark asks for its function's settings.
+var checkout = sync.OnceValues(func() (repo, error) {
+	root, err := samtemplate.FindModuleRoot(".")
+	if err != nil {
+		return repo{}, err
+	}
+	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{})
+	return repo{root, tpl}, err
+})
+
+type repo struct {
+	root string
+	tpl  *samtemplate.Template
+}
+
 // templateFunction returns the module root and the function template.yaml
 // builds from functions/<dir>. It fails tb when there is none.
 func templateFunction(tb testing.TB, dir string) (string, *samtemplate.Function) {
 	tb.Helper()
-	root, err := samtemplate.FindModuleRoot(".")
+	r, err := checkout()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"), samtemplate.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	fn := tpl.FunctionByDir(dir)
+	fn := r.tpl.FunctionByDir(dir)
 	if fn == nil {
 		tb.Fatalf("template.yaml has no function built from functions/%s", dir)
 	}
-	return root, fn
+	return r.root, fn
 }
