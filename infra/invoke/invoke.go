@@ -36,6 +36,7 @@ import (
 
 	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/heap"
 )
 
 // Module is the module path the build stamps (-X) are set under.
@@ -138,7 +139,7 @@ func Env(fn *samtemplate.Function, extra map[string]string) []string {
 		m["AWS_LAMBDA_FUNCTION_TIMEOUT"] = strconv.Itoa(fn.Timeout)
 	}
 	if fn.MemorySize > 0 {
-		m["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(fn.MemorySize)
+		m[heap.MemoryEnv] = strconv.Itoa(fn.MemorySize)
 	}
 	maps.Copy(m, extra)
 	return proc.Environ(m)

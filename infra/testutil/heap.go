@@ -22,7 +22,7 @@ func LambdaHeap(tb testing.TB, dir string) {
 	limit := debug.SetMemoryLimit(-1) // read: a negative limit changes nothing
 	tb.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
 	heap.ForLambda(func(k string) string {
-		if k == "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" {
+		if k == heap.MemoryEnv {
 			return strconv.Itoa(fn.MemorySize)
 		}
 		return os.Getenv(k)

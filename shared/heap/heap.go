@@ -23,9 +23,12 @@ const GCPercent = 800
 // function its memory.
 const LimitFraction = 0.75
 
+// MemoryEnv is the variable in which Lambda (and the runtime interface
+// emulator) gives a function its memory size in MB.
+const MemoryEnv = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+
 // ForLambda sets GCPercent and a soft memory limit of LimitFraction of the
-// function's memory, AWS_LAMBDA_FUNCTION_MEMORY_SIZE (MB, which Lambda and
-// the runtime interface emulator set), read through getenv. It returns the
+// function's memory (MemoryEnv), read through getenv. It returns the
 // limit in bytes, or 0 having changed nothing when GOGC or GOMEMLIMIT is
 // set (an operator's choice, which the runtime has applied) or the memory
 // size is not a positive whole number (not in Lambda).
@@ -33,7 +36,7 @@ func ForLambda(getenv func(string) string) int64 {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return 0
 	}
-	mb, err := strconv.Atoi(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+	mb, err := strconv.Atoi(getenv(MemoryEnv))
 	if err != nil || mb <= 0 || mb > 1<<20 {
 		return 0
 	}
