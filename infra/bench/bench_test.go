@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/heap"
 )
 
 func TestSummarize(t *testing.T) {
@@ -85,24 +86,32 @@ func TestPairs(t *testing.T) {
 }
 
 // TestFunctionEnv: the bench gives a function Lambda's variables, pointed at
-// the local Runtime API and canary, then its own template variables (sorted,
-// each once) and no other function's.
+// the local Runtime API and canary, its template MemorySize (a reference
+// binary the Globals'), then its own template variables (sorted, each once)
+// and no other function's.
 func TestFunctionEnv(t *testing.T) {
-	tpl := &samtemplate.Template{Functions: []samtemplate.Function{
-		{Dir: "other", Env: map[string]string{"OTHER": "x"}},
-		{Dir: "tickets", Env: map[string]string{"TABLE_NAME": "t", "A_B": "2", "STAGE": "dev=local"}},
-	}}
+	tpl := &samtemplate.Template{
+		Globals: map[string]map[string]any{"Function": {"MemorySize": float64(256)}},
+		Functions: []samtemplate.Function{
+			{Dir: "other", Env: map[string]string{"OTHER": "x"}},
+			{Dir: "tickets", MemorySize: 512, Env: map[string]string{"TABLE_NAME": "t", "A_B": "2", "STAGE": "dev=local"}},
+		},
+	}
 	for _, tc := range []struct {
-		dir  string
-		tail []string
+		dir    string
+		memory string
+		tail   []string
 	}{
-		{"tickets", []string{"A_B=2", "STAGE=dev=local", "TABLE_NAME=t"}},
-		{"missing", nil},
+		{"tickets", "512", []string{"A_B=2", "STAGE=dev=local", "TABLE_NAME=t"}},
+		{"missing", "256", nil},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			env := functionEnv(tpl, tc.dir, "127.0.0.1:1", "127.0.0.1:2")
 			if !slices.Contains(env, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1") || !slices.Contains(env, "AWS_ENDPOINT_URL=http://127.0.0.1:2") {
 				t.Errorf("env %q lacks the Runtime API or the canary", env)
+			}
+			if want := heap.MemoryEnv + "=" + tc.memory; !slices.Contains(env, want) {
+				t.Errorf("env %q lacks %s", env, want)
 			}
 			if len(env) < len(tc.tail) || !slices.Equal(env[len(env)-len(tc.tail):], tc.tail) {
 				t.Errorf("env %q does not end with the template's variables %q", env, tc.tail)

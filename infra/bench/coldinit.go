@@ -19,6 +19,7 @@ import (
 	"github.com/levqor/serverless/infra/bench/runtimeapi"
 	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
+	"github.com/levqor/serverless/shared/heap"
 )
 
 // coldInitCmd starts each binary n times under the bench's Runtime API and
@@ -151,14 +152,20 @@ func (h *harness) Close() {
 }
 
 // functionEnv is the environment Lambda would give the function named dir
-// (its template Variables resolved for local use), pointed at api, with
+// (its template Variables resolved for local use and its MemorySize; a
+// reference binary gets the Globals' MemorySize), pointed at api, with
 // static credentials and every AWS endpoint at the canary.
 func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
+	memory, _ := tpl.Globals["Function"]["MemorySize"].(float64)
+	fn := tpl.FunctionByDir(dir)
+	if fn != nil {
+		memory = float64(fn.MemorySize)
+	}
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"AWS_LAMBDA_RUNTIME_API=" + api,
 		"AWS_LAMBDA_FUNCTION_NAME=levqor-bench-" + dir,
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+		heap.MemoryEnv + "=" + strconv.Itoa(int(memory)),
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_REGION=eu-west-2", "AWS_DEFAULT_REGION=eu-west-2",
 		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "AWS_SESSION_TOKEN=bench",
@@ -166,7 +173,7 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 		"AWS_ENDPOINT_URL=http://" + canary,
 		"_HANDLER=bootstrap",
 	}
-	if fn := tpl.FunctionByDir(dir); fn != nil {
+	if fn != nil {
 		env = append(env, proc.Environ(fn.Env)...)
 	}
 	return env
