@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/levqor/serverless/infra/samtemplate"
 	"github.com/levqor/serverless/shared/heap"
@@ -118,6 +125,72 @@ func TestFunctionEnv(t *testing.T) {
 			}
 			if slices.Contains(env, "OTHER=x") {
 				t.Errorf("env %q has another function's variable", env)
+			}
+		})
+	}
+}
+
+// TestInitAPI: the first /next after Expect is signalled and held until the
+// caller goes away; an init error is taken.
+func TestInitAPI(t *testing.T) {
+	a, err := newInitAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	base := "http://" + a.Addr() + "/2018-06-01/runtime/"
+	arrived := a.Expect()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"invocation/next", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("first /next not signalled")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("/next answered (%v); it must be held", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("/next answered after the caller went away")
+	}
+	resp, err := http.Post(base+"init/error", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("init/error: status %d", resp.StatusCode)
+	}
+}
+
+// TestHTTPEvent: the direct invocations' event is API Gateway's payload
+// 2.0 for the method and path, its query split off.
+func TestHTTPEvent(t *testing.T) {
+	for _, tc := range []struct {
+		method, path, raw, query string
+	}{
+		{"GET", "/health?deep=1", "/health", "deep=1"},
+		{"POST", "/api/support/tickets", "/api/support/tickets", ""},
+	} {
+		t.Run(tc.method+tc.path, func(t *testing.T) {
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(httpEvent(tc.method, tc.path, map[string]string{"a": "b"}, "x"), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Version != "2.0" || ev.RouteKey != tc.method+" "+tc.raw || ev.RawPath != tc.raw || ev.RawQueryString != tc.query ||
+				ev.RequestContext.HTTP.Method != tc.method || ev.RequestContext.HTTP.Path != tc.raw || ev.Headers["a"] != "b" || ev.Body != "x" {
+				t.Errorf("%+v", ev)
 			}
 		})
 	}

@@ -16,13 +16,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/levqor/serverless/infra/bench/runtimeapi"
 	"github.com/levqor/serverless/infra/proc"
 	"github.com/levqor/serverless/infra/samtemplate"
 	"github.com/levqor/serverless/shared/heap"
 )
 
-// coldInitCmd starts each binary n times under the bench's Runtime API and
+// coldInitCmd starts each binary n times under the bench's initAPI and
 // measures from just before exec to its first GET /runtime/invocation/next:
 // the part of a Lambda cold start the function's own code controls. The
 // binaries are interleaved so drift on the machine hits all alike. It also
@@ -122,10 +121,10 @@ func coldInitCmd(args []string) error {
 }
 
 // harness is what coldinit and direct run a function binary with: the
-// template (for its environment), the Runtime API and the endpoint canary.
+// template (for its environment), the initAPI and the endpoint canary.
 type harness struct {
 	tpl    *samtemplate.Template
-	api    *runtimeapi.Server
+	api    *initAPI
 	canary *canary
 }
 
@@ -134,7 +133,7 @@ func newHarness(tplPath string) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	api, err := runtimeapi.New()
+	api, err := newInitAPI()
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +180,7 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 
 // startOnce runs bin until its first /next and stops it. It returns the
 // time from just before exec to that request, and the process's stderr.
-func startOnce(api *runtimeapi.Server, bin string, env []string) (time.Duration, string, error) {
+func startOnce(api *initAPI, bin string, env []string) (time.Duration, string, error) {
 	out := &proc.Tail{Max: 1 << 20}
 	d, stop, err := launch(api, bin, env, out)
 	if err != nil {
@@ -194,7 +193,7 @@ func startOnce(api *runtimeapi.Server, bin string, env []string) (time.Duration,
 // launch starts bin with env, its stderr to stderr, and waits for its first
 // /next. It returns the time from just before exec to that request and how
 // to stop the process, or an error when it exits or takes over 10 s.
-func launch(api *runtimeapi.Server, bin string, env []string, stderr io.Writer) (time.Duration, func(), error) {
+func launch(api *initAPI, bin string, env []string, stderr io.Writer) (time.Duration, func(), error) {
 	arrived := api.Expect()
 	cmd := exec.Command(bin)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, io.Discard, stderr

@@ -7,16 +7,21 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/levqor/serverless/infra/bench/runtimeapi"
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/levqor/serverless/infra/invoke"
+	"github.com/levqor/serverless/infra/proc"
 )
 
-// directCmd invokes one function binary serially through the bench's own
-// Runtime API (no gateway) and, with -url, the same route serially through
-// the local gateway in alternating rounds; the difference of the medians is
-// the gateway's own overhead per request.
+// directCmd invokes one function binary serially under AWS's runtime
+// interface emulator, as make dev and make invoke host it (infra/invoke),
+// and, with -url, the same route serially through the local gateway in
+// alternating rounds; the difference of the medians is the gateway's own
+// overhead per request.
 func directCmd(args []string) error {
 	fs := flag.NewFlagSet("direct", flag.ExitOnError)
 	bin := fs.String("bin", "", "host-built function binary")
@@ -45,13 +50,21 @@ func directCmd(args []string) error {
 		return err
 	}
 	defer h.Close()
-	tpl, api, canary := h.tpl, h.api, h.canary
-	env := append(functionEnv(tpl, *fn, api.Addr(), canary.Addr()), "LOG_LEVEL=warn")
-	_, stop, err := launch(api, *bin, env, os.Stderr)
+	f := h.tpl.FunctionByDir(*fn)
+	if f == nil {
+		return fmt.Errorf("-fn %q: no such function in %s", *fn, *tplPath)
+	}
+	rie, err := invoke.RIE(filepath.Dir(*tplPath))
+	if err != nil {
+		return err
+	}
+	out := &proc.Tail{Max: 1 << 16}
+	em, err := invoke.Start(context.Background(), invoke.Options{RIE: rie, Bootstrap: *bin, Output: out,
+		Env: invoke.Env(f, map[string]string{"AWS_ENDPOINT_URL": "http://" + h.canary.Addr(), "LOG_LEVEL": "warn"})})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *bin, err)
 	}
-	defer stop()
+	defer em.Stop()
 
 	headers := map[string]string{"user-agent": "levqor-bench"}
 	method := http.MethodGet
@@ -59,19 +72,17 @@ func directCmd(args []string) error {
 		method = http.MethodPost
 		headers["content-type"] = "application/json"
 	}
-	event := runtimeapi.HTTPEvent(method, *path, headers, string(body))
+	event := httpEvent(method, *path, headers, string(body))
 	invokeDirect := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()
-		out, err := api.Invoke(ctx, event)
+		answer, err := em.Invoke(ctx, event)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w; its output:\n%s", err, out)
 		}
-		var resp struct {
-			StatusCode int `json:"statusCode"`
-		}
-		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != *expect {
-			return fmt.Errorf("answer %s, want status %d", out, *expect)
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(answer, &resp); err != nil || resp.StatusCode != *expect {
+			return fmt.Errorf("answer %s, want status %d", answer, *expect)
 		}
 		return nil
 	}
@@ -121,14 +132,31 @@ func directCmd(args []string) error {
 	fmt.Fprintln(w, "| path | median | p10 – p90 | p99 |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
 	ds := summarize(direct)
-	fmt.Fprintf(w, "| %s via the Runtime API directly | %s | %s – %s | %s |\n", *fn, us(ds.med), us(ds.p10), us(ds.p90), us(ds.p99))
+	fmt.Fprintf(w, "| %s under the runtime interface emulator directly | %s | %s – %s | %s |\n", *fn, us(ds.med), us(ds.p10), us(ds.p90), us(ds.p99))
 	if len(viaGW) > 0 {
 		gs := summarize(viaGW)
-		fmt.Fprintf(w, "| %s via the local gateway (HTTP) | %s | %s – %s | %s |\n", *fn, us(gs.med), us(gs.p10), us(gs.p90), us(gs.p99))
+		fmt.Fprintf(w, "| %s through the local gateway (HTTP), also under the emulator | %s | %s – %s | %s |\n", *fn, us(gs.med), us(gs.p10), us(gs.p90), us(gs.p99))
 		fmt.Fprintf(w, "\nLocal gateway overhead (difference of medians): **%s** per request.\n", us(gs.med-ds.med))
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// httpEvent is an HTTP API payload 2.0 request, as API Gateway builds it,
+// for invoking a function directly.
+func httpEvent(method, path string, headers map[string]string, body string) []byte {
+	raw, query, _ := strings.Cut(path, "?")
+	b, _ := json.Marshal(events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: method + " " + raw, RawPath: raw, RawQueryString: query, Headers: headers, Body: body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID: "000000000000", APIID: "local", DomainName: "127.0.0.1", Stage: "$default",
+			RequestID: "bench", RouteKey: method + " " + raw, TimeEpoch: time.Now().UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: method, Path: raw, Protocol: "HTTP/1.1", SourceIP: "127.0.0.1", UserAgent: "levqor-bench",
+			},
+		},
+	})
+	return b
 }
 
 func serial(n int, call func() error) ([]float64, error) {
