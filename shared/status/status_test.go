@@ -3,7 +3,12 @@ package status
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,17 +20,24 @@ import (
 var now = time.Date(2026, 12, 1, 12, 30, 0, 0, time.UTC)
 
 // history is an in-memory Source that counts the items it returns, as
-// DynamoDB would read them.
+// DynamoDB would read them. Build reads it from several goroutines.
 type history struct {
 	states    map[string]probe.Status
 	days      map[string][]uptime.Day
 	runs      map[string][]uptime.Run
 	incidents map[string][]uptime.Incident
+	mu        sync.Mutex
 	items     int
 }
 
+func (h *history) count(n int) {
+	h.mu.Lock()
+	h.items += n
+	h.mu.Unlock()
+}
+
 func (h *history) Load(_ context.Context, t string) (uptime.State, error) {
-	h.items++
+	h.count(1)
 	s, ok := h.states[t]
 	if !ok {
 		return uptime.State{Target: t, Status: uptime.Unknown}, nil
@@ -40,7 +52,7 @@ func (h *history) Runs(_ context.Context, t string, from, to time.Time) ([]uptim
 			out = append(out, r)
 		}
 	}
-	h.items += len(out)
+	h.count(len(out))
 	return out, nil
 }
 
@@ -51,7 +63,7 @@ func (h *history) Days(_ context.Context, t, from, to string) ([]uptime.Day, err
 			out = append(out, d)
 		}
 	}
-	h.items += len(out)
+	h.count(len(out))
 	return out, nil
 }
 
@@ -60,7 +72,7 @@ func (h *history) Incidents(_ context.Context, t string, limit int) ([]uptime.In
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	h.items += len(out)
+	h.count(len(out))
 	return out, nil
 }
 
@@ -256,4 +268,122 @@ func BenchmarkPage(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(h.items), "items/view")
+}
+
+// gated is a Source whose Load waits until every one of want targets is
+// in Load, or fails after a while; and whose fail target's Load fails at
+// once while the others wait for their context.
+type gated struct {
+	*history
+	want    int
+	fail    string
+	mu      sync.Mutex
+	in      int
+	allIn   chan struct{}
+	waitCtx bool
+}
+
+var errRead = errors.New("read failed")
+
+func (g *gated) Load(ctx context.Context, t string) (uptime.State, error) {
+	if t == g.fail {
+		return uptime.State{}, errRead
+	}
+	if g.waitCtx {
+		<-ctx.Done()
+		return uptime.State{}, fmt.Errorf("cancelled: %w", ctx.Err())
+	}
+	g.mu.Lock()
+	if g.in++; g.in == g.want {
+		close(g.allIn)
+	}
+	g.mu.Unlock()
+	select {
+	case <-g.allIn:
+		return g.history.Load(ctx, t)
+	case <-time.After(5 * time.Second):
+		return uptime.State{}, errors.New("the targets were not read at the same time")
+	}
+}
+
+// TestBuildReadsTargetsAtOnce: a view reads its targets side by side, and
+// the first failure is what it returns, the other reads cancelled.
+func TestBuildReadsTargetsAtOnce(t *testing.T) {
+	names := []string{"a", "b", "c"}
+	var targets []probe.Target
+	for _, n := range names {
+		targets = append(targets, probe.Target{Name: n, Public: true})
+	}
+	for _, tc := range []struct {
+		name    string
+		src     *gated
+		wantErr error
+	}{
+		{"all at once", &gated{history: seeded(names, 3, nil), want: 3, allIn: make(chan struct{})}, nil},
+		{"first failure", &gated{history: seeded(names, 3, nil), fail: "b", waitCtx: true}, errRead},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			p, err := Build(ctx, tc.src, targets, now, 99.9)
+			if !errors.Is(err, tc.wantErr) || err != nil && ctx.Err() != nil {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			if err == nil && (len(p.Targets) != 3 || p.Targets[0].Name != "a" || p.Targets[2].Name != "c") {
+				t.Errorf("targets %+v: want a, b, c in order", p.Targets)
+			}
+		})
+	}
+}
+
+// BenchmarkPageWait is BenchmarkPage's 5 targets with every read taking
+// 1 ms, as a DynamoDB round trip might: what a view waits for its reads.
+func BenchmarkPageWait(b *testing.B) {
+	testutil.LambdaHeap(b, "keepalive")
+	names := []string{"api", "web", "docs", "billing", "auth"}
+	src := slow{seeded(names, 90, nil)}
+	var targets []probe.Target
+	for _, n := range names {
+		targets = append(targets, probe.Target{Name: n, Public: true})
+	}
+	for b.Loop() {
+		if _, err := Build(context.Background(), src, targets, now, 99.9); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// slow is a Source whose every read takes 1 ms.
+type slow struct{ *history }
+
+func (s slow) Load(ctx context.Context, t string) (uptime.State, error) {
+	time.Sleep(time.Millisecond)
+	return s.history.Load(ctx, t)
+}
+
+func (s slow) Runs(ctx context.Context, t string, from, to time.Time) ([]uptime.Run, error) {
+	time.Sleep(time.Millisecond)
+	return s.history.Runs(ctx, t, from, to)
+}
+
+func (s slow) Days(ctx context.Context, t, from, to string) ([]uptime.Day, error) {
+	time.Sleep(time.Millisecond)
+	return s.history.Days(ctx, t, from, to)
+}
+
+func (s slow) Incidents(ctx context.Context, t string, limit int) ([]uptime.Incident, error) {
+	time.Sleep(time.Millisecond)
+	return s.history.Incidents(ctx, t, limit)
+}
+
+// TestReadmeStatesTheBound: README gives the number of targets a view
+// reads at once as the code has it.
+func TestReadmeStatesTheBound(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("up to %d targets are read side by side", maxTargetsAtOnce); !strings.Contains(string(readme), want) {
+		t.Errorf("README.md does not say %q", want)
+	}
 }
