@@ -12,13 +12,13 @@ const module = "github.com/levqor/serverless/"
 // business hours, tickets and their triage, idempotency's rules, uptime and
 // its probes, drift's rules, and the vocabulary they share (problems,
 // events, retries, metrics, monitor, logs, correlation ids, warm-ups, JSON
-// text and its scanner).
+// text and its scanner, side-by-side reads).
 var Domain = []string{
 	"shared/tiers", "shared/bizhours", "shared/tickets", "shared/triage", "shared/idempotency",
 	"shared/uptime", "shared/probe", "shared/drift", "shared/clientlogs", "shared/status",
 	"shared/problem", "shared/eventbus", "shared/retry", "shared/metrics", "shared/monitor",
 	"shared/logging", "shared/correlation", "shared/warmup", "shared/buildinfo", "shared/jsonstr",
-	"shared/jsonscan",
+	"shared/jsonscan", "shared/fanout",
 }
 
 // forbidden reports the dependencies a domain package may not have.

@@ -10,9 +10,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
+	"github.com/levqor/serverless/shared/fanout"
 	"github.com/levqor/serverless/shared/probe"
 	"github.com/levqor/serverless/shared/uptime"
 )
@@ -24,7 +24,8 @@ const (
 	IncidentsShown = 5
 )
 
-// Source is what the page reads: uptime.Store has it.
+// Source is what the page reads: uptime.Store has it. It must be safe for
+// concurrent use.
 type Source interface {
 	Load(ctx context.Context, target string) (uptime.State, error)
 	Runs(ctx context.Context, target string, from, to time.Time) ([]uptime.Run, error)
@@ -81,17 +82,10 @@ const (
 	BarNoData = "none"
 )
 
-// maxTargetsAtOnce bounds the targets Build reads at the same time. Each
-// target is four reads one after another; reading the targets side by
-// side makes a view wait about one target's round trips rather than the
-// sum of all of them, and eight at once stay within the ten idle
-// connections per host the SDK's HTTP client keeps.
-const maxTargetsAtOnce = 8
-
-// Build reads each public target from src, several at once (src must be
-// safe for concurrent use, as uptime's DynamoDB store is), and returns the
-// page at now. It returns the first error src returns, and the reads still
-// running get a cancelled context.
+// Build reads the public targets from src side by side (fanout.Each: src
+// must be safe for concurrent use, as uptime's DynamoDB store is), each
+// target's four reads in turn, and returns the page at now. It returns the
+// first error src returns; the reads still running get a cancelled context.
 func Build(ctx context.Context, src Source, targets []probe.Target, now time.Time, slaPercent float64) (Page, error) {
 	now = now.UTC() // days are UTC days, whatever the caller's zone
 	p := Page{GeneratedAt: now, SLAPercent: slaPercent, Overall: Unknown, Targets: []Target{}}
@@ -107,35 +101,13 @@ func Build(ctx context.Context, src Source, targets []probe.Target, now time.Tim
 			public = append(public, t)
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		built    = make([]Target, len(public))
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		slots    = make(chan struct{}, maxTargetsAtOnce)
-	)
-	for i, t := range public {
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			pt, err := build(ctx, src, t, now, first, dates, slaPercent)
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				mu.Unlock()
-				return
-			}
-			built[i] = pt
-		})
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return Page{}, firstErr
+	built := make([]Target, len(public))
+	err := fanout.Each(ctx, len(public), func(ctx context.Context, i int) (err error) {
+		built[i], err = build(ctx, src, public[i], now, first, dates, slaPercent)
+		return err
+	})
+	if err != nil {
+		return Page{}, err
 	}
 	for _, pt := range built {
 		switch {

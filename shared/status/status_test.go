@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -374,16 +372,4 @@ func (s slow) Days(ctx context.Context, t, from, to string) ([]uptime.Day, error
 func (s slow) Incidents(ctx context.Context, t string, limit int) ([]uptime.Incident, error) {
 	time.Sleep(time.Millisecond)
 	return s.history.Incidents(ctx, t, limit)
-}
-
-// TestReadmeStatesTheBound: README gives the number of targets a view
-// reads at once as the code has it.
-func TestReadmeStatesTheBound(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := fmt.Sprintf("up to %d targets are read side by side", maxTargetsAtOnce); !strings.Contains(string(readme), want) {
-		t.Errorf("README.md does not say %q", want)
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/fanout"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
@@ -129,11 +130,11 @@ func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) 
 	for i, t := range targets {
 		names[i] = t.Name
 	}
-	sums, err := r.Uptime(ctx, names)
-	if err != nil {
+	if sums, err := r.Uptime(ctx, names); err != nil {
 		errs = append(errs, err)
+	} else {
+		rep.Uptime = sums
 	}
-	rep.Uptime = sums
 	wg.Wait()
 	rep.Warmed = warmed
 	return rep, errors.Join(errs...)
@@ -392,7 +393,9 @@ func (r *Runner) emit(res probe.Result) {
 }
 
 // Uptime summarises each named target over the reported windows from its
-// stored runs. Errors are the store's.
+// stored runs, the targets read side by side (fanout.Each: the Store must
+// be safe for concurrent use, as the DynamoDB one is). It returns the
+// first error the store returns, and no summaries then.
 func (r *Runner) Uptime(ctx context.Context, targets []string) ([]Summary, error) {
 	now := r.now()
 	gap := r.MaxGap
@@ -400,13 +403,17 @@ func (r *Runner) Uptime(ctx context.Context, targets []string) ([]Summary, error
 		gap = DefaultMaxGap
 	}
 	from := now.Add(-Windows[len(Windows)-1].Duration - gap)
-	out := make([]Summary, 0, len(targets))
-	for _, name := range targets {
-		runs, err := r.Store.Runs(ctx, name, from, now)
+	out := make([]Summary, len(targets))
+	err := fanout.Each(ctx, len(targets), func(ctx context.Context, i int) error {
+		runs, err := r.Store.Runs(ctx, targets[i], from, now)
 		if err != nil {
-			return out, err
+			return err
 		}
-		out = append(out, Summarize(name, runs, now, r.SLAPercent, gap))
+		out[i] = Summarize(targets[i], runs, now, r.SLAPercent, gap)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 )
 
 // Store keeps each target's state and run history (shared/dynamo.Uptime).
+// It must be safe for concurrent use: reports read targets side by side.
 // Errors other than ErrConflict are *problem.Error: Unavailable (503) when
 // the store cannot be reached, Internal otherwise.
 type Store interface {

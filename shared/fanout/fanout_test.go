@@ -1,0 +1,89 @@
+package fanout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var errCall = errors.New("call failed")
+
+// TestEach: every call runs, up to Limit at once; the first failure is
+// returned and the rest see a cancelled context or never start; a caller's
+// cancelled context stops the calls not yet started.
+func TestEach(t *testing.T) {
+	cases := []struct {
+		name      string
+		n         int
+		fail      int // index whose call fails at once; -1 none
+		cancelled bool
+		wantErr   error
+		wantCalls func(int) bool
+	}{
+		{"none", 0, -1, false, nil, func(c int) bool { return c == 0 }},
+		{"all succeed", 3 * Limit, -1, false, nil, func(c int) bool { return c == 3*Limit }},
+		{"first failure wins", 3 * Limit, 2, false, errCall, func(c int) bool { return c <= Limit+1 }},
+		{"caller cancelled", 3 * Limit, -1, true, context.Canceled, func(c int) bool { return c == 0 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancelled {
+				cancel()
+			}
+			var calls, running, most atomic.Int64
+			var mu sync.Mutex
+			err := Each(ctx, tc.n, func(ctx context.Context, i int) error {
+				calls.Add(1)
+				now := running.Add(1)
+				defer running.Add(-1)
+				mu.Lock()
+				if now > most.Load() {
+					most.Store(now)
+				}
+				mu.Unlock()
+				if i == tc.fail {
+					return errCall
+				}
+				if tc.fail >= 0 {
+					<-ctx.Done() // held until the failure cancels it
+					return fmt.Errorf("call %d: %w", i, ctx.Err())
+				}
+				time.Sleep(time.Millisecond)
+				return nil
+			})
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Errorf("err %v, want %v", err, tc.wantErr)
+			}
+			if c := int(calls.Load()); !tc.wantCalls(c) {
+				t.Errorf("%d calls", c)
+			}
+			if m := most.Load(); m > Limit {
+				t.Errorf("%d calls at once, more than Limit %d", m, Limit)
+			}
+			if tc.name == "all succeed" && most.Load() < 2 {
+				t.Errorf("calls ran one at a time")
+			}
+		})
+	}
+}
+
+// TestReadmeStatesTheLimit: README gives the number of targets read at
+// once as the code has it.
+func TestReadmeStatesTheLimit(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("up to %d targets are read side by side", Limit); !strings.Contains(string(readme), want) {
+		t.Errorf("README.md does not say %q", want)
+	}
+}
