@@ -94,7 +94,7 @@ func TestPairs(t *testing.T) {
 
 // TestFunctionEnv: the bench gives a function Lambda's variables, pointed at
 // the local Runtime API and canary, its template MemorySize (a reference
-// binary the Globals'), then its own template variables (sorted, each once)
+// binary the Globals', Lambda's default without one), then its own template variables (sorted, each once)
 // and no other function's.
 func TestFunctionEnv(t *testing.T) {
 	tpl := &samtemplate.Template{
@@ -102,6 +102,7 @@ func TestFunctionEnv(t *testing.T) {
 		Functions: []samtemplate.Function{
 			{Dir: "other", Env: map[string]string{"OTHER": "x"}},
 			{Dir: "tickets", MemorySize: 512, Env: map[string]string{"TABLE_NAME": "t", "A_B": "2", "STAGE": "dev=local"}},
+			{Dir: "unsized"},
 		},
 	}
 	for _, tc := range []struct {
@@ -111,6 +112,7 @@ func TestFunctionEnv(t *testing.T) {
 	}{
 		{"tickets", "512", []string{"A_B=2", "STAGE=dev=local", "TABLE_NAME=t"}},
 		{"missing", "256", nil},
+		{"unsized", "128", nil},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			env := functionEnv(tpl, tc.dir, "127.0.0.1:1", "127.0.0.1:2")

@@ -21,6 +21,9 @@ import (
 	"github.com/levqor/serverless/shared/heap"
 )
 
+// lambdaDefaultMemory is the MemorySize, in MB, of a function that sets none.
+const lambdaDefaultMemory = 128
+
 // coldInitCmd starts each binary n times under the bench's initAPI and
 // measures from just before exec to its first GET /runtime/invocation/next:
 // the part of a Lambda cold start the function's own code controls. The
@@ -121,7 +124,8 @@ func coldInitCmd(args []string) error {
 }
 
 // harness is what coldinit and direct run a function binary with: the
-// template (for its environment), the initAPI and the endpoint canary.
+// template (for its environment), the endpoint canary and, for coldinit's
+// starts, the initAPI.
 type harness struct {
 	tpl    *samtemplate.Template
 	api    *initAPI
@@ -152,13 +156,17 @@ func (h *harness) Close() {
 
 // functionEnv is the environment Lambda would give the function named dir
 // (its template Variables resolved for local use and its MemorySize; a
-// reference binary gets the Globals' MemorySize), pointed at api, with
-// static credentials and every AWS endpoint at the canary.
+// reference binary gets the Globals' MemorySize, and either Lambda's
+// default, 128, when the template sets none), pointed at api, with static
+// credentials and every AWS endpoint at the canary.
 func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 	memory, _ := tpl.Globals["Function"]["MemorySize"].(float64)
 	fn := tpl.FunctionByDir(dir)
 	if fn != nil {
 		memory = float64(fn.MemorySize)
+	}
+	if memory <= 0 {
+		memory = lambdaDefaultMemory
 	}
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),

@@ -16,17 +16,29 @@ const Limit = 8
 // Each calls f(ctx, i) for every i in [0, n), up to Limit at a time, and
 // waits for them. It returns the first error a call returns, after which
 // the calls still running see their ctx cancelled and those not started
-// are skipped; or ctx's error when ctx ended before every call started.
+// are skipped; or ctx's error when ctx ended before every call started. A
+// call that panics stops the others the same way, and Each then panics
+// with its value in the caller's goroutine, where the Lambda runtime's
+// recover answers it as it would a panic in the handler itself.
 func Each(ctx context.Context, n int, f func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		first   error
-		skipped bool
-		slots   = make(chan struct{}, Limit)
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		first    error
+		panicked any
+		skipped  bool
+		slots    = make(chan struct{}, Limit)
 	)
+	stop := func(err error, p any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil && panicked == nil {
+			first, panicked = err, p
+			cancel()
+		}
+	}
 	for i := range n {
 		slots <- struct{}{}
 		if ctx.Err() != nil {
@@ -35,17 +47,20 @@ func Each(ctx context.Context, n int, f func(ctx context.Context, i int) error) 
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			if err := f(ctx, i); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-					cancel()
+			defer func() {
+				if p := recover(); p != nil {
+					stop(nil, p)
 				}
-				mu.Unlock()
+			}()
+			if err := f(ctx, i); err != nil {
+				stop(err, nil)
 			}
 		})
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 	if first == nil && skipped {
 		return ctx.Err() // only the caller's ctx: ours is cancelled with first set
 	}

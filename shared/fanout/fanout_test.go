@@ -54,8 +54,12 @@ func TestEach(t *testing.T) {
 					return errCall
 				}
 				if tc.fail >= 0 {
-					<-ctx.Done() // held until the failure cancels it
-					return fmt.Errorf("call %d: %w", i, ctx.Err())
+					select { // held until the failure cancels it
+					case <-ctx.Done():
+						return fmt.Errorf("call %d: %w", i, ctx.Err())
+					case <-time.After(5 * time.Second):
+						return errors.New("not cancelled")
+					}
 				}
 				time.Sleep(time.Millisecond)
 				return nil
@@ -74,6 +78,32 @@ func TestEach(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEachPanics: a call's panic reaches Each's caller, with its value,
+// after the other calls have stopped.
+func TestEachPanics(t *testing.T) {
+	var stopped atomic.Int64
+	defer func() {
+		if p := recover(); p != "boom" {
+			t.Errorf("recovered %v, want the call's panic", p)
+		}
+		if stopped.Load() != 1 {
+			t.Errorf("%d other calls stopped before the panic reached the caller, want 1", stopped.Load())
+		}
+	}()
+	_ = Each(context.Background(), 2, func(ctx context.Context, i int) error {
+		if i == 1 {
+			panic("boom")
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+		}
+		stopped.Add(1)
+		return ctx.Err()
+	})
+	t.Error("Each returned after a call panicked")
 }
 
 // TestReadmeStatesTheLimit: README gives the number of targets read at

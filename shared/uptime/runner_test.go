@@ -19,6 +19,7 @@ import (
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/fanout"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
@@ -521,6 +522,66 @@ func TestRunnerRetryReplaysHistory(t *testing.T) {
 			runs, _ := store.Runs(context.Background(), "api", t0, t0.Add(4*time.Hour))
 			if len(days) != 1 || days[0].Runs != 3 || len(runs) != 3 {
 				t.Fatalf("days %+v runs %d; want 3 runs counted once each", days, len(runs))
+			}
+		})
+	}
+}
+
+// runsOnly is a Store whose Runs answers from memory, side by side safe,
+// and fails for the target named fail.
+type runsOnly struct {
+	uptime.Store
+	fail  string
+	mu    sync.Mutex
+	calls int
+}
+
+var errRuns = errors.New("runs unavailable")
+
+func (s *runsOnly) Runs(_ context.Context, target string, _, to time.Time) ([]uptime.Run, error) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	if target == s.fail {
+		return nil, errRuns
+	}
+	return []uptime.Run{{Target: target, CheckedAt: to.Add(-time.Hour), Status: probe.Up, RunID: "r"}}, nil
+}
+
+// TestUptimeReadsTargets: Uptime gives one summary per target in the
+// order asked, however many it reads at once, and none when a read fails.
+func TestUptimeReadsTargets(t *testing.T) {
+	var names []string
+	for i := range 3 * fanout.Limit {
+		names = append(names, fmt.Sprintf("t%02d", i))
+	}
+	for _, tc := range []struct {
+		name, fail string
+		wantErr    error
+	}{
+		{"all read", "", nil},
+		{"one fails", "t05", errRuns},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &runsOnly{fail: tc.fail}
+			r := &uptime.Runner{Store: store, SLAPercent: 99.9, Now: func() time.Time { return t0 }}
+			sums, err := r.Uptime(context.Background(), names)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				if sums != nil {
+					t.Errorf("summaries %+v with the error, want none", sums)
+				}
+				return
+			}
+			if len(sums) != len(names) {
+				t.Fatalf("%d summaries for %d targets", len(sums), len(names))
+			}
+			for i, s := range sums {
+				if s.Target != names[i] || s.Windows[0].Runs != 1 {
+					t.Errorf("summary %d: %s with %d runs, want %s with 1", i, s.Target, s.Windows[0].Runs, names[i])
+				}
 			}
 		})
 	}
