@@ -104,6 +104,7 @@ func (h *Handler) Scheduled(ctx context.Context, s edge.Scheduled, c edge.Call) 
 func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c edge.Call) events.APIGatewayV2HTTPResponse {
 	cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
 	l := c.Logger(h.Logger, cid)
+	ctx = logging.With(correlation.With(ctx, cid), l)
 	switch rt := route(req); rt {
 	case routeRun:
 		apiURL := edge.BaseURL(req)

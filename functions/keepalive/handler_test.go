@@ -182,7 +182,26 @@ func TestScheduledEvents(t *testing.T) {
 		old := healthServer(t, "0.9.0")
 		ev := eventfile.Read(t, "keepalive.json", func(m map[string]any) { m["api_url"] = old.URL + "/dev" })
 		for i, req := range []string{"req-d", "req-e"} {
+			f.logs.Reset()
 			out, err := f.h.Invoke(lambdaCtx(req), ev)
+			// Every record, the runner's "target changed" included, has the
+			// invocation's ids.
+			changed := 0
+			for _, line := range bytes.Split(bytes.TrimSpace(f.logs.Bytes()), []byte("\n")) {
+				var rec map[string]any
+				if json.Unmarshal(line, &rec) != nil || rec["level"] == nil {
+					continue
+				}
+				if rec["message"] == "target changed" {
+					changed++
+				}
+				if rec["correlation_id"] != req || rec["request_id"] != req {
+					t.Errorf("run %d: log record without the run's ids: %s", i, line)
+				}
+			}
+			if changed != 1-i {
+				t.Errorf("run %d: %d \"target changed\" records, want %d", i, changed, 1-i)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,6 +243,38 @@ func invokeHTTP(t *testing.T, h *Handler, raw json.RawMessage) events.APIGateway
 		t.Fatalf("answer %T", out)
 	}
 	return r
+}
+
+// TestHTTPRunLogs: every log record of a run started over HTTP, the
+// runner's "target changed" included, carries the request's correlation id.
+func TestHTTPRunLogs(t *testing.T) {
+	f := newFixture(t, true)
+	old := healthServer(t, "0.9.0")
+	f.logs.Reset()
+	r := invokeHTTP(t, f.h, eventfile.Read(t, "keepalive-http.json", func(m map[string]any) {
+		m["requestContext"].(map[string]any)["domainName"] = strings.TrimPrefix(old.URL, "http://")
+		m["requestContext"].(map[string]any)["requestId"] = "req-http-down"
+		m["headers"].(map[string]any)["x-forwarded-proto"] = "http"
+	}))
+	if r.StatusCode != 200 {
+		t.Fatalf("response %+v", r)
+	}
+	changed := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(f.logs.Bytes()), []byte("\n")) {
+		var rec map[string]any
+		if json.Unmarshal(line, &rec) != nil || rec["level"] == nil {
+			continue // EMF metric documents are not log records
+		}
+		if rec["message"] == "target changed" {
+			changed++
+		}
+		if rec["correlation_id"] != "keepalive-sample-0001" {
+			t.Errorf("log record without the request's correlation id: %s", line)
+		}
+	}
+	if changed != 1 {
+		t.Errorf("%d \"target changed\" records, want 1", changed)
+	}
 }
 
 func TestHTTP(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/levqor/serverless/shared/eventbus"
 	"github.com/levqor/serverless/shared/fanout"
+	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/monitor"
 	"github.com/levqor/serverless/shared/probe"
@@ -55,7 +56,7 @@ type Runner struct {
 	Notifier   monitor.Notifier
 	Metrics    *metrics.Writer
 	Warmer     Warmer
-	Logger     *slog.Logger
+	Logger     *slog.Logger // when ctx carries no logger (logging.With)
 	Thresholds Thresholds
 	SLAPercent float64
 	Service    string           // metric dimension (default "levqor")
@@ -74,7 +75,10 @@ func (r *Runner) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (r *Runner) logger() *slog.Logger {
+func (r *Runner) logger(ctx context.Context) *slog.Logger {
+	if l, ok := logging.Carried(ctx); ok {
+		return l // the invocation's, with its request and correlation ids
+	}
 	if r.Logger != nil {
 		return r.Logger
 	}
@@ -102,7 +106,7 @@ func (r *Runner) Run(ctx context.Context, runID string, targets []probe.Target) 
 	cancel()
 	rep.Status = probe.Overall(rep.Results)
 	for _, res := range rep.Results {
-		r.emit(res)
+		r.emit(ctx, res)
 	}
 
 	var errs []error
@@ -188,7 +192,7 @@ func (r *Runner) record(ctx context.Context, res probe.Result, runID string, at 
 			return retry.Permanent(err)
 		}
 		if alert != nil {
-			r.logger().Info("target changed", "target", res.Target, "alert", alert.Type,
+			r.logger(ctx).Info("target changed", "target", res.Target, "alert", alert.Type,
 				"status", string(alert.Status), "previous", string(alert.Previous), "run_id", runID)
 		}
 		pending, rev, changed, before = next.PendingAlerts, next.Revision, alert, prev
@@ -339,7 +343,7 @@ func (r *Runner) publish(ctx context.Context, alerts []Alert) error {
 	}
 	for _, a := range alerts {
 		if err := r.Notifier.Notify(ctx, incident(a)); err != nil {
-			r.logger().Warn("notifier failed", "error", err.Error(), "target", a.Target, "alert", a.Type)
+			r.logger(ctx).Warn("notifier failed", "error", err.Error(), "target", a.Target, "alert", a.Type)
 		}
 	}
 	return nil
@@ -367,7 +371,7 @@ func incident(a Alert) monitor.Incident {
 
 // emit writes one target's metrics: LatencyMs, Success, Failure and
 // Degraded in Levqor/Keepalive by Service and Target.
-func (r *Runner) emit(res probe.Result) {
+func (r *Runner) emit(ctx context.Context, res probe.Result) {
 	if r.Metrics == nil {
 		return
 	}
@@ -388,7 +392,7 @@ func (r *Runner) emit(res probe.Result) {
 		metrics.Metric{Name: "Failure", Unit: metrics.Count, Value: b(res.Status == probe.Down)},
 		metrics.Metric{Name: "Degraded", Unit: metrics.Count, Value: b(res.Status == probe.Degraded)})
 	if err != nil {
-		r.logger().Warn("metrics not written", "error", err.Error())
+		r.logger(ctx).Warn("metrics not written", "error", err.Error())
 	}
 }
 
