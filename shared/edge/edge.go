@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -93,7 +94,8 @@ func (e *envelope) isHTTP() bool { return e.RouteKey != "" || e.RequestContext.H
 
 // Invoke is the function's Lambda entry point (lambda.Start(h.Invoke)). It
 // returns the route's answer; for an HTTP-shaped event that does not decode,
-// a 500 problem (never a Go error: API Gateway is waiting); the JSON error
+// or an HTTP route that panics, a 500 problem (never a Go error: API
+// Gateway is waiting); the JSON error
 // for an event that is not JSON or does not decode; ErrUnsupported for an
 // event no route takes; or the Schedule route's error.
 func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
@@ -128,7 +130,7 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		if c.RequestID == "" {
 			c.RequestID = ev.RequestContext.RequestID
 		}
-		return h.HTTP(ctx, ev.APIGatewayV2HTTPRequest, c), nil
+		return h.serveHTTP(ctx, ev.APIGatewayV2HTTPRequest, c), nil
 	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb" && h.Stream != nil:
 		return h.Stream(ctx, events.DynamoDBEvent{Records: ev.Records}, c), nil
 	case !ev.isHTTP() && len(ev.Records) == 0 && ev.Source != "" && h.Schedule != nil:
@@ -140,6 +142,22 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	}
 	c.Logger(h.Logger, "").Error("unsupported event")
 	return nil, fmt.Errorf("%s: %w: none of its routes takes it", h.Function, ErrUnsupported)
+}
+
+// serveHTTP is the HTTP route with its panics answered too: a panic is a
+// bug, logged with its stack, and the caller still gets a 500 problem
+// document with a correlation id, not API Gateway's bare one for a
+// function error.
+func (h *Handler) serveHTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c Call) (resp events.APIGatewayV2HTTPResponse) {
+	defer func() {
+		if p := recover(); p != nil {
+			cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
+			l := c.Logger(h.Logger, cid)
+			l.Error("panic", "stack", string(debug.Stack()))
+			resp = httpapi.Problem(l, problem.Wrap(problem.Internal, fmt.Errorf("panic: %v", p), ""), cid)
+		}
+	}()
+	return h.HTTP(ctx, req, c)
 }
 
 // httpShaped reports an event that did not decode but names an HTTP API

@@ -105,6 +105,27 @@ func TestUnsupported(t *testing.T) {
 	}
 }
 
+// TestHTTPPanic: a panicking HTTP route is answered with a 500 problem
+// carrying the request's correlation id, its detail and stack logged only.
+func TestHTTPPanic(t *testing.T) {
+	var logs bytes.Buffer
+	h := &Handler{Function: "fn", Logger: slog.New(slog.NewJSONHandler(&logs, nil)), ColdStart: func() bool { return false },
+		HTTP: func(context.Context, events.APIGatewayV2HTTPRequest, Call) events.APIGatewayV2HTTPResponse {
+			var m map[string]int
+			m["x"]++ // a bug: assignment to a nil map
+			return events.APIGatewayV2HTTPResponse{StatusCode: 200}
+		}}
+	got, err := h.Invoke(context.Background(), []byte(`{"routeKey":"GET /health","headers":{"x-correlation-id":"cid-panic-1"},"requestContext":{"http":{"method":"GET"}}}`))
+	r, ok := got.(events.APIGatewayV2HTTPResponse)
+	if err != nil || !ok || r.StatusCode != 500 || r.Headers["X-Correlation-ID"] != "cid-panic-1" ||
+		r.Headers["Content-Type"] != "application/problem+json" || strings.Contains(r.Body, "nil map") {
+		t.Fatalf("panicking route answered %#v, %v", got, err)
+	}
+	if !strings.Contains(logs.String(), "assignment to entry in nil map") || !strings.Contains(logs.String(), "goroutine") {
+		t.Errorf("panic and stack not logged: %s", logs.String())
+	}
+}
+
 // TestColdStartMetric: one ColdStart EMF record for the first invocation of
 // an environment, none after, and none without a writer.
 func TestColdStartMetric(t *testing.T) {
