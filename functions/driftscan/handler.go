@@ -106,8 +106,8 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		switch {
 		case errors.Is(err, drift.ErrNoReport):
 			resp = httpapi.Problem(l, problem.New(problem.NotFound, "no drift report has been stored yet; GET /api/ops/drift runs a scan"), cid)
-		case err != nil:
-			resp = httpapi.Problem(l, problem.Wrap(problem.Unavailable, err, "the report store is unavailable"), cid)
+		case err != nil: // 503 when DynamoDB is unreachable, 500 otherwise (shared/dynamo)
+			resp = httpapi.Problem(l, err, cid)
 		default:
 			resp = httpapi.JSON(http.StatusOK, rep, cid)
 		}

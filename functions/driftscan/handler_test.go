@@ -117,7 +117,7 @@ func TestHTTP(t *testing.T) {
 		{"scan drifted", eventfile.Read(t, "driftscan-http.json", nil), &drifted, table, 200, "application/json", "status", "drifted"},
 		{"scan answered even when the report cannot be stored", eventfile.Read(t, "driftscan-http.json", nil), nil, "", 200, "application/json", "status", "in_sync"},
 		{"latest returns the stored report", eventfile.Read(t, "driftscan-latest.json", nil), nil, table, 200, "application/json", "baseline", "v12.12"},
-		{"latest when the store is down", eventfile.Read(t, "driftscan-latest.json", nil), nil, "", 503, problem.ContentType, "type", "https://levqor.ai/problems/service-unavailable"},
+		{"latest when the table is missing (a misconfiguration)", eventfile.Read(t, "driftscan-latest.json", nil), nil, "", 500, problem.ContentType, "type", "https://levqor.ai/problems/internal-error"},
 		{"bad latest value", eventfile.Read(t, "driftscan-latest.json", func(m map[string]any) { m["rawQueryString"] = "latest=maybe" }),
 			nil, table, 400, problem.ContentType, "detail", "latest must be 1, true, 0 or false"},
 		{"wrong method", eventfile.Read(t, "driftscan-http.json", func(m map[string]any) {
@@ -146,6 +146,15 @@ func TestHTTP(t *testing.T) {
 			}
 		})
 	}
+	t.Run("latest when DynamoDB cannot be reached is 503 with Retry-After", func(t *testing.T) {
+		h, _ := newHandler(t, nil, table, nil)
+		h.Reports = &dynamo.DriftReports{Client: dynamolocal.Client(t, "http://127.0.0.1:1"), Table: table}
+		out, _ := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-latest.json", nil))
+		if resp, body := decodeResponse(t, out); resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" ||
+			body["type"] != "https://levqor.ai/problems/service-unavailable" {
+			t.Errorf("got %d %v %v, want 503 service-unavailable with Retry-After", resp.StatusCode, resp.Headers, body)
+		}
+	})
 	t.Run("latest before any scan", func(t *testing.T) {
 		empty := dynamolocal.Table(t, dynamolocal.Client(t, dynamolocal.Endpoint(t)))
 		h, _ := newHandler(t, nil, empty, nil)

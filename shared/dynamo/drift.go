@@ -14,6 +14,7 @@ import (
 
 	"github.com/levqor/serverless/shared/correlation"
 	"github.com/levqor/serverless/shared/drift"
+	"github.com/levqor/serverless/shared/problem"
 )
 
 // DriftAPI is the DynamoDB calls DriftReports makes.
@@ -33,9 +34,10 @@ type DriftReports struct {
 	NewID     func() string    // default correlation.New
 }
 
-// Save stores r as a new item that expires after the retention. It returns
-// the DynamoDB error (wrapped) when the write fails; a key collision (same
-// millisecond and id) fails rather than overwriting a report.
+// Save stores r as a new item that expires after the retention. Its errors
+// are *problem.Error: Unavailable when DynamoDB cannot be reached, Internal
+// otherwise; a key collision (same millisecond and id) fails rather than
+// overwriting a report.
 func (s *DriftReports) Save(ctx context.Context, r drift.Report) error {
 	body, err := json.Marshal(r)
 	if err != nil {
@@ -66,14 +68,15 @@ func (s *DriftReports) Save(ctx context.Context, r drift.Report) error {
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil {
-		return fmt.Errorf("dynamo: store drift report: %w", err)
+		return storeError(err, "the drift report store (write)")
 	}
 	return nil
 }
 
 // Latest returns the newest stored report. It returns drift.ErrNoReport when there
-// is none, the wrapped DynamoDB error when the query fails, and an error
-// when the stored item is not a report.
+// is none; otherwise its errors are *problem.Error: Unavailable when
+// DynamoDB cannot be reached, Internal for any other failure, a stored item
+// that is not a report included.
 func (s *DriftReports) Latest(ctx context.Context) (drift.Report, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
@@ -83,18 +86,18 @@ func (s *DriftReports) Latest(ctx context.Context) (drift.Report, error) {
 		Limit:                     aws.Int32(1),
 	})
 	if err != nil {
-		return drift.Report{}, fmt.Errorf("dynamo: query latest drift report: %w", err)
+		return drift.Report{}, storeError(err, "the drift report store (read)")
 	}
 	if len(out.Items) == 0 {
 		return drift.Report{}, drift.ErrNoReport
 	}
 	v, ok := out.Items[0]["report"].(*types.AttributeValueMemberS)
 	if !ok {
-		return drift.Report{}, errors.New("dynamo: stored drift report has no report attribute")
+		return drift.Report{}, problem.Wrap(problem.Internal, errors.New("dynamo: stored drift report has no report attribute"), "")
 	}
 	var r drift.Report
 	if err := json.Unmarshal([]byte(v.Value), &r); err != nil {
-		return drift.Report{}, fmt.Errorf("dynamo: decode stored drift report: %w", err)
+		return drift.Report{}, problem.Wrap(problem.Internal, fmt.Errorf("dynamo: decode stored drift report: %w", err), "")
 	}
 	return r, nil
 }
