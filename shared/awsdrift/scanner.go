@@ -55,7 +55,8 @@ type HTTPDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Default scan timing. The budget leaves the drift function (Timeout 60s)
+// Default scan timing (DRIFT_BUDGET overrides the budget). A scan also
+// ends DefaultReserve before its caller's deadline, so the function has
 // time to store and publish the report after the checks are cut off.
 const (
 	DefaultBudget       = 40 * time.Second

@@ -1,0 +1,37 @@
+package bizhours
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// TestReadmeExample: README's TicketCreated example has the deadline the
+// default calendar gives its creation time and SLA hours.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)\{"source":"levqor.support","detail-type":"TicketCreated","detail":\{.*?\}\}`).Find(readme)
+	if m == nil {
+		t.Fatal("README.md has no TicketCreated example")
+	}
+	var ev struct {
+		Detail struct {
+			SLAHours  int       `json:"sla_hours"`
+			SLADueAt  time.Time `json:"sla_due_at"`
+			CreatedAt time.Time `json:"created_at"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal(m, &ev); err != nil {
+		t.Fatalf("README's TicketCreated example: %v\n%s", err, m)
+	}
+	d := ev.Detail
+	if want := Default().Add(d.CreatedAt, d.SLAHours); !d.SLADueAt.Equal(want) {
+		t.Errorf("README: %d business hours from %s is due %s, not %s", d.SLAHours, d.CreatedAt, want.Format(time.RFC3339), d.SLADueAt.Format(time.RFC3339))
+	}
+}
