@@ -982,20 +982,37 @@ func scheme(s string) bool {
 }
 
 // knownTokens are prefixes of credentials that identify themselves
-// wherever they are written: GitHub, Slack, Stripe and AWS access keys.
-// Each but the AWS ones ends in '_' or '-', which is what is looked for.
-var knownTokens = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "sk_live_", "rk_live_"}
+// wherever they are written: GitHub, GitLab, Slack and Stripe (live and
+// test keys alike). Each ends in '_' or '-', which is what is looked for.
+var knownTokens = []string{
+	"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-",
+	"xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxr-", "xoxs-", "xapp-",
+	"sk_live_", "rk_live_", "sk_test_", "rk_test_",
+}
 
-// awsKeyPrefixes start AWS access key ids (20 upper-case characters).
-var awsKeyPrefixes = []string{"AKIA", "ASIA"}
+// penult marks the byte two before a knownTokens prefix's end ('p' of
+// "ghp_", 'x' of "xoxb-"): a '_' or '-' after anything else ends none.
+var penult = func() (t [256]bool) {
+	for _, p := range knownTokens {
+		t[p[len(p)-3]] = true
+	}
+	return t
+}()
 
-// tokenMark marks the bytes scrubKnownTokens stops at: the AWS prefixes'
-// first and the others' last.
+// Keys that start with 'A' and have a fixed length: AWS access key ids
+// (AKIA, ASIA; 20 upper-case characters) and Google API keys (AIza; 39).
+var aKeys = []struct {
+	prefix string
+	length int
+}{{"AKIA", 20}, {"ASIA", 20}, {"AIza", 39}}
+
+// tokenMark marks the bytes scrubKnownTokens stops at: aKeys' first
+// ('A') and the knownTokens' last.
 var tokenMark = [256]bool{'A': true, '_': true, '-': true}
 
-// scrubKnownTokens replaces each known credential (its prefix and at
-// least 12 more token characters) with RedactedToken, in one scan for the
-// prefixes' last bytes and the AWS prefixes' first.
+// scrubKnownTokens replaces each known credential (a knownTokens prefix
+// and at least 12 more token characters, or an aKeys key) with
+// RedactedToken, in one scan for the tokenMark bytes.
 func scrubKnownTokens(s string) string {
 	var b strings.Builder
 	last := 0
@@ -1020,8 +1037,8 @@ func scrubKnownTokens(s string) string {
 }
 
 // knownTokenAt returns where the known token marked at s[i] (a tokenMark
-// byte) starts and ends, or -1: an AWS key id starting at i, or another
-// token whose prefix ends at i and starts at or after from.
+// byte) starts and ends, or -1: an aKeys key starting at i, or a
+// knownTokens token whose prefix ends at i and starts at or after from.
 func knownTokenAt(s string, i, from int) (start, end int) {
 	tokenEnd := func(k int) int {
 		for k < len(s) && (isAlnum(s[k]) || s[k] == '_' || s[k] == '-') {
@@ -1031,17 +1048,15 @@ func knownTokenAt(s string, i, from int) (start, end int) {
 	}
 	switch c := s[i]; {
 	case c == 'A' && i+4 <= len(s):
-		for _, p := range awsKeyPrefixes {
-			if s[i:i+4] == p && (i == 0 || !isAlnum(s[i-1])) {
-				if e := tokenEnd(i); e-i == 20 {
+		for _, k := range aKeys {
+			if s[i:i+4] == k.prefix && (i == 0 || !isAlnum(s[i-1])) {
+				if e := tokenEnd(i); e-i == k.length {
 					return i, e
 				}
 				break
 			}
 		}
-	// The byte two before a prefix's end: gh?_, github_pat_, xox?-,
-	// ?k_live_. Anything else ends no prefix.
-	case (c == '_' || c == '-') && i >= 3 && (s[i-2] == 'h' || s[i-2] == 'a' || s[i-2] == 'o' || s[i-2] == 'v'):
+	case (c == '_' || c == '-') && i >= 3 && penult[s[i-2]]:
 		for _, p := range knownTokens {
 			k := i + 1 - len(p)
 			if k < from || k < 0 || s[k:i+1] != p || k > 0 && isAlnum(s[k-1]) {
