@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,6 +49,8 @@ type Handler struct {
 	// ColdStart reports the environment's first invocation; it defaults to
 	// logging.ColdStart.
 	ColdStart func() bool
+	// ReadBudget bounds GET ?latest=1's read (default httpapi.ReadBudget).
+	ReadBudget time.Duration
 }
 
 // Invoke is the Lambda entry point (shared/edge). A warm-up gets
@@ -102,7 +105,9 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	case err != nil:
 		resp = httpapi.Problem(l, err, cid)
 	case latest:
-		rep, err := h.Reports.Latest(ctx)
+		rctx, cancel := context.WithTimeout(ctx, cmp.Or(h.ReadBudget, httpapi.ReadBudget))
+		rep, err := h.Reports.Latest(rctx)
+		cancel()
 		switch {
 		case errors.Is(err, drift.ErrNoReport):
 			resp = httpapi.Problem(l, problem.New(problem.NotFound, "no drift report has been stored yet; GET /api/ops/drift runs a scan"), cid)

@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -153,6 +157,24 @@ func TestHTTP(t *testing.T) {
 		if resp, body := decodeResponse(t, out); resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" ||
 			body["type"] != "https://levqor.ai/problems/service-unavailable" {
 			t.Errorf("got %d %v %v, want 503 service-unavailable with Retry-After", resp.StatusCode, resp.Headers, body)
+		}
+	})
+	t.Run("latest when DynamoDB stalls is 503 within the read budget", func(t *testing.T) {
+		stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body) // so the server notices the client going away
+			select {
+			case <-r.Context().Done():
+			case <-time.After(30 * time.Second):
+			}
+		}))
+		defer stalled.Close()
+		h, _ := newHandler(t, nil, table, nil)
+		h.Reports = &dynamo.DriftReports{Client: dynamolocal.Client(t, stalled.URL), Table: table}
+		h.ReadBudget = 300 * time.Millisecond
+		start := time.Now()
+		out, _ := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-latest.json", nil))
+		if resp, body := decodeResponse(t, out); resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" || time.Since(start) > 5*time.Second {
+			t.Errorf("got %d %v %v after %v, want 503 with Retry-After at once", resp.StatusCode, resp.Headers, body, time.Since(start))
 		}
 	})
 	t.Run("latest before any scan", func(t *testing.T) {

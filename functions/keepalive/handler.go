@@ -55,6 +55,9 @@ type Handler struct {
 	Metrics  *metrics.Writer // ColdStart; nil writes none
 	// ColdStart reports the environment's first invocation (default logging.ColdStart).
 	ColdStart func() bool
+	// ReadBudget bounds the reads of the uptime and status routes
+	// (default httpapi.ReadBudget).
+	ReadBudget time.Duration
 }
 
 // Invoke is the Lambda entry point (shared/edge). A warm-up gets
@@ -124,6 +127,8 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		}
 		return httpapi.JSON(http.StatusOK, rep, cid)
 	case routeUptime:
+		ctx, cancel := runContext(ctx, cmp.Or(h.ReadBudget, httpapi.ReadBudget))
+		defer cancel()
 		names := h.targetNames()
 		if want := req.QueryStringParameters["target"]; want != "" {
 			if !slices.Contains(names, want) {
@@ -139,6 +144,8 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 			SLAPercent: h.Runner.SLAPercent, GeneratedAt: time.Now().UTC(), Targets: sums,
 		}, cid)
 	case routeStatus, routeStatusJSON:
+		ctx, cancel := runContext(ctx, cmp.Or(h.ReadBudget, httpapi.ReadBudget))
+		defer cancel()
 		return h.status(ctx, rt == routeStatusJSON, l, cid)
 	}
 	return httpapi.Problem(l, problem.Newf(problem.NotFound, "no route for %s %s", req.RequestContext.HTTP.Method, req.RawPath), cid)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -68,6 +69,12 @@ func JSON(status int, v any, correlationID string) events.APIGatewayV2HTTPRespon
 		Body: string(b),
 	}
 }
+
+// ReadBudget bounds the storage reads of a route that only reads (the
+// status page, the uptime report, the latest drift report): when DynamoDB
+// stalls, the caller gets a 503 problem with Retry-After within seconds,
+// not API Gateway's bare 503 after its 30 s integration timeout.
+const ReadBudget = 5 * time.Second
 
 // Problem answers err as an RFC 9457 document. Internal errors are logged to
 // l (when not nil) with their detail and answered without it.
