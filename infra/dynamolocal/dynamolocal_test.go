@@ -3,6 +3,7 @@ package dynamolocal
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,24 @@ func TestStartStop(t *testing.T) {
 	client := NewClient(s.Endpoint)
 	if _, err := client.ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil {
 		t.Fatalf("ListTables on a fresh server: %v", err)
+	}
+	// A web page's origin may not call it from a browser.
+	for _, tc := range []struct {
+		origin string
+		allow  bool
+	}{{"https://example.com", false}, {"http://localhost:3000", false}, {noBrowserOrigin, true}} {
+		req, _ := http.NewRequest(http.MethodOptions, s.Endpoint, nil)
+		req.Header.Set("Origin", tc.origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "x-amz-target,content-type,authorization")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin") != ""; got != tc.allow {
+			t.Errorf("preflight from %s: allowed %v, want %v", tc.origin, got, tc.allow)
+		}
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,10 @@ var ErrNotInstalled = errors.New("dynamolocal: DynamoDB Local is not installed")
 
 // Options configures Start. The zero value runs in memory on a free port.
 type Options struct {
-	// Port to listen on at 127.0.0.1; 0 picks a free one.
+	// Port to listen on; 0 picks a free one. DynamoDB Local has no option
+	// to listen on loopback only: it takes connections on every interface,
+	// so on a shared network the port is reachable unless a firewall says
+	// otherwise (clients here use 127.0.0.1).
 	Port int
 	// DBPath persists tables in this directory (created if needed) instead
 	// of keeping them in memory.
@@ -133,11 +136,18 @@ func startJar(ctx context.Context, jar string, opts Options) (*Server, error) {
 	return nil, lastErr
 }
 
+// noBrowserOrigin is the one origin DynamoDB Local's CORS allows: a
+// .invalid name no page can be served from.
+const noBrowserOrigin = "https://dynamodb-local.invalid"
+
 func start(ctx context.Context, jar string, port int, opts Options) (*Server, error) {
 	dir := filepath.Dir(jar)
 	args := []string{
 		"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"),
-		"-jar", jar, "-port", strconv.Itoa(port), "-sharedDb",
+		"-jar", jar, "-port", strconv.Itoa(port), "-sharedDb", "-disableTelemetry",
+		// CORS for no real origin: DynamoDB Local's default, "*", lets any
+		// web page the developer opens read and write the local tables.
+		"-cors", noBrowserOrigin,
 	}
 	if opts.DBPath != "" {
 		if err := os.MkdirAll(opts.DBPath, 0o755); err != nil {
