@@ -3,6 +3,7 @@ package awsdrift
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -367,7 +368,8 @@ func (s *Scanner) driftedResources(ctx context.Context) ([]drift.ResourceDrift, 
 // checkDeployed asks each deployed function what it runs (the
 // introspection invocation, answered at once and touching nothing) and
 // compares the policy the tickets function applies with the baseline, and
-// every function's build stamp with the others' and this scanner's. local
+// every function's build stamp with the others' and this scanner's (a
+// skip when Lambda could not be asked about one of them). local
 // is the scanner's own policy, used only when the scan has no Lambda to
 // ask (DRIFT_SKIP=lambda, or no function names): the checks are then
 // skipped, never passed on the scanner's word.
@@ -393,6 +395,7 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 	slices.Sort(ids)
 	builds := map[string]string{} // logical id -> build
 	var tickets *warmup.Introspection
+	var unasked []string // functions Lambda could not be asked about
 	for _, id := range ids {
 		if id == "DriftScanFunction" { // this function: its own stamp
 			builds[id] = buildinfo.Build
@@ -404,6 +407,12 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 				c := fromError("policy", drift.CategoryPolicy, drift.ServiceLambda, err)
 				return skip(c.Detail)
 			}
+			// A function that answers unlike this build, or is missing,
+			// has drifted; one Lambda could not be asked about is unknown.
+			if status, detail := classify(drift.ServiceLambda, err); status == drift.Skip && !errors.Is(err, errNoIntrospection) {
+				unasked = append(unasked, id+": "+detail)
+				continue
+			}
 			builds[id] = "unknown (" + err.Error() + ")"
 			continue
 		}
@@ -413,6 +422,9 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 		}
 	}
 	out := drift.PolicyChecks(s.Baseline, drift.Code{Tiers: tickets.Tiers, Policy: tickets.Policy})
+	if len(unasked) > 0 {
+		return append(out, drift.Skipped("functions.build", drift.CategoryFunctions, strings.Join(unasked, "; ")))
+	}
 	var want, got []string
 	for _, id := range ids {
 		want = append(want, id+" "+buildinfo.Build)
@@ -428,11 +440,15 @@ func (s *Scanner) introspect(ctx context.Context, fn string) (*warmup.Introspect
 		return nil, err
 	}
 	if out.FunctionError != nil {
-		return nil, fmt.Errorf("%s answered the introspection with a function error (%s)", fn, aws.ToString(out.FunctionError))
+		return nil, fmt.Errorf("%w: %s answered with a function error (%s)", errNoIntrospection, fn, aws.ToString(out.FunctionError))
 	}
 	var in warmup.Introspection
 	if err := json.Unmarshal(out.Payload, &in); err != nil || in.Function == "" {
-		return nil, fmt.Errorf("%s does not answer the introspection (an older build?)", fn)
+		return nil, fmt.Errorf("%w: %s does not answer it (an older build?)", errNoIntrospection, fn)
 	}
 	return &in, nil
 }
+
+// errNoIntrospection is introspect's error for a function that was invoked
+// but did not answer as this build does.
+var errNoIntrospection = errors.New("no introspection")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/shared/awsbus"
@@ -447,6 +449,10 @@ func TestDeployedPolicyAndBuilds(t *testing.T) {
 		{"in sync", introspector{drift.CodePolicy(), buildinfo.Build}, map[string]want{"policy.trial": {drift.Pass, ""}, "functions.build": {drift.Pass, ""}}},
 		{"deployed policy drifted", introspector{drifted, buildinfo.Build}, map[string]want{"policy.trial": {drift.Fail, ""}, "policy.pricing": {drift.Pass, ""}}},
 		{"another build deployed", introspector{drift.CodePolicy(), "0000000"}, map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Pass, ""}}},
+		{"a function Lambda cannot be asked about", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "h", errors.New("dial tcp: connection refused")},
+			map[string]want{"functions.build": {drift.Skip, "HealthFunction: lambda unreachable"}, "policy.trial": {drift.Pass, ""}}},
+		{"a function that does not answer the introspection", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "h", nil},
+			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Pass, ""}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -454,6 +460,24 @@ func TestDeployedPolicyAndBuilds(t *testing.T) {
 			assertChecks(t, s.checkDeployed(context.Background(), drift.CodePolicy()), tc.wants)
 		})
 	}
+}
+
+// failingFor is an introspector whose Invoke of function fn fails with err,
+// or, when err is nil, answers with a function error.
+type failingFor struct {
+	introspector
+	fn  string
+	err error
+}
+
+func (f failingFor) Invoke(ctx context.Context, in *lambda.InvokeInput, o ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	if aws.ToString(in.FunctionName) != f.fn {
+		return f.introspector.Invoke(ctx, in, o...)
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"), Payload: []byte(`{"errorMessage":"boom"}`)}, nil
 }
 
 func TestScanNotConfigured(t *testing.T) {
