@@ -547,9 +547,9 @@ func TestScanInSync(t *testing.T) {
 	if r.Status != drift.InSync || r.Summary.Fail != 0 || r.Summary.Skip != 0 || r.Baseline != "v12.12" {
 		t.Fatalf("report = %s", r.Text())
 	}
-	// 7 policy + 4 table + 1 rule + 5 functions + build + routes + health + stack.
-	if r.Summary.Pass != 21 {
-		t.Errorf("pass = %d, want 21:\n%s", r.Summary.Pass, r.Text())
+	// 8 policy + 4 table + 1 rule + 5 functions + build + routes + health + stack.
+	if r.Summary.Pass != 22 {
+		t.Errorf("pass = %d, want 22:\n%s", r.Summary.Pass, r.Text())
 	}
 }
 

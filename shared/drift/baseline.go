@@ -39,9 +39,11 @@ type Baseline struct {
 
 // Support is one tier's support promise.
 type Support struct {
-	Tier     string `json:"tier"`
-	SLAHours int    `json:"sla_hours"`
-	Priority string `json:"priority"`
+	Tier            string `json:"tier"`
+	SLAHours        int    `json:"sla_hours"`
+	Priority        string `json:"priority"`
+	AIRouting       bool   `json:"ai_routing"`
+	HumanEscalation bool   `json:"human_escalation"`
 }
 
 // Function is a Lambda function that must exist: its template logical id,

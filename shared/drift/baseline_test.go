@@ -24,7 +24,7 @@ func TestCurrentBaseline(t *testing.T) {
 		{"trial", b.TrialDays, 7},
 		{"refund", b.RefundWindowDays, 30},
 		{"uptime", b.UptimeSLAPercent, 99.9},
-		{"support", b.Support, []Support{{"starter", 48, "low"}, {"launch", 24, "normal"}, {"growth", 12, "high"}, {"agency", 4, "urgent"}}},
+		{"support", b.Support, []Support{{"starter", 48, "low", false, false}, {"launch", 24, "normal", false, true}, {"growth", 12, "high", true, true}, {"agency", 4, "urgent", true, true}}},
 		{"keepalive", b.Keepalive, Keepalive{"KeepaliveFunction", "rate(1 hour)"}},
 		{"key schema", KeySchemaString(b.Table.KeySchema), "pk HASH S, sk RANGE S"},
 		{"pitr", b.Table.PointInTimeRecovery, true},
@@ -114,7 +114,9 @@ func TestPolicyChecks(t *testing.T) {
 		{"uptime lowered", drift(func(c *Code) { c.Policy.UptimeSLAPercent = 99.5 }), []string{"policy.uptime_sla"}},
 		{"sla hours changed", drift(func(c *Code) { c.Tiers[3].SLAHours = 8 }), []string{"policy.support_sla_hours"}},
 		{"priority changed", drift(func(c *Code) { c.Tiers[0].Priority = tiers.Normal }), []string{"policy.priorities"}},
-		{"tier dropped", drift(func(c *Code) { c.Tiers = c.Tiers[:3] }), []string{"policy.pricing", "policy.priorities", "policy.support_sla_hours"}},
+		{"AI routing switched off", drift(func(c *Code) { c.Tiers[2].AIRouting = false }), []string{"policy.routing"}},
+		{"human escalation switched on", drift(func(c *Code) { c.Tiers[0].HumanEscalation = true }), []string{"policy.routing"}},
+		{"tier dropped", drift(func(c *Code) { c.Tiers = c.Tiers[:3] }), []string{"policy.pricing", "policy.priorities", "policy.routing", "policy.support_sla_hours"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,8 +124,8 @@ func TestPolicyChecks(t *testing.T) {
 			if got := r.Failed(); !slices.Equal(got, tc.failed) {
 				t.Errorf("failed = %v, want %v\n%s", got, tc.failed, r.Text())
 			}
-			if r.Summary.Pass+r.Summary.Fail != 7 || r.Summary.Skip != 0 {
-				t.Errorf("summary %+v, want 7 policy checks, none skipped", r.Summary)
+			if r.Summary.Pass+r.Summary.Fail != 8 || r.Summary.Skip != 0 {
+				t.Errorf("summary %+v, want 8 policy checks, none skipped", r.Summary)
 			}
 		})
 	}

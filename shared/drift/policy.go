@@ -20,20 +20,23 @@ type Code struct {
 func CodePolicy() Code { return Code{Tiers: tiers.All(), Policy: tiers.Current()} }
 
 // PolicyChecks compares the code's policy values with the baseline: pricing,
-// done-for-you packages, trial, refund window, uptime SLA, support SLA hours
-// and priorities. It never fails to run: the values are in the binary.
+// done-for-you packages, trial, refund window, uptime SLA, support SLA
+// hours, priorities, and which tiers get AI routing and human escalation.
+// It never fails to run: the values are in the binary.
 func PolicyChecks(b Baseline, code Code) []Check {
-	var wantPrice, wantHours, wantPrio []string
+	var wantPrice, wantHours, wantPrio, wantRouting []string
 	for _, s := range b.Support {
 		wantPrice = append(wantPrice, s.Tier+" £"+strconv.Itoa(b.PricingGBP[s.Tier]))
 		wantHours = append(wantHours, s.Tier+" "+strconv.Itoa(s.SLAHours)+"h")
 		wantPrio = append(wantPrio, s.Tier+" "+s.Priority)
+		wantRouting = append(wantRouting, routing(s.Tier, s.AIRouting, s.HumanEscalation))
 	}
-	var gotPrice, gotHours, gotPrio []string
+	var gotPrice, gotHours, gotPrio, gotRouting []string
 	for _, c := range code.Tiers {
 		gotPrice = append(gotPrice, string(c.Tier)+" £"+strconv.Itoa(c.PriceGBP))
 		gotHours = append(gotHours, string(c.Tier)+" "+strconv.Itoa(c.SLAHours)+"h")
 		gotPrio = append(gotPrio, string(c.Tier)+" "+string(c.Priority))
+		gotRouting = append(gotRouting, routing(string(c.Tier), c.AIRouting, c.HumanEscalation))
 	}
 	if len(b.PricingGBP) != len(b.Support) {
 		// A tier priced but without a support row (or the reverse) is a
@@ -49,7 +52,19 @@ func PolicyChecks(b Baseline, code Code) []Check {
 		Compare("policy.uptime_sla", CategoryPolicy, percent(b.UptimeSLAPercent), percent(p.UptimeSLAPercent)),
 		Compare("policy.support_sla_hours", CategoryPolicy, strings.Join(wantHours, ", "), strings.Join(gotHours, ", ")),
 		Compare("policy.priorities", CategoryPolicy, strings.Join(wantPrio, ", "), strings.Join(gotPrio, ", ")),
+		Compare("policy.routing", CategoryPolicy, strings.Join(wantRouting, ", "), strings.Join(gotRouting, ", ")),
 	}
+}
+
+// routing is one tier's AI routing and human escalation, as the checks show it.
+func routing(tier string, ai, human bool) string {
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	return tier + " AI " + yes(ai) + " human " + yes(human)
 }
 
 func gbpList(v []int) string {
