@@ -185,6 +185,8 @@ func TestScript(t *testing.T) {
 		{"another build", func(e map[string]any) { e["queryStringParameters"] = map[string]any{"v": "0000000"} }, 200, cacheShort, true},
 		{"no gzip", func(e map[string]any) { delete(e["headers"].(map[string]any), "accept-encoding") }, 200, cacheShort, false},
 		{"gzip refused", func(e map[string]any) { e["headers"].(map[string]any)["accept-encoding"] = "gzip;q=0, br" }, 200, cacheShort, false},
+		{"gzip refused, Q in capitals", func(e map[string]any) { e["headers"].(map[string]any)["accept-encoding"] = "br, GZIP; Q=0.000" }, 200, cacheShort, false},
+		{"gzip weighted", func(e map[string]any) { e["headers"].(map[string]any)["accept-encoding"] = "br;q=1, gzip;q=0.5" }, 200, cacheShort, true},
 		{"current ETag", func(e map[string]any) { e["headers"].(map[string]any)["if-none-match"] = h.Script.ETag }, 304, cacheShort, false},
 		{"current gzip ETag", func(e map[string]any) { e["headers"].(map[string]any)["if-none-match"] = `W/` + h.Script.GzipETag() }, 304, cacheShort, true},
 	}
