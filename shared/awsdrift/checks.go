@@ -396,6 +396,7 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 	builds := map[string]string{} // logical id -> build
 	var tickets *warmup.Introspection
 	var unasked []string // functions Lambda could not be asked about
+	policySkip := ""     // why the policy checks cannot run, when they cannot
 	for _, id := range ids {
 		if id == "DriftScanFunction" { // this function: its own stamp
 			builds[id] = buildinfo.Build
@@ -404,8 +405,7 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 		in, err := s.introspect(ctx, s.FunctionNames[id])
 		if err != nil {
 			if id == "TicketsFunction" {
-				c := fromError("policy", drift.CategoryPolicy, drift.ServiceLambda, err)
-				return skip(c.Detail)
+				policySkip = fromError("policy", drift.CategoryPolicy, drift.ServiceLambda, err).Detail
 			}
 			// A function that answers unlike this build, or is missing,
 			// has drifted; one Lambda could not be asked about is unknown.
@@ -421,16 +421,28 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 			tickets = in
 		}
 	}
-	out := drift.PolicyChecks(s.Baseline, drift.Code{Tiers: tickets.Tiers, Policy: tickets.Policy})
-	if len(unasked) > 0 {
-		return append(out, drift.Skipped("functions.build", drift.CategoryFunctions, strings.Join(unasked, "; ")))
+	var out []drift.Check
+	if tickets == nil {
+		for _, c := range policy {
+			out = append(out, drift.Skipped(c.Name, c.Category, policySkip))
+		}
+	} else {
+		out = drift.PolicyChecks(s.Baseline, drift.Code{Tiers: tickets.Tiers, Policy: tickets.Policy})
 	}
+	// The functions that answered are compared; those that could not be
+	// asked make a pass a skip, never a fail a pass.
 	var want, got []string
 	for _, id := range ids {
-		want = append(want, id+" "+buildinfo.Build)
-		got = append(got, id+" "+builds[id])
+		if _, ok := builds[id]; ok {
+			want = append(want, id+" "+buildinfo.Build)
+			got = append(got, id+" "+builds[id])
+		}
 	}
-	return append(out, drift.Compare("functions.build", drift.CategoryFunctions, strings.Join(want, ", "), strings.Join(got, ", ")))
+	c := drift.Compare("functions.build", drift.CategoryFunctions, strings.Join(want, ", "), strings.Join(got, ", "))
+	if c.Status == drift.Pass && len(unasked) > 0 {
+		c = drift.Skipped("functions.build", drift.CategoryFunctions, strings.Join(unasked, "; "))
+	}
+	return append(out, c)
 }
 
 // introspect invokes a function with the introspection payload.

@@ -453,6 +453,12 @@ func TestDeployedPolicyAndBuilds(t *testing.T) {
 			map[string]want{"functions.build": {drift.Skip, "HealthFunction: lambda unreachable"}, "policy.trial": {drift.Pass, ""}}},
 		{"a function that does not answer the introspection", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "h", nil},
 			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Pass, ""}}},
+		{"one function unasked, another on another build", failingFor{introspector{drift.CodePolicy(), "0000000"}, "h", errors.New("dial tcp: connection refused")},
+			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Pass, ""}}},
+		{"tickets on an older build", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "t", nil},
+			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Skip, "no introspection"}}},
+		{"tickets unreachable", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "t", errors.New("dial tcp: connection refused")},
+			map[string]want{"functions.build": {drift.Skip, "TicketsFunction: lambda unreachable"}, "policy.trial": {drift.Skip, "lambda unreachable"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
