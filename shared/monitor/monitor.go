@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/levqor/serverless/shared/logging"
@@ -92,7 +93,9 @@ type Webhook struct {
 	Headers map[string]string
 }
 
-// Notify posts in. It returns an error for transport failures and non-2xx answers.
+// Notify posts in. It returns an error for transport failures and non-2xx
+// answers; the error names the webhook's host only, never its URL, whose
+// path is often the secret (a chat incoming webhook's is).
 func (w Webhook) Notify(ctx context.Context, in Incident) error {
 	c := w.Client
 	if c == nil {
@@ -104,7 +107,7 @@ func (w Webhook) Notify(ctx context.Context, in Incident) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(b))
 	if err != nil {
-		return fmt.Errorf("monitor: webhook request: %w", err)
+		return errors.New("monitor: webhook URL does not parse")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range w.Headers {
@@ -112,11 +115,15 @@ func (w Webhook) Notify(ctx context.Context, in Incident) error {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return fmt.Errorf("monitor: webhook: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text holds the whole URL
+		}
+		return fmt.Errorf("monitor: webhook %s: %w", req.URL.Host, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("monitor: webhook answered %d", resp.StatusCode)
+		return fmt.Errorf("monitor: webhook %s answered %d", req.URL.Host, resp.StatusCode)
 	}
 	return nil
 }

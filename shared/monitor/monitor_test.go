@@ -61,24 +61,38 @@ func TestWebhook(t *testing.T) {
 	}
 }
 
+// TestWebhookTransport: transport failures are errors, and none of them
+// names the webhook's secret path (it would be logged).
 func TestWebhookTransport(t *testing.T) {
+	const secret = "/services/T000/B000/s3cr3tpath"
 	srv := httptest.NewServer(http.NotFoundHandler())
-	url := srv.URL
+	closed := srv.URL + secret
 	srv.Close()
-	if err := (Webhook{URL: url}).Notify(context.Background(), incident()); err == nil {
-		t.Error("closed server: no error")
-	}
-	if err := (Webhook{URL: "://bad"}).Notify(context.Background(), incident()); err == nil {
-		t.Error("bad URL: no error")
-	}
-	// A hanging endpoint is bounded by the client's timeout.
 	hang := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
 	defer slow.Close()
 	defer close(hang)
-	err := Webhook{URL: slow.URL, Client: &http.Client{Timeout: 50 * time.Millisecond}}.Notify(context.Background(), incident())
-	if err == nil {
-		t.Error("hanging endpoint: no error")
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	defer failing.Close()
+	for _, tc := range []struct {
+		name string
+		hook Webhook
+	}{
+		{"closed server", Webhook{URL: closed}},
+		{"bad URL", Webhook{URL: "://bad" + secret}},
+		// A hanging endpoint is bounded by the client's timeout.
+		{"hanging endpoint", Webhook{URL: slow.URL + secret, Client: &http.Client{Timeout: 50 * time.Millisecond}}},
+		{"server error", Webhook{URL: failing.URL + secret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.hook.Notify(context.Background(), incident())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), "s3cr3tpath") {
+				t.Errorf("error names the webhook's path: %v", err)
+			}
+		})
 	}
 }
 
