@@ -204,3 +204,37 @@ func TestDashboardCatchesBrokenCopies(t *testing.T) {
 		})
 	}
 }
+
+// TestAlarmsNamePublishedMetrics: every alarm watches a metric that exists,
+// AWS's or the code's (split as published), and an alarm on the code's own
+// metrics names the Service the functions publish under (SERVICE_NAME).
+func TestAlarmsNamePublishedMetrics(t *testing.T) {
+	tpl, err := samtemplate.Load(filepath.Join(root(t), "template.yaml"), samtemplate.Options{Overrides: samtemplate.LocalOverrides("levqor-tickets")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars, _ := tpl.Globals["Function"]["Environment"].(map[string]any)["Variables"].(map[string]any)
+	service, _ := vars["SERVICE_NAME"].(string)
+	ids := tpl.ResourcesOfType("AWS::CloudWatch::Alarm")
+	if len(ids) == 0 {
+		t.Fatal("no alarms")
+	}
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			res, _ := tpl.ResolvedResource(id)
+			ns, _ := res.Properties["Namespace"].(string)
+			name, _ := res.Properties["MetricName"].(string)
+			var dims []string
+			for _, d := range res.Properties["Dimensions"].([]any) {
+				d := d.(map[string]any)
+				dims = append(dims, d["Name"].(string))
+				if d["Name"] == "Service" && d["Value"] != service {
+					t.Errorf("Service dimension %v, want the functions' SERVICE_NAME %q", d["Value"], service)
+				}
+			}
+			for _, p := range known(id, ns, name, dims) {
+				t.Error(p)
+			}
+		})
+	}
+}

@@ -145,16 +145,22 @@ func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 }
 
 // serveHTTP is the HTTP route with its panics answered too: a panic is a
-// bug, logged with its stack, and the caller still gets a 500 problem
-// document with a correlation id, not API Gateway's bare one for a
-// function error.
+// bug, logged with its stack and counted (metrics.Writer.Panic, which the
+// template alarms on, as Lambda's Errors metric no longer sees it), and the
+// caller still gets a 500 problem document with a correlation id, not API
+// Gateway's bare one for a function error.
 func (h *Handler) serveHTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, c Call) (resp events.APIGatewayV2HTTPResponse) {
 	defer func() {
 		if p := recover(); p != nil {
 			cid := correlation.FromHeader(httpapi.Header(req.Headers, correlation.Header))
 			l := c.Logger(h.Logger, cid)
-			l.Error("panic", "stack", string(debug.Stack()))
-			resp = httpapi.Problem(l, problem.Wrap(problem.Internal, fmt.Errorf("panic: %v", p), ""), cid)
+			l.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if h.Metrics != nil {
+				if err := h.Metrics.Panic(h.Service); err != nil {
+					l.Warn("panic metric not written", "error", err.Error())
+				}
+			}
+			resp = httpapi.Problem(nil, problem.New(problem.Internal, "internal error"), cid)
 		}
 	}()
 	return h.HTTP(ctx, req, c)

@@ -106,10 +106,12 @@ func TestUnsupported(t *testing.T) {
 }
 
 // TestHTTPPanic: a panicking HTTP route is answered with a 500 problem
-// carrying the request's correlation id, its detail and stack logged only.
+// carrying the request's correlation id, its detail and stack logged only,
+// and counted as a Panics metric.
 func TestHTTPPanic(t *testing.T) {
-	var logs bytes.Buffer
-	h := &Handler{Function: "fn", Logger: slog.New(slog.NewJSONHandler(&logs, nil)), ColdStart: func() bool { return false },
+	var logs, emf bytes.Buffer
+	h := &Handler{Function: "fn", Service: "levqor", Logger: slog.New(slog.NewJSONHandler(&logs, nil)), ColdStart: func() bool { return false },
+		Metrics: &metrics.Writer{W: &emf},
 		HTTP: func(context.Context, events.APIGatewayV2HTTPRequest, Call) events.APIGatewayV2HTTPResponse {
 			var m map[string]int
 			m["x"]++ // a bug: assignment to a nil map
@@ -123,6 +125,9 @@ func TestHTTPPanic(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "assignment to entry in nil map") || !strings.Contains(logs.String(), "goroutine") {
 		t.Errorf("panic and stack not logged: %s", logs.String())
+	}
+	if err := metrics.Check(bytes.TrimSpace(emf.Bytes())); err != nil || !strings.Contains(emf.String(), `"Panics":1`) {
+		t.Errorf("no Panics metric (%v): %s", err, emf.String())
 	}
 }
 

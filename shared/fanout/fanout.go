@@ -5,6 +5,8 @@ package fanout
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -13,13 +15,23 @@ import (
 // environment reuses its connections rather than opening new ones.
 const Limit = 8
 
+// Panic is what Each panics with when a call panicked: the call's value and
+// its goroutine's stack, which the caller's own would not show.
+type Panic struct {
+	Value any
+	Stack []byte
+}
+
+// String gives the value and the call's stack.
+func (p Panic) String() string { return fmt.Sprintf("%v\n\n%s", p.Value, p.Stack) }
+
 // Each calls f(ctx, i) for every i in [0, n), up to Limit at a time, and
 // waits for them. It returns the first error a call returns, after which
 // the calls still running see their ctx cancelled and those not started
 // are skipped; or ctx's error when ctx ended before every call started. A
-// call that panics stops the others the same way, and Each then panics
-// with its value in the caller's goroutine, where the Lambda runtime's
-// recover answers it as it would a panic in the handler itself.
+// call that panics stops the others the same way, and Each then panics in
+// the caller's goroutine with a Panic holding the value and the call's
+// stack, where the edge's recover answers it as a panic in the handler.
 func Each(ctx context.Context, n int, f func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -49,7 +61,7 @@ func Each(ctx context.Context, n int, f func(ctx context.Context, i int) error) 
 			defer func() { <-slots }()
 			defer func() {
 				if p := recover(); p != nil {
-					stop(nil, p)
+					stop(nil, Panic{Value: p, Stack: debug.Stack()})
 				}
 			}()
 			if err := f(ctx, i); err != nil {

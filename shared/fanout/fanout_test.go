@@ -80,13 +80,14 @@ func TestEach(t *testing.T) {
 	}
 }
 
-// TestEachPanics: a call's panic reaches Each's caller, with its value,
-// after the other calls have stopped.
+// TestEachPanics: a call's panic reaches Each's caller, with its value and
+// the call's stack, after the other calls have stopped.
 func TestEachPanics(t *testing.T) {
 	var stopped atomic.Int64
 	defer func() {
-		if p := recover(); p != "boom" {
-			t.Errorf("recovered %v, want the call's panic", p)
+		p, ok := recover().(Panic)
+		if !ok || p.Value != "boom" || !strings.Contains(string(p.Stack), "fanout.TestEachPanics") {
+			t.Errorf("recovered %#v, want a Panic with the call's value and stack", p)
 		}
 		if stopped.Load() != 1 {
 			t.Errorf("%d other calls stopped before the panic reached the caller, want 1", stopped.Load())

@@ -30,6 +30,7 @@ var Catalog = []Spec{
 	{NamespaceKeepalive, "Failure", []string{"Service", "Target"}},
 	{NamespaceKeepalive, "Degraded", []string{"Service", "Target"}},
 	{NamespaceLambda, "ColdStart", []string{"Service", "FunctionName"}},
+	{NamespaceLambda, "Panics", []string{"Service"}},
 	{NamespaceClient, "ClientErrors", []string{"Service", "Release"}},
 	{NamespaceClient, "ClientWarnings", []string{"Service", "Release"}},
 	{NamespaceTickets, "TicketsCreated", []string{"Service", "Tier"}},

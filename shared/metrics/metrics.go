@@ -143,6 +143,14 @@ func (w *Writer) ColdStart(service, function string) error {
 		Metric{Name: "ColdStart", Unit: Count, Value: 1})
 }
 
+// Panic counts one request a handler panicked on (answered, by the edge,
+// with a 500): a bug an alarm should hear of, as the Lambda Errors metric
+// no longer counts it. It is split by Service only, so one alarm covers
+// every function.
+func (w *Writer) Panic(service string) error {
+	return w.Emit(NamespaceLambda, []Dimension{{"Service", service}}, Metric{Name: "Panics", Unit: Count, Value: 1})
+}
+
 type metadata struct {
 	Timestamp         int64       `json:"Timestamp"`
 	CloudWatchMetrics []directive `json:"CloudWatchMetrics"`
