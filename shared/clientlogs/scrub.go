@@ -30,7 +30,8 @@ const minDigits = 9
 // Scrub returns s with what must never reach a log replaced: URL query
 // values outside AllowedQuery, URL fragments and credentials, JWTs,
 // bearer, basic and token credentials, secrets and session ids written as
-// key=value, self-identifying tokens (knownTokens, AWS access key ids),
+// key=value, self-identifying tokens (knownTokens, and aKeys: AWS access
+// key ids and Google API keys),
 // email addresses (also percent-encoded) and digit runs of card or phone
 // length. It allocates only when it changes something.
 func Scrub(s string) string {
@@ -861,6 +862,8 @@ func isTLD(l string) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+func isHex(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
 // separators returns how many bytes of s, at most three, are a number's
 // group separators: spaces, '-', '.', '/', '(', ')', '+' or "%20".
 func separators(s string) int {
@@ -990,7 +993,7 @@ var knownTokens = []string{
 	"sk_live_", "rk_live_", "sk_test_", "rk_test_",
 }
 
-// penult marks the byte two before a knownTokens prefix's end ('p' of
+// penult marks the byte two before a knownTokens prefix's end ('h' of
 // "ghp_", 'x' of "xoxb-"): a '_' or '-' after anything else ends none.
 var penult = func() (t [256]bool) {
 	for _, p := range knownTokens {
@@ -1049,7 +1052,7 @@ func knownTokenAt(s string, i, from int) (start, end int) {
 	switch c := s[i]; {
 	case c == 'A' && i+4 <= len(s):
 		for _, k := range aKeys {
-			if s[i:i+4] == k.prefix && (i == 0 || !isAlnum(s[i-1])) {
+			if s[i:i+4] == k.prefix && tokenStart(s, i) {
 				if e := tokenEnd(i); e-i == k.length {
 					return i, e
 				}
@@ -1059,14 +1062,48 @@ func knownTokenAt(s string, i, from int) (start, end int) {
 	case (c == '_' || c == '-') && i >= 3 && penult[s[i-2]]:
 		for _, p := range knownTokens {
 			k := i + 1 - len(p)
-			if k < from || k < 0 || s[k:i+1] != p || k > 0 && isAlnum(s[k-1]) {
+			if k < from || k < 0 || s[k:i+1] != p || !tokenStart(s, k) {
 				continue
 			}
-			if e := tokenEnd(i + 1); e-i-1 >= 12 {
-				return k, e
+			if n := tokenTail(p, s[i+1:tokenEnd(i+1)]); n > 0 {
+				return k, i + 1 + n
 			}
 			break
 		}
 	}
 	return -1, 0
+}
+
+// tokenStart reports whether a token may start at s[k]: at the start,
+// after a byte that is no letter or digit, or after a percent-encoded one
+// ("%2Fsk_live_…", "key%3DAIza…").
+func tokenStart(s string, k int) bool {
+	return k == 0 || !isAlnum(s[k-1]) || k >= 3 && s[k-3] == '%' && isHex(s[k-2]) && isHex(s[k-1])
+}
+
+// tokenTail returns how much of tail, the token characters after the
+// knownTokens prefix p, is that kind of credential, or 0: at least 12
+// characters, and for Stripe's keys letters and digits only (16 or more),
+// for Slack's a digit first, so that an identifier that merely starts like
+// one (sk_test_helpers, xoxs-nightly-build) is left alone.
+func tokenTail(p, tail string) int {
+	switch {
+	case strings.HasSuffix(p, "_live_") || strings.HasSuffix(p, "_test_"):
+		n := 0
+		for n < len(tail) && isAlnum(tail[n]) {
+			n++
+		}
+		if n < 16 {
+			return 0
+		}
+		return n
+	case strings.HasPrefix(p, "xox") || p == "xapp-":
+		if tail == "" || !isDigit(tail[0]) {
+			return 0
+		}
+	}
+	if len(tail) < 12 {
+		return 0
+	}
+	return len(tail)
 }
