@@ -235,8 +235,8 @@ func route(req events.APIGatewayV2HTTPRequest) string {
 }
 
 // runContext leaves a margin before the invocation's deadline for the
-// answer to be written: a tenth of the time left, from 1 s to 5 s. budget,
-// when positive, bounds the run further.
+// answer to be written: a tenth of the time left, from 1 s to 5 s, and at
+// most half of it. budget, when positive, bounds the run further.
 func runContext(ctx context.Context, budget time.Duration) (context.Context, context.CancelFunc) {
 	dl, ok := ctx.Deadline()
 	if !ok {
@@ -246,7 +246,7 @@ func runContext(ctx context.Context, budget time.Duration) (context.Context, con
 		return context.WithCancel(ctx)
 	}
 	left := time.Until(dl)
-	margin := min(max(left/10, time.Second), 5*time.Second)
+	margin := min(max(left/10, time.Second), 5*time.Second, left/2) // never a deadline already past
 	end := dl.Add(-margin)
 	if budget > 0 && time.Now().Add(budget).Before(end) {
 		end = time.Now().Add(budget)

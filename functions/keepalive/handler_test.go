@@ -440,6 +440,7 @@ func TestRunContextKeepsAMargin(t *testing.T) {
 		{"60s function", 60 * time.Second, 0, 55 * time.Second, 54 * time.Second},
 		{"10s function", 10 * time.Second, 0, 9 * time.Second, 8900 * time.Millisecond},
 		{"HTTP budget", 60 * time.Second, httpBudget, httpBudget, httpBudget - time.Second},
+		{"under a second left: half of it, not a deadline past", 800 * time.Millisecond, 0, 400 * time.Millisecond, 300 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
