@@ -993,11 +993,12 @@ var knownTokens = []string{
 	"sk_live_", "rk_live_", "sk_test_", "rk_test_",
 }
 
-// penult marks the byte two before a knownTokens prefix's end ('h' of
-// "ghp_", 'x' of "xoxb-"): a '_' or '-' after anything else ends none.
-var penult = func() (t [256]bool) {
+// byPenult lists the knownTokens by the byte two before their end ('h' of
+// "ghp_", 'x' of "xoxb-"): a '_' or '-' after any other byte ends none, and
+// after one of these only the few listed can end there.
+var byPenult = func() (t [256][]string) {
 	for _, p := range knownTokens {
-		t[p[len(p)-3]] = true
+		t[p[len(p)-3]] = append(t[p[len(p)-3]], p)
 	}
 	return t
 }()
@@ -1059,10 +1060,10 @@ func knownTokenAt(s string, i, from int) (start, end int) {
 				break
 			}
 		}
-	case (c == '_' || c == '-') && i >= 3 && penult[s[i-2]]:
-		for _, p := range knownTokens {
+	case (c == '_' || c == '-') && i >= 3:
+		for _, p := range byPenult[s[i-2]] {
 			k := i + 1 - len(p)
-			if k < from || k < 0 || s[k:i+1] != p || !tokenStart(s, k) {
+			if p[len(p)-1] != c || k < from || k < 0 || s[k:i+1] != p || !tokenStart(s, k) {
 				continue
 			}
 			if n := tokenTail(p, s[i+1:tokenEnd(i+1)]); n > 0 {
