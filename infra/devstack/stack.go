@@ -403,6 +403,10 @@ func awsHandler(bus, lambdaAPI, management http.Handler) http.Handler {
 //	GET  /_local/bus              the failure mode and the number of events
 //	POST /_local/bus?fail=MODE    MODE: true|all, entries, false|none
 //	GET  /_local/bus/events       every event accepted so far (last 1000)
+//
+// A request a browser sends from a page (it carries Origin) is refused:
+// the controls are for curl, and a web page the developer opens must not
+// switch the local bus off.
 func adminHandler(bus *localbus.Bus) http.Handler {
 	mux := http.NewServeMux()
 	status := func(w http.ResponseWriter) {
@@ -429,7 +433,13 @@ func adminHandler(bus *localbus.Bus) http.Handler {
 	mux.HandleFunc("/_local/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			writeJSON(w, http.StatusForbidden, map[string]string{"message": "the local controls take no requests from web pages; use curl"})
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

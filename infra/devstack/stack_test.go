@@ -85,7 +85,15 @@ func TestAdminHandler(t *testing.T) {
 			}
 		})
 	}
+	// A page's request (it carries Origin) changes nothing.
+	cross := httptest.NewRequest("POST", "/_local/bus?fail=true", nil)
+	cross.Header.Set("Origin", "https://example.com")
 	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, cross)
+	if rec.Code != http.StatusForbidden || bus.Failure() != localbus.FailNone {
+		t.Errorf("a web page's POST: %d, bus %q; want 403 and the bus unchanged", rec.Code, bus.Failure())
+	}
+	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/_local/bus/events", nil))
 	var events []any
 	if err := json.Unmarshal(rec.Body.Bytes(), &events); err != nil || rec.Code != 200 {
