@@ -167,7 +167,7 @@ func TestDashboard(t *testing.T) {
 	for _, p := range dashboardProblems(body, values) {
 		t.Error(p)
 	}
-	for _, want := range []string{"TicketsCreated", "4xx", "5xx", "p99", "ColdStart", "LatencyMs", "99.9", "ChecksFailed", "ApproximateNumberOfMessagesVisible", "Throttles", "ClientErrors"} {
+	for _, want := range []string{"TicketsCreated", "4xx", "5xx", "p99", "ColdStart", "LatencyMs", "99.9", "ChecksFailed", "ApproximateNumberOfMessagesVisible", "Throttles", "ClientErrors", "Panics"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard shows no %s", want)
 		}
@@ -213,8 +213,12 @@ func TestAlarmsNamePublishedMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars, _ := tpl.Globals["Function"]["Environment"].(map[string]any)["Variables"].(map[string]any)
+	env, _ := tpl.Globals["Function"]["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
 	service, _ := vars["SERVICE_NAME"].(string)
+	if service == "" {
+		t.Fatal("Globals set no SERVICE_NAME")
+	}
 	ids := tpl.ResourcesOfType("AWS::CloudWatch::Alarm")
 	if len(ids) == 0 {
 		t.Fatal("no alarms")
@@ -225,9 +229,14 @@ func TestAlarmsNamePublishedMetrics(t *testing.T) {
 			ns, _ := res.Properties["Namespace"].(string)
 			name, _ := res.Properties["MetricName"].(string)
 			var dims []string
-			for _, d := range res.Properties["Dimensions"].([]any) {
-				d := d.(map[string]any)
-				dims = append(dims, d["Name"].(string))
+			list, _ := res.Properties["Dimensions"].([]any)
+			if len(list) == 0 {
+				t.Fatalf("%s watches a metric with no Dimensions", id)
+			}
+			for _, d := range list {
+				d, _ := d.(map[string]any)
+				name, _ := d["Name"].(string)
+				dims = append(dims, name)
 				if d["Name"] == "Service" && d["Value"] != service {
 					t.Errorf("Service dimension %v, want the functions' SERVICE_NAME %q", d["Value"], service)
 				}

@@ -368,8 +368,8 @@ func (s *Scanner) driftedResources(ctx context.Context) ([]drift.ResourceDrift, 
 // checkDeployed asks each deployed function what it runs (the
 // introspection invocation, answered at once and touching nothing) and
 // compares the policy the tickets function applies with the baseline, and
-// every function's build stamp with the others' and this scanner's (a
-// skip when Lambda could not be asked about one of them). local
+// the build stamps of the functions that answered with this scanner's (a
+// skip, rather than a pass, when some could not be asked). local
 // is the scanner's own policy, used only when the scan has no Lambda to
 // ask (DRIFT_SKIP=lambda, or no function names): the checks are then
 // skipped, never passed on the scanner's word.
@@ -406,6 +406,9 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 		if err != nil {
 			if id == "TicketsFunction" {
 				policySkip = fromError("policy", drift.CategoryPolicy, drift.ServiceLambda, err).Detail
+				if errors.Is(err, errNoIntrospection) {
+					policySkip = err.Error() // it answered: not "unreachable"
+				}
 			}
 			// A function that answers unlike this build, or is missing,
 			// has drifted; one Lambda could not be asked about is unknown.

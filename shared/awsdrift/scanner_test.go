@@ -456,7 +456,7 @@ func TestDeployedPolicyAndBuilds(t *testing.T) {
 		{"one function unasked, another on another build", failingFor{introspector{drift.CodePolicy(), "0000000"}, "h", errors.New("dial tcp: connection refused")},
 			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Pass, ""}}},
 		{"tickets on an older build", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "t", nil},
-			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Skip, "no introspection"}}},
+			map[string]want{"functions.build": {drift.Fail, ""}, "policy.trial": {drift.Skip, "no introspection: t answered with a function error"}}},
 		{"tickets unreachable", failingFor{introspector{drift.CodePolicy(), buildinfo.Build}, "t", errors.New("dial tcp: connection refused")},
 			map[string]want{"functions.build": {drift.Skip, "TicketsFunction: lambda unreachable"}, "policy.trial": {drift.Skip, "lambda unreachable"}}},
 	}

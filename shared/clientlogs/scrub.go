@@ -1015,8 +1015,8 @@ var aKeys = []struct {
 var tokenMark = [256]bool{'A': true, '_': true, '-': true}
 
 // scrubKnownTokens replaces each known credential (a knownTokens prefix
-// and at least 12 more token characters, or an aKeys key) with
-// RedactedToken, in one scan for the tokenMark bytes.
+// and a tail tokenTail accepts, or an aKeys key) with RedactedToken, in
+// one scan for the tokenMark bytes.
 func scrubKnownTokens(s string) string {
 	var b strings.Builder
 	last := 0

@@ -48,8 +48,9 @@ type Handler struct {
 	Function string       // function name: echoed in warm-up answers, the metric's FunctionName
 	Service  string       // the metric's Service dimension
 	Logger   *slog.Logger // the function's logger
-	// Metrics receives the ColdStart metric once per execution environment;
-	// nil writes none.
+	// Metrics receives the ColdStart metric once per execution environment
+	// and a Panics count per recovered panic; nil writes neither (and
+	// PanicsAlarm hears nothing).
 	Metrics *metrics.Writer
 	// ColdStart reports the environment's first invocation; nil means
 	// logging.ColdStart.
