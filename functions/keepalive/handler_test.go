@@ -165,14 +165,10 @@ func TestScheduledEvents(t *testing.T) {
 		// A schedule sends no correlation id: every log record of the run
 		// carries the run id instead, so one search finds the whole run.
 		logs := 0
-		for _, line := range bytes.Split(bytes.TrimSpace(f.logs.Bytes()), []byte("\n")) {
-			var rec map[string]any
-			if json.Unmarshal(line, &rec) != nil || rec["level"] == nil {
-				continue // EMF metric documents are not log records
-			}
+		for _, rec := range logRecords(f.logs) {
 			logs++
 			if rec["correlation_id"] != "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa" {
-				t.Errorf("log record without the run's correlation id: %s", line)
+				t.Errorf("log record without the run's correlation id: %v", rec)
 			}
 		}
 		if logs == 0 {
@@ -189,16 +185,12 @@ func TestScheduledEvents(t *testing.T) {
 			// Every record, the runner's "target changed" included, has the
 			// invocation's ids.
 			changed := 0
-			for _, line := range bytes.Split(bytes.TrimSpace(f.logs.Bytes()), []byte("\n")) {
-				var rec map[string]any
-				if json.Unmarshal(line, &rec) != nil || rec["level"] == nil {
-					continue
-				}
+			for _, rec := range logRecords(f.logs) {
 				if rec["message"] == "target changed" {
 					changed++
 				}
 				if rec["correlation_id"] != req || rec["request_id"] != req {
-					t.Errorf("run %d: log record without the run's ids: %s", i, line)
+					t.Errorf("run %d: log record without the run's ids: %v", i, rec)
 				}
 			}
 			if changed != 1-i {
@@ -262,16 +254,12 @@ func TestHTTPRunLogs(t *testing.T) {
 		t.Fatalf("response %+v", r)
 	}
 	changed := 0
-	for _, line := range bytes.Split(bytes.TrimSpace(f.logs.Bytes()), []byte("\n")) {
-		var rec map[string]any
-		if json.Unmarshal(line, &rec) != nil || rec["level"] == nil {
-			continue // EMF metric documents are not log records
-		}
+	for _, rec := range logRecords(f.logs) {
 		if rec["message"] == "target changed" {
 			changed++
 		}
 		if rec["correlation_id"] != "keepalive-sample-0001" {
-			t.Errorf("log record without the request's correlation id: %s", line)
+			t.Errorf("log record without the request's correlation id: %v", rec)
 		}
 	}
 	if changed != 1 {
@@ -369,6 +357,19 @@ func TestHTTP(t *testing.T) {
 			t.Fatalf("%d %v %s", r.StatusCode, r.Headers, r.Body)
 		}
 	})
+}
+
+// logRecords returns the log records written to logs, each decoded; the
+// EMF metric documents among them are left out.
+func logRecords(logs *bytes.Buffer) []map[string]any {
+	var out []map[string]any
+	for _, line := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var rec map[string]any
+		if json.Unmarshal(line, &rec) == nil && rec["level"] != nil {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 // stalledDynamoDB is an endpoint that takes requests and never answers, as
