@@ -3,7 +3,13 @@ package testutil
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"testing"
+
+	"github.com/levqor/serverless/infra/samtemplate"
 )
 
 // SyncBuffer collects output written from several goroutines (concurrent
@@ -26,4 +32,26 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// ReadmeSection returns the text of README.md's "## heading" section, or
+// the whole file when heading is "", with every run of white space made
+// one space (README's lines break anywhere): what the tests that hold
+// README to the code read. It fails the test when README cannot be read.
+func ReadmeSection(tb testing.TB, heading string) string {
+	tb.Helper()
+	root, err := samtemplate.FindModuleRoot(".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text := string(b)
+	if heading != "" {
+		_, text, _ = strings.Cut(text, "\n## "+heading+"\n")
+		text, _, _ = strings.Cut(text, "\n## ")
+	}
+	return strings.Join(strings.Fields(text), " ")
 }

@@ -2,22 +2,18 @@ package bizhours
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 // TestReadmeExample: README's TicketCreated example has the deadline the
 // default calendar gives its creation time and SLA hours.
 func TestReadmeExample(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?s)\{"source":"levqor.support","detail-type":"TicketCreated","detail":\{.*?\}\}`).Find(readme)
-	if m == nil {
+	m := regexp.MustCompile(`\{"source":"levqor.support","detail-type":"TicketCreated","detail":\{.*?\}\}`).FindString(testutil.ReadmeSection(t, ""))
+	if m == "" {
 		t.Fatal("README.md has no TicketCreated example")
 	}
 	var ev struct {
@@ -27,7 +23,7 @@ func TestReadmeExample(t *testing.T) {
 			CreatedAt time.Time `json:"created_at"`
 		} `json:"detail"`
 	}
-	if err := json.Unmarshal(m, &ev); err != nil {
+	if err := json.Unmarshal([]byte(m), &ev); err != nil {
 		t.Fatalf("README's TicketCreated example: %v\n%s", err, m)
 	}
 	d := ev.Detail

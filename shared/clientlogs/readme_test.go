@@ -2,23 +2,17 @@ package clientlogs
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 // TestReadmeStatesTheLimits: README's "Client logs" repeats the limits and
 // the alert window and budget; it must say what the code does.
 func TestReadmeStatesTheLimits(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(b), "\n## Client logs")
-	section, _, _ = strings.Cut(section, "\n## ")
-	section = strings.Join(strings.Fields(section), " ") // line breaks fall anywhere
+	section := testutil.ReadmeSection(t, "Client logs")
 	kib := func(n int) string { return fmt.Sprintf("%d KiB", n>>10) }
 	for _, want := range []string{
 		"at most " + kib(MaxBatchBytes) + fmt.Sprintf(" and %d records", MaxRecords),

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/levqor/serverless/infra/testutil"
 )
 
 var errCall = errors.New("call failed")
@@ -110,11 +110,7 @@ func TestEachPanics(t *testing.T) {
 // TestReadmeStatesTheLimit: README gives the number of targets read at
 // once as the code has it.
 func TestReadmeStatesTheLimit(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := fmt.Sprintf("up to %d targets are read side by side", Limit); !strings.Contains(string(readme), want) {
+	if want := fmt.Sprintf("up to %d targets are read side by side", Limit); !strings.Contains(testutil.ReadmeSection(t, ""), want) {
 		t.Errorf("README.md does not say %q", want)
 	}
 }

@@ -49,7 +49,8 @@ func TestForLambda(t *testing.T) {
 }
 
 // TestReadmeStatesThePolicy: README's "Configuration" repeats the settings;
-// it must say what ForLambda does.
+// it must say what ForLambda does. (It reads README itself: infra/testutil,
+// whose ReadmeSection the other README tests use, imports this package.)
 func TestReadmeStatesThePolicy(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
