@@ -135,14 +135,10 @@ func start(parent context.Context, cfg config, out *printer) (*stack, error) {
 				name = fn.LogicalID + sc.EventName // the name SAM would derive
 			}
 			busRules = append(busRules, localbus.Rule{
-				Name: name, ScheduleExpression: sc.Expression, Enabled: sc.Enabled,
+				Name: name, ScheduleExpression: sc.Expression,
 				TargetID: fn.LogicalID + sc.EventName + "LambdaTarget", TargetARN: arn, Input: sc.Input,
 			})
 			if !cfg.schedules {
-				continue
-			}
-			if !sc.Enabled {
-				out.printf("[devstack] schedule %s of %s is disabled in the template", sc.Name, fn.LogicalID)
 				continue
 			}
 			expr, err := schedule.Parse(sc.Expression)

@@ -57,7 +57,6 @@ type Event struct {
 type Rule struct {
 	Name               string
 	ScheduleExpression string
-	Enabled            bool
 	Description        string
 	// TargetID, TargetARN and Input describe the rule's one target.
 	TargetID, TargetARN, Input string
@@ -267,15 +266,11 @@ func (b *Bus) describeRule(w http.ResponseWriter, body []byte) {
 	if !ok {
 		return
 	}
-	state := "ENABLED"
-	if !r.Enabled {
-		state = "DISABLED"
-	}
 	writeJSON(w, map[string]any{
 		"Name":               r.Name,
 		"Arn":                b.ruleARN(r.Name),
 		"ScheduleExpression": r.ScheduleExpression,
-		"State":              state,
+		"State":              "ENABLED", // samtemplate refuses a schedule's Enabled and State
 		"Description":        r.Description,
 		"EventBusName":       "default",
 		"CreatedBy":          b.Account,

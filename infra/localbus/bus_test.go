@@ -22,7 +22,7 @@ import (
 func newClient(t *testing.T) (*eventbridge.Client, *Bus, *[][]byte) {
 	t.Helper()
 	bus := New("eu-west-2", "000000000000", []Rule{{
-		Name: "levqor-local-keepalive-hourly", ScheduleExpression: "rate(1 hour)", Enabled: true,
+		Name: "levqor-local-keepalive-hourly", ScheduleExpression: "rate(1 hour)",
 		TargetID: "KeepaliveFunctionHourly", TargetARN: "arn:aws:lambda:eu-west-2:000000000000:function:KeepaliveFunction",
 		Input: `{"source":"levqor.schedule"}`,
 	}})

