@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,7 +49,12 @@ func coldInitCmd(args []string) error {
 		return err
 	}
 	defer h.Close()
-	tpl, api, canary := h.tpl, h.api, h.canary
+	api, err := newInitAPI()
+	if err != nil {
+		return err
+	}
+	defer api.Close()
+	tpl, canary := h.tpl, h.canary
 
 	envs := map[string][]string{}
 	for _, b := range bins {
@@ -124,11 +128,9 @@ func coldInitCmd(args []string) error {
 }
 
 // harness is what coldinit and direct run a function binary with: the
-// template (for its environment), the endpoint canary and, for coldinit's
-// starts, the initAPI.
+// template (for its environment) and the endpoint canary.
 type harness struct {
 	tpl    *samtemplate.Template
-	api    *initAPI
 	canary *canary
 }
 
@@ -137,22 +139,14 @@ func newHarness(tplPath string) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	api, err := newInitAPI()
-	if err != nil {
-		return nil, err
-	}
 	c, err := newCanary()
 	if err != nil {
-		api.Close()
 		return nil, err
 	}
-	return &harness{tpl: tpl, api: api, canary: c}, nil
+	return &harness{tpl: tpl, canary: c}, nil
 }
 
-func (h *harness) Close() {
-	h.api.Close()
-	h.canary.Close()
-}
+func (h *harness) Close() { h.canary.Close() }
 
 // functionEnv is the environment Lambda would give the function named dir
 // (its template Variables resolved for local use and its MemorySize; a
@@ -160,10 +154,12 @@ func (h *harness) Close() {
 // default, 128, when the template sets none), pointed at api, with static
 // credentials and every AWS endpoint at the canary.
 func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
-	memory, _ := tpl.Globals["Function"]["MemorySize"].(float64)
 	fn := tpl.FunctionByDir(dir)
+	var memory float64
 	if fn != nil {
-		memory = float64(fn.MemorySize)
+		memory = float64(fn.MemorySize) // the Globals' merged in
+	} else {
+		memory, _ = tpl.Globals["Function"]["MemorySize"].(float64)
 	}
 	if memory <= 0 {
 		memory = lambdaDefaultMemory
@@ -186,40 +182,30 @@ func functionEnv(tpl *samtemplate.Template, dir, api, canary string) []string {
 	return env
 }
 
-// startOnce runs bin until its first /next and stops it. It returns the
-// time from just before exec to that request, and the process's stderr.
+// startOnce runs bin with env until its first /next and stops it. It
+// returns the time from just before exec to that request and the process's
+// stderr, or an error (with that stderr) when it exits or takes over 10 s.
 func startOnce(api *initAPI, bin string, env []string) (time.Duration, string, error) {
 	out := &proc.Tail{Max: 1 << 20}
-	d, stop, err := launch(api, bin, env, out)
-	if err != nil {
-		return 0, "", fmt.Errorf("%w: %s", err, out.String())
-	}
-	stop()
-	return d, out.String(), nil
-}
-
-// launch starts bin with env, its stderr to stderr, and waits for its first
-// /next. It returns the time from just before exec to that request and how
-// to stop the process, or an error when it exits or takes over 10 s.
-func launch(api *initAPI, bin string, env []string, stderr io.Writer) (time.Duration, func(), error) {
 	arrived := api.Expect()
 	cmd := exec.Command(bin)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, io.Discard, stderr
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, io.Discard, out
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, nil, err
+		return 0, "", err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	stop := func() { cmd.Process.Kill(); <-exited }
 	select {
 	case t1 := <-arrived:
-		return t1.Sub(t0), stop, nil
+		stop()
+		return t1.Sub(t0), out.String(), nil
 	case err := <-exited:
-		return 0, nil, fmt.Errorf("exited during init (%v)", err)
+		return 0, "", fmt.Errorf("exited during init (%v): %s", err, out.String())
 	case <-time.After(10 * time.Second):
 		stop()
-		return 0, nil, errors.New("no /next within 10s")
+		return 0, "", fmt.Errorf("no /next within 10s: %s", out.String())
 	}
 }
 
