@@ -86,7 +86,7 @@ func (h *Handler) create(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if req.RequestContext.HTTP.Method != "" && req.RequestContext.HTTP.Method != http.MethodPost {
 		return tickets.Result{}, problem.New(problem.NotFound, "no such route")
 	}
-	body, err := httpapi.RequestBody(req, tickets.MaxRequestBytes, "application/json")
+	body, err := httpapi.RequestText(req, tickets.MaxRequestBytes, "application/json")
 	if err != nil {
 		return tickets.Result{}, err
 	}

@@ -118,20 +118,11 @@ func CheckContentType(v string, types ...string) error {
 	return nil
 }
 
-// RequestBody returns the body of req after checking its Content-Type
+// RequestText returns the body of req after checking its Content-Type
 // (CheckContentType) and its size: more than limit bytes is refused
-// before decoding, base64 counted at its 4/3. It returns the
-// UnsupportedMedia, TooLarge or MalformedJSON (broken base64)
-// *problem.Error.
-func RequestBody(req events.APIGatewayV2HTTPRequest, limit int, types ...string) ([]byte, error) {
-	if err := checkRequest(req, limit, types); err != nil {
-		return nil, err
-	}
-	return Body(req.Body, req.IsBase64Encoded)
-}
-
-// RequestText is RequestBody as a string: the event's own body, not a
-// copy, unless it is base64. Its errors are RequestBody's.
+// before decoding, base64 counted at its 4/3. The body is the event's own
+// string, not a copy, unless it is base64. It returns the UnsupportedMedia,
+// TooLarge or MalformedJSON (broken base64) *problem.Error.
 func RequestText(req events.APIGatewayV2HTTPRequest, limit int, types ...string) (string, error) {
 	if err := checkRequest(req, limit, types); err != nil {
 		return "", err

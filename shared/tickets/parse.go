@@ -1,7 +1,6 @@
 package tickets
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
 	"strconv"
@@ -68,7 +67,7 @@ var fields = [...]string{"subject", "body", "tier", "email"}
 // known name only in case, values that are not strings, and values out of
 // range (Validation, naming the field). Value errors are reported together;
 // structural errors stop parsing at once.
-func Parse(b []byte) (Request, error) {
+func Parse(b string) (Request, error) {
 	if len(b) > MaxRequestBytes {
 		return Request{}, problem.Newf(problem.TooLarge, "request body exceeds %d bytes", MaxRequestBytes)
 	}
@@ -92,9 +91,9 @@ func Parse(b []byte) (Request, error) {
 
 // scanObject walks the token stream of a single top-level object whose
 // members must all be known names with string values. It returns the values
-// by field name, substrings of one copy of b where they hold no escape.
-func scanObject(b []byte) (map[string]string, error) {
-	p := jsonscan.New(string(b))
+// by field name, substrings of b where they hold no escape.
+func scanObject(b string) (map[string]string, error) {
+	p := jsonscan.New(b)
 	if p.PeekKind() != '{' {
 		if _, err := p.ReadToken(); err != nil {
 			return nil, syntaxError(p, b)
@@ -271,8 +270,8 @@ func dotAtom(s string) bool {
 
 // syntaxError is the MalformedJSON problem for body b, which p could not
 // read: it gives the byte offset but never echoes the input.
-func syntaxError(p *jsonscan.Scanner, b []byte) error {
-	if len(bytes.TrimSpace(b[p.Offset():])) == 0 {
+func syntaxError(p *jsonscan.Scanner, b string) error {
+	if len(strings.TrimSpace(b[p.Offset():])) == 0 {
 		return problem.New(problem.MalformedJSON, "request body is empty or ends early")
 	}
 	return problem.Newf(problem.MalformedJSON, "request body is not valid JSON (at byte %d)", p.Offset())
@@ -295,8 +294,8 @@ func isVisible(r rune) bool {
 // surrogate that is not part of a high-low pair, or -1. Backslashes only
 // occur inside JSON strings, so the escapes are read in order without
 // tracking string boundaries.
-func loneSurrogateAt(b []byte) int {
-	if !bytes.Contains(b, []byte(`\u`)) && !bytes.Contains(b, []byte(`\U`)) {
+func loneSurrogateAt(b string) int {
+	if !strings.Contains(b, `\u`) && !strings.Contains(b, `\U`) {
 		return -1
 	}
 	hex4 := func(i int) (rune, bool) {
@@ -304,8 +303,8 @@ func loneSurrogateAt(b []byte) int {
 			return 0, false
 		}
 		var r rune
-		for _, c := range b[i+2 : i+6] {
-			switch {
+		for k := i + 2; k < i+6; k++ {
+			switch c := b[k]; {
 			case c >= '0' && c <= '9':
 				r = r<<4 | rune(c-'0')
 			case c >= 'a' && c <= 'f':
@@ -343,12 +342,12 @@ func loneSurrogateAt(b []byte) int {
 }
 
 // invalidUTF8At returns the offset of the first byte that is not UTF-8, or -1.
-func invalidUTF8At(b []byte) int {
-	if utf8.Valid(b) {
+func invalidUTF8At(b string) int {
+	if utf8.ValidString(b) {
 		return -1
 	}
 	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := utf8.DecodeRuneInString(b[i:])
 		if r == utf8.RuneError && size <= 1 {
 			return i
 		}
@@ -359,7 +358,7 @@ func invalidUTF8At(b []byte) int {
 
 // encodingError names the member whose value holds the bad byte when the
 // document is otherwise readable, so the client knows which field to fix.
-func encodingError(b []byte, at int) error {
+func encodingError(b string, at int) error {
 	field := fieldAt(b, at)
 	if field == "" {
 		return problem.Newf(problem.MalformedJSON, "request body is not valid UTF-8 (at byte %d)", at)
@@ -368,8 +367,8 @@ func encodingError(b []byte, at int) error {
 }
 
 // fieldAt returns the known member whose value spans offset at, or "".
-func fieldAt(b []byte, at int) string {
-	dec := json.NewDecoder(bytes.NewReader(b))
+func fieldAt(b string, at int) string {
+	dec := json.NewDecoder(strings.NewReader(b))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return ""
 	}
