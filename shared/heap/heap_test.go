@@ -1,12 +1,8 @@
 package heap
 
 import (
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"testing"
 )
 
@@ -45,27 +41,5 @@ func TestForLambda(t *testing.T) {
 				t.Errorf("GC percent = %d, want %d", got, tc.percent)
 			}
 		})
-	}
-}
-
-// TestReadmeStatesThePolicy: README's "Configuration" repeats the settings;
-// it must say what ForLambda does. (It reads README itself: infra/testutil,
-// whose ReadmeSection the other README tests use, imports this package.)
-func TestReadmeStatesThePolicy(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(b), "\n## Configuration")
-	section, _, _ = strings.Cut(section, "\n## ")
-	section = strings.Join(strings.Fields(section), " ")
-	fractions := map[float64]string{0.5: "half", 0.75: "three quarters", 0.8: "four fifths", 0.9: "nine tenths"}
-	for _, want := range []string{
-		fmt.Sprintf("`GOGC=%d`", GCPercent),
-		fmt.Sprintf("soft memory limit (`GOMEMLIMIT`) of %s of the function's `MemorySize`", fractions[LimitFraction]),
-	} {
-		if !strings.Contains(section, want) {
-			t.Errorf("README's Configuration does not say %q", want)
-		}
 	}
 }
