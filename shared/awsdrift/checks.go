@@ -375,12 +375,15 @@ func (s *Scanner) driftedResources(ctx context.Context) ([]drift.ResourceDrift, 
 // skipped, never passed on the scanner's word.
 func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.Check {
 	policy := drift.PolicyChecks(s.Baseline, local)
-	skip := func(reason string) []drift.Check {
-		out := []drift.Check{drift.Skipped("functions.build", drift.CategoryFunctions, reason)}
+	skipPolicy := func(reason string) []drift.Check {
+		var out []drift.Check
 		for _, c := range policy {
 			out = append(out, drift.Skipped(c.Name, c.Category, reason))
 		}
 		return out
+	}
+	skip := func(reason string) []drift.Check {
+		return append([]drift.Check{drift.Skipped("functions.build", drift.CategoryFunctions, reason)}, skipPolicy(reason)...)
 	}
 	if s.Functions == nil {
 		return skip(s.notConfigured(drift.ServiceLambda))
@@ -404,15 +407,17 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 		}
 		in, err := s.introspect(ctx, s.FunctionNames[id])
 		if err != nil {
+			status, detail := classify(drift.ServiceLambda, err)
+			answered := errors.Is(err, errNoIntrospection) // unlike this build does
+			if answered {
+				detail = err.Error() // not "unreachable"
+			}
 			if id == "TicketsFunction" {
-				policySkip = fromError("policy", drift.CategoryPolicy, drift.ServiceLambda, err).Detail
-				if errors.Is(err, errNoIntrospection) {
-					policySkip = err.Error() // it answered: not "unreachable"
-				}
+				policySkip = detail
 			}
 			// A function that answers unlike this build, or is missing,
 			// has drifted; one Lambda could not be asked about is unknown.
-			if status, detail := classify(drift.ServiceLambda, err); status == drift.Skip && !errors.Is(err, errNoIntrospection) {
+			if status == drift.Skip && !answered {
 				unasked = append(unasked, id+": "+detail)
 				continue
 			}
@@ -425,12 +430,10 @@ func (s *Scanner) checkDeployed(ctx context.Context, local drift.Code) []drift.C
 		}
 	}
 	var out []drift.Check
-	if tickets == nil {
-		for _, c := range policy {
-			out = append(out, drift.Skipped(c.Name, c.Category, policySkip))
-		}
-	} else {
+	if tickets != nil {
 		out = drift.PolicyChecks(s.Baseline, drift.Code{Tiers: tickets.Tiers, Policy: tickets.Policy})
+	} else {
+		out = skipPolicy(policySkip)
 	}
 	// The functions that answered are compared; those that could not be
 	// asked make a pass a skip, never a fail a pass.
