@@ -127,7 +127,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		}
 		return httpapi.JSON(http.StatusOK, rep, cid)
 	case routeUptime:
-		ctx, cancel := runContext(ctx, cmp.Or(h.ReadBudget, httpapi.ReadBudget))
+		ctx, cancel := h.readContext(ctx)
 		defer cancel()
 		names := h.targetNames()
 		if want := req.QueryStringParameters["target"]; want != "" {
@@ -144,7 +144,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 			SLAPercent: h.Runner.SLAPercent, GeneratedAt: time.Now().UTC(), Targets: sums,
 		}, cid)
 	case routeStatus, routeStatusJSON:
-		ctx, cancel := runContext(ctx, cmp.Or(h.ReadBudget, httpapi.ReadBudget))
+		ctx, cancel := h.readContext(ctx)
 		defer cancel()
 		return h.status(ctx, rt == routeStatusJSON, l, cid)
 	}
@@ -232,6 +232,12 @@ func (h *Handler) targetNames() []string {
 // route names the request's route (edge.Route).
 func route(req events.APIGatewayV2HTTPRequest) string {
 	return edge.Route(req, routeRun, routeUptime, routeStatus, routeStatusJSON)
+}
+
+// readContext bounds a read-only route's reads: ReadBudget, or
+// httpapi.ReadBudget, and a margin before the invocation's deadline.
+func (h *Handler) readContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return runContext(ctx, cmp.Or(h.ReadBudget, httpapi.ReadBudget))
 }
 
 // runContext leaves a margin before the invocation's deadline for the
