@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +15,13 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/awsdrift"
 	"github.com/levqor/serverless/shared/buildinfo"
 	"github.com/levqor/serverless/shared/drift"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/edge"
+	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/problem"
 	"github.com/levqor/serverless/shared/warmup"
@@ -160,20 +159,12 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 	t.Run("latest when DynamoDB stalls is 503 within the read budget", func(t *testing.T) {
-		stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body) // so the server notices the client going away
-			select {
-			case <-r.Context().Done():
-			case <-time.After(30 * time.Second):
-			}
-		}))
-		defer stalled.Close()
 		h, _ := newHandler(t, nil, table, nil)
-		h.Reports = &dynamo.DriftReports{Client: dynamolocal.Client(t, stalled.URL), Table: table}
+		h.Reports = &dynamo.DriftReports{Client: dynamolocal.Client(t, testutil.StalledServer(t)), Table: table}
 		h.ReadBudget = 300 * time.Millisecond
 		start := time.Now()
 		out, _ := h.Invoke(context.Background(), eventfile.Read(t, "driftscan-latest.json", nil))
-		if resp, body := decodeResponse(t, out); resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" || time.Since(start) > 5*time.Second {
+		if resp, body := decodeResponse(t, out); resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" || time.Since(start) > httpapi.ReadBudget/2 {
 			t.Errorf("got %d %v %v after %v, want 503 with Retry-After at once", resp.StatusCode, resp.Headers, body, time.Since(start))
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,8 +16,10 @@ import (
 
 	"github.com/levqor/serverless/infra/dynamolocal"
 	"github.com/levqor/serverless/infra/eventfile"
+	"github.com/levqor/serverless/infra/testutil"
 	"github.com/levqor/serverless/shared/dynamo"
 	"github.com/levqor/serverless/shared/eventbus"
+	"github.com/levqor/serverless/shared/httpapi"
 	"github.com/levqor/serverless/shared/logging"
 	"github.com/levqor/serverless/shared/metrics"
 	"github.com/levqor/serverless/shared/probe"
@@ -372,20 +373,6 @@ func logRecords(logs *bytes.Buffer) []map[string]any {
 	return out
 }
 
-// stalledDynamoDB is an endpoint that takes requests and never answers, as
-// DynamoDB does when it stalls.
-func stalledDynamoDB(t *testing.T) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // so the server notices the client going away
-		select {
-		case <-r.Context().Done():
-		case <-time.After(30 * time.Second):
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 // TestReadRoutesStalled: when DynamoDB stalls, the read routes answer 503
 // problems with Retry-After within their read budget, not after API
 // Gateway's 30 s.
@@ -393,14 +380,14 @@ func TestReadRoutesStalled(t *testing.T) {
 	f := newFixture(t, true)
 	h := *f.h
 	runner := *f.h.Runner
-	runner.Store = &dynamo.Uptime{Client: dynamolocal.Client(t, stalledDynamoDB(t)), Table: "levqor-stalled"}
+	runner.Store = &dynamo.Uptime{Client: dynamolocal.Client(t, testutil.StalledServer(t)), Table: "levqor-stalled"}
 	h.Runner, h.ReadBudget = &runner, 300*time.Millisecond
 	for _, event := range []string{"keepalive-uptime.json", "keepalive-status.json", "keepalive-status-json.json"} {
 		t.Run(event, func(t *testing.T) {
 			start := time.Now()
 			r := invokeHTTP(t, &h, eventfile.Read(t, event, nil))
 			if took := time.Since(start); r.StatusCode != 503 || r.Headers["Retry-After"] == "" ||
-				r.Headers["Content-Type"] != problem.ContentType || took > 5*time.Second {
+				r.Headers["Content-Type"] != problem.ContentType || took > httpapi.ReadBudget/2 {
 				t.Fatalf("%d %v after %v: %s", r.StatusCode, r.Headers, took, r.Body)
 			}
 		})

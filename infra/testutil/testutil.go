@@ -3,11 +3,15 @@ package testutil
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/levqor/serverless/infra/samtemplate"
 )
@@ -32,6 +36,21 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// StalledServer is an endpoint that takes requests and never answers, as
+// DynamoDB does when it stalls, until the client gives up (or 30 s). It is
+// closed when the test ends.
+func StalledServer(tb testing.TB) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so the server notices the client going away
+		select {
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+		}
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // ReadmeSection returns the text of README.md's "## heading" section, or

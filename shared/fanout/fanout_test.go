@@ -39,16 +39,15 @@ func TestEach(t *testing.T) {
 			if tc.cancelled {
 				cancel()
 			}
-			var calls, running, most atomic.Int64
+			var calls, running atomic.Int64
 			var mu sync.Mutex
+			var most int64 // under mu
 			err := Each(ctx, tc.n, func(ctx context.Context, i int) error {
 				calls.Add(1)
 				now := running.Add(1)
 				defer running.Add(-1)
 				mu.Lock()
-				if now > most.Load() {
-					most.Store(now)
-				}
+				most = max(most, now)
 				mu.Unlock()
 				if i == tc.fail {
 					return errCall
@@ -70,10 +69,10 @@ func TestEach(t *testing.T) {
 			if c := int(calls.Load()); !tc.wantCalls(c) {
 				t.Errorf("%d calls", c)
 			}
-			if m := most.Load(); m > Limit {
+			if m := most; m > Limit {
 				t.Errorf("%d calls at once, more than Limit %d", m, Limit)
 			}
-			if tc.name == "all succeed" && most.Load() < 2 {
+			if tc.name == "all succeed" && most < 2 {
 				t.Errorf("calls ran one at a time")
 			}
 		})

@@ -531,17 +531,12 @@ func TestRunnerRetryReplaysHistory(t *testing.T) {
 // and fails for the target named fail.
 type runsOnly struct {
 	uptime.Store
-	fail  string
-	mu    sync.Mutex
-	calls int
+	fail string
 }
 
 var errRuns = errors.New("runs unavailable")
 
 func (s *runsOnly) Runs(_ context.Context, target string, _, to time.Time) ([]uptime.Run, error) {
-	s.mu.Lock()
-	s.calls++
-	s.mu.Unlock()
 	if target == s.fail {
 		return nil, errRuns
 	}
