@@ -107,26 +107,29 @@ func TestTokensMatchJsontext(t *testing.T) {
 }
 
 func TestReadValue(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{` {"a": [1, {"b": null}] } `, `{"a": [1, {"b": null}] }`},
-		{`"x\"y"`, `"x\"y"`},
-		{`[1, 2`, "error"},
-		{`]`, "error"},
+	tests := []struct {
+		in    string
+		reads int // tokens read before ReadValue
+		want  string
+	}{
+		{` {"a": [1, {"b": null}] } `, 0, `{"a": [1, {"b": null}] }`},
+		{`"x\"y"`, 0, `"x\"y"`},
+		{`[1, 2`, 0, "error"},
+		{`]`, 0, "error"},
+		{`[[],[1]]`, 2, "error"}, // at an inner array's end, before another
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := New(tc.in).ReadValue()
-			if tc.in == "]" { // at an inner array's end, before another
-				p := New("[[],[1]]")
+			p := New(tc.in)
+			for range tc.reads {
 				p.ReadToken()
-				p.ReadToken()
-				got, err = p.ReadValue()
 			}
+			got, err := p.ReadValue()
 			if err != nil {
 				got = "error"
 			}
 			if got != tc.want {
-				t.Errorf("ReadValue(%q) = %q, want %q", tc.in, got, tc.want)
+				t.Errorf("ReadValue(%q) after %d tokens = %q, want %q", tc.in, tc.reads, got, tc.want)
 			}
 		})
 	}
